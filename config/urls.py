@@ -1,0 +1,26 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path, re_path
+from django.views.static import serve
+
+from peerlearn.api.api import api
+from peerlearn.common import views as common_views
+
+urlpatterns = [
+    path("", common_views.home, name="home"),
+    path("healthz", common_views.healthz, name="healthz"),
+    path("admin/", admin.site.urls),
+    path("accounts/", include("allauth.urls")),
+    path("_allauth/", include("allauth.headless.urls")),
+    path("api/v1/", api.urls),
+    path("", include("peerlearn.accounts.urls")),
+]
+
+if settings.DEBUG:
+    urlpatterns += [path("dev/mail/", common_views.dev_mailbox, name="dev_mailbox")]
+
+if settings.SERVE_MEDIA:
+    # Public media only (avatars). Private files are never under MEDIA_ROOT.
+    urlpatterns += [re_path(r"^media/(?P<path>.*)$", serve, {"document_root": settings.MEDIA_ROOT})]

@@ -1,0 +1,27 @@
+"""allauth hooks. Thin: they call account services."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from allauth.account.adapter import DefaultAccountAdapter
+from allauth.account.models import EmailAddress
+from django.http import HttpRequest
+
+from . import services
+from .models import User
+
+
+class AccountAdapter(DefaultAccountAdapter):
+    def save_user(self, request: HttpRequest, user: Any, form: Any, commit: bool = True) -> Any:
+        user = super().save_user(request, user, form, commit=commit)
+        if commit:
+            services.profile_ensure(user=user)
+        return user
+
+    def confirm_email(self, request: HttpRequest, email_address: EmailAddress) -> bool:
+        confirmed = super().confirm_email(request, email_address)
+        if confirmed:
+            user: User = email_address.user  # type: ignore[assignment]
+            services.institution_link_from_email(user=user, email=email_address.email)
+        return confirmed

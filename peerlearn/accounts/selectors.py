@@ -1,0 +1,204 @@
+"""Reads for accounts: profiles, institutions, subjects, availability and verification.
+
+``access_*`` functions fetch *with* the permission check and raise ``NotFound``/``Forbidden``.
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from django.db.models import Count, Prefetch, Q, QuerySet
+
+from peerlearn.common.errors import NotFound
+
+from .models import (
+    AvailabilityException,
+    AvailabilityWindow,
+    Institution,
+    InstitutionDomain,
+    LearningSubject,
+    Profile,
+    Subject,
+    TeachingSubject,
+    User,
+    VerificationRequest,
+)
+
+
+def user_get_public(*, user_id: int) -> User:
+    """An active user with everything the public profile page shows."""
+    try:
+        return (
+            User.objects.filter(is_active=True)
+            .select_related("profile", "profile__institution")
+            .prefetch_related(
+                Prefetch("teaching_subjects", TeachingSubject.objects.select_related("subject__parent")),
+                Prefetch("learning_subjects", LearningSubject.objects.select_related("subject__parent")),
+            )
+            .get(pk=user_id)
+        )
+    except User.DoesNotExist as exc:
+        raise NotFound("No such person.") from exc
+
+
+def profile_get(*, user: User) -> Profile:
+    return Profile.objects.select_related("institution").get(user=user)
+
+
+def institution_list_with_member_counts() -> QuerySet[Institution]:
+    return Institution.objects.annotate(
+        member_count=Count("members", filter=Q(members__user__is_active=True))
+    ).prefetch_related("domains").order_by("-member_count", "name")
+
+
+def institution_for_email(email: str) -> Institution | None:
+    """The institution owning the address's domain, or one of its parent domains."""
+    domain = email.rsplit("@", 1)[-1].lower().strip()
+    parts = domain.split(".")
+    candidates = [".".join(parts[i:]) for i in range(len(parts) - 1)]
+    if not candidates:
+        return None
+    rows = InstitutionDomain.objects.filter(domain__in=candidates).select_related("institution")
+    matches = {row.domain: row.institution for row in rows}
+    for candidate in candidates:  # most specific first
+        if candidate in matches:
+            return matches[candidate]
+    return None
+
+
+def subject_tree() -> list[Subject]:
+    """All areas with their subjects and topics prefetched (three queries)."""
+    topics = Prefetch("children", Subject.objects.order_by("name"))
+    subjects = Prefetch("children", Subject.objects.prefetch_related(topics).order_by("name"))
+    return list(Subject.objects.filter(parent__isnull=True).prefetch_related(subjects).order_by("name"))
+
+
+def subject_choices() -> list[tuple[int, str]]:
+    """Subjects and topics as (id, "Area › Subject › Topic") pairs, for pickers."""
+    rows = Subject.objects.select_related("parent__parent").exclude(kind=Subject.Kind.AREA)
+    out = []
+    for s in rows:
+        path = [s.name]
+        node = s.parent
+        while node is not None:
+            path.append(node.name)
+            node = node.parent
+        out.append((s.pk, " › ".join(reversed(path))))
+    return sorted(out, key=lambda pair: pair[1])
+
+
+def subject_search(*, query: str, limit: int = 50) -> QuerySet[Subject]:
+    qs = Subject.objects.select_related("parent")
+    if query:
+        qs = qs.filter(name__icontains=query)
+    return qs.order_by("kind", "name")[:limit]
+
+
+def availability_for(*, user: User) -> list[AvailabilityWindow]:
+    return list(AvailabilityWindow.objects.filter(user=user).order_by("weekday", "start_time"))
+
+
+def availability_exceptions_for(*, user: User, from_date: date | None = None) -> list[AvailabilityException]:
+    qs = AvailabilityException.objects.filter(user=user)
+    if from_date is not None:
+        qs = qs.filter(date__gte=from_date)
+    return list(qs.order_by("date", "start_time"))
+
+
+WEEKDAY_NAMES = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
+
+
+def availability_week_grid(
+    *, owner: User, viewer_tz: str, start_hour: int = 6, end_hour: int = 24, week_of: date | None = None
+) -> dict[str, object]:
+    """The owner's weekly windows for one concrete week, as hour rows × 7 day columns in the
+    viewer's time zone (a window is converted through real dates, so DST is respected)."""
+    owner_tz = ZoneInfo(owner.profile.timezone)
+    view_tz = ZoneInfo(viewer_tz)
+    today = week_of or datetime.now(view_tz).date()
+    monday = today - timedelta(days=today.weekday())
+    intervals: list[tuple[datetime, datetime]] = []
+    windows = availability_for(user=owner)
+    # Owner's windows for the owner's days overlapping the viewed week (one day of margin each side).
+    for offset in range(-1, 8):
+        day = monday + timedelta(days=offset)
+        for w in windows:
+            if w.weekday == day.weekday():
+                start = datetime.combine(day, w.start_time, owner_tz)
+                end = datetime.combine(day, w.end_time, owner_tz)
+                intervals.append((start.astimezone(view_tz), end.astimezone(view_tz)))
+    slots: list[list[bool]] = []
+    hours = list(range(start_hour, end_hour))
+    for hour in hours:
+        row = []
+        for d in range(7):
+            day = monday + timedelta(days=d)
+            cell_start = datetime.combine(day, time(hour), view_tz)
+            cell_end = cell_start + timedelta(hours=1)
+            row.append(any(s < cell_end and e > cell_start for s, e in intervals))
+        slots.append(row)
+    return {
+        "days": [(WEEKDAY_NAMES[d][:3], monday + timedelta(days=d)) for d in range(7)],
+        "rows": [(f"{h:02d}:00", slots[i]) for i, h in enumerate(hours)],
+        "timezone": viewer_tz,
+        "empty": not windows,
+    }
+
+
+def access_verification_document(*, user: User, request_id: int) -> VerificationRequest:
+    """The verification request if ``user`` is its owner or a moderator; NotFound otherwise
+    (a stranger cannot even learn that the document exists)."""
+    try:
+        req = VerificationRequest.objects.select_related(
+            "teaching_subject__user", "teaching_subject__subject"
+        ).get(pk=request_id)
+    except VerificationRequest.DoesNotExist as exc:
+        raise NotFound("No such document.") from exc
+    if not user.is_authenticated:
+        raise NotFound("No such document.")
+    if req.teaching_subject.user_id != user.pk and not user.is_moderator:
+        raise NotFound("No such document.")
+    return req
+
+
+def verification_queue(*, status: str = VerificationRequest.Status.PENDING) -> QuerySet[VerificationRequest]:
+    return (
+        VerificationRequest.objects.filter(status=status)
+        .select_related("teaching_subject__user__profile", "teaching_subject__subject__parent")
+        .prefetch_related("decisions__moderator")
+        .order_by("submitted_at" if status == VerificationRequest.Status.PENDING else "-submitted_at")
+    )
+
+
+def verification_requests_for(*, user: User) -> QuerySet[VerificationRequest]:
+    return (
+        VerificationRequest.objects.filter(teaching_subject__user=user)
+        .select_related("teaching_subject__subject")
+        .prefetch_related("decisions")
+        .order_by("-submitted_at")
+    )
+
+
+def rounded_distance_km(a: Profile, b: Profile) -> int | None:
+    """Great-circle distance between two profiles, rounded so no exact location leaks
+    (to 1 km under 10 km, 5 km under 100 km, 10 km beyond); None without both locations."""
+    if not (a.has_location and b.has_location):
+        return None
+    assert a.latitude is not None and a.longitude is not None
+    assert b.latitude is not None and b.longitude is not None
+    km = haversine_km(a.latitude, a.longitude, b.latitude, b.longitude)
+    if km < 10:
+        return max(1, round(km))
+    if km < 100:
+        return int(5 * round(km / 5))
+    return int(10 * round(km / 10))
+
+
+def haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    r = 6371.0088
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp, dl = p2 - p1, math.radians(lon2 - lon1)
+    h = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * r * math.asin(math.sqrt(h))

@@ -1,0 +1,44 @@
+"""Template context shared by every page: the navigation, defined in one place."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.http import HttpRequest
+from django.urls import NoReverseMatch, reverse
+
+
+@dataclass(frozen=True)
+class NavItem:
+    label: str
+    url_name: str
+    icon: str
+    needs_login: bool = False
+
+
+# Everything the product will have. An entry whose page does not exist yet is shown as
+# "coming soon" (not a link), so the navigation never leads to a dead end.
+NAVIGATION = [
+    NavItem("Find a tutor", "matching:search", "search"),
+    NavItem("My sessions", "scheduling:my_sessions", "calendar", needs_login=True),
+    NavItem("Practice", "practice:problems", "code"),
+    NavItem("Discussions", "forum:index", "forum"),
+    NavItem("Messages", "messaging:inbox", "chat", needs_login=True),
+    NavItem("Institutions", "accounts:institutions", "building"),
+]
+
+
+def navigation(request: HttpRequest) -> dict[str, object]:
+    items = []
+    user = getattr(request, "user", None)
+    authenticated = bool(user and user.is_authenticated)
+    for item in NAVIGATION:
+        if item.needs_login and not authenticated:
+            continue
+        try:
+            url: str | None = reverse(item.url_name)
+        except NoReverseMatch:
+            url = None
+        active = bool(url) and request.path.startswith(url or "//")
+        items.append({"label": item.label, "url": url, "icon": item.icon, "active": active})
+    return {"nav_items": items}
