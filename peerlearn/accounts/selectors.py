@@ -202,3 +202,36 @@ def haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     dp, dl = p2 - p1, math.radians(lon2 - lon1)
     h = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
     return 2 * r * math.asin(math.sqrt(h))
+
+
+def featured_tutors(*, limit: int = 6) -> list[User]:
+    """Tutors with at least one verified subject, most verified subjects first."""
+    return list(
+        User.objects.filter(is_active=True, teaching_subjects__verified_at__isnull=False)
+        .annotate(verified_count=Count("teaching_subjects", filter=Q(teaching_subjects__verified_at__isnull=False)))
+        .select_related("profile", "profile__institution")
+        .prefetch_related(Prefetch("teaching_subjects", TeachingSubject.objects.select_related("subject")))
+        .order_by("-verified_count", "pk")
+        .distinct()[:limit]
+    )
+
+
+def platform_counts() -> dict[str, int]:
+    return {
+        "tutors": User.objects.filter(is_active=True, teaching_subjects__isnull=False).distinct().count(),
+        "learners": User.objects.filter(is_active=True).count(),
+        "topics": Subject.objects.filter(kind=Subject.Kind.TOPIC).count(),
+        "institutions": Institution.objects.count(),
+    }
+
+
+def profile_completion(*, user: User) -> list[tuple[str, bool, str]]:
+    """The getting-started checklist: (label, done, url name)."""
+    profile = user.profile
+    return [
+        ("Add a display name and a bio", bool(profile.display_name and profile.bio), "accounts:profile_edit"),
+        ("Upload a photo", bool(profile.avatar), "accounts:profile_edit"),
+        ("Pick what you want to learn", user.learning_subjects.exists(), "accounts:subjects_edit"),
+        ("Set your weekly availability", user.availability.exists(), "accounts:availability_edit"),
+        ("Turn on two-factor authentication", user.authenticator_set.exists(), "mfa_index"),
+    ]

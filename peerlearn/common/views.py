@@ -1,16 +1,61 @@
+"""Site-wide pages: home, health check and the local mail viewer."""
+
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from email import message_from_bytes, policy
+from email.message import EmailMessage
+from pathlib import Path
+
+from django.conf import settings
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+
+from peerlearn.accounts import selectors as account_selectors
+from peerlearn.accounts import services as account_services
 
 
 def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "home.html", {})
+    context: dict[str, object] = {
+        "counts": account_selectors.platform_counts(),
+        "featured": account_selectors.featured_tutors(limit=6),
+    }
+    if request.user.is_authenticated:
+        account_services.profile_ensure(user=request.user)  # type: ignore[arg-type]
+        context["checklist"] = account_selectors.profile_completion(user=request.user)  # type: ignore[arg-type]
+    return render(request, "home.html", context)
 
 
 def healthz(request: HttpRequest) -> JsonResponse:
     return JsonResponse({"ok": True})
 
 
+def _read_mailbox(folder: Path, limit: int = 50) -> list[dict[str, str]]:
+    """Messages written by Django's file email backend (one file per connection, messages
+    separated by a line of 79 dashes), newest first."""
+    if not folder.is_dir():
+        return []
+    messages: list[dict[str, str]] = []
+    files = sorted(folder.glob("*.log"), key=lambda p: p.stat().st_mtime, reverse=True)[:limit]
+    for path in files:
+        for chunk in path.read_bytes().split(b"\n" + b"-" * 79 + b"\n"):
+            if not chunk.strip():
+                continue
+            msg: EmailMessage = message_from_bytes(chunk.strip(), policy=policy.default)  # type: ignore[assignment]
+            body = msg.get_body(preferencelist=("plain", "html"))
+            messages.append(
+                {
+                    "id": f"{path.stem}",
+                    "subject": str(msg["subject"] or ""),
+                    "to": str(msg["to"] or ""),
+                    "date": str(msg["date"] or ""),
+                    "body": body.get_content() if body is not None else "",
+                }
+            )
+    return messages[:limit]
+
+
 def dev_mailbox(request: HttpRequest) -> HttpResponse:
-    return render(request, "dev_mailbox.html", {})
+    """Local mode only (DEBUG with the file email backend): read what the site has sent."""
+    if not settings.DEBUG or not settings.EMAIL_FILE_PATH:
+        raise Http404("The mail viewer is only available in local mode.")
+    return render(request, "dev_mailbox.html", {"mails": _read_mailbox(Path(settings.EMAIL_FILE_PATH))})
