@@ -1,4 +1,4 @@
-"""ASGI entry point: HTTP goes to Django; WebSockets pass an origin check, then auth, then routing."""
+"""ASGI entry point: HTTP goes to Django; WebSockets pass an origin check, auth, then routing."""
 
 from __future__ import annotations
 
@@ -18,6 +18,8 @@ websocket_urlpatterns: list = []  # the live rooms add their routes here
 application = ProtocolTypeRouter(
     {
         "http": django_asgi_app,
-        "websocket": AllowedHostsOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns))),
+        "websocket": AllowedHostsOriginValidator(
+            AuthMiddlewareStack(URLRouter(websocket_urlpatterns))
+        ),
     }
 )

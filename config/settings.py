@@ -94,7 +94,9 @@ TEMPLATES = [
 
 # --- database -------------------------------------------------------------------------------
 DATABASE_URL = env_str("DATABASE_URL", f"sqlite:///{VAR_DIR / 'peerlearn.sqlite3'}")
-DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=env_int("DB_CONN_MAX_AGE", 0))}
+DATABASES = {
+    "default": dj_database_url.parse(DATABASE_URL, conn_max_age=env_int("DB_CONN_MAX_AGE", 0))
+}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL and a busy timeout let the web server and the task worker share the file.
     DATABASES["default"]["OPTIONS"] = {
@@ -108,9 +110,14 @@ IS_POSTGRES = DATABASES["default"]["ENGINE"].endswith("postgresql")
 # --- cache, channels ------------------------------------------------------------------------
 REDIS_URL = env_str("REDIS_URL")
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+    }
     CHANNEL_LAYERS = {
-        "default": {"BACKEND": "channels_redis.core.RedisChannelLayer", "CONFIG": {"hosts": [REDIS_URL]}}
+        "default": {
+            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "CONFIG": {"hosts": [REDIS_URL]},
+        }
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
@@ -136,7 +143,10 @@ PASSWORD_HASHERS = [
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 10},
+    },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
@@ -187,13 +197,20 @@ SOCIALACCOUNT_PROVIDERS: dict[str, dict[str, object]] = {}
 if env_str("GOOGLE_CLIENT_ID"):
     INSTALLED_APPS.append("allauth.socialaccount.providers.google")
     SOCIALACCOUNT_PROVIDERS["google"] = {
-        "APPS": [{"client_id": env_str("GOOGLE_CLIENT_ID"), "secret": env_str("GOOGLE_CLIENT_SECRET")}],
+        "APPS": [
+            {"client_id": env_str("GOOGLE_CLIENT_ID"), "secret": env_str("GOOGLE_CLIENT_SECRET")}
+        ],
         "SCOPE": ["profile", "email"],
     }
 if env_str("MICROSOFT_CLIENT_ID"):
     INSTALLED_APPS.append("allauth.socialaccount.providers.microsoft")
     SOCIALACCOUNT_PROVIDERS["microsoft"] = {
-        "APPS": [{"client_id": env_str("MICROSOFT_CLIENT_ID"), "secret": env_str("MICROSOFT_CLIENT_SECRET")}],
+        "APPS": [
+            {
+                "client_id": env_str("MICROSOFT_CLIENT_ID"),
+                "secret": env_str("MICROSOFT_CLIENT_SECRET"),
+            }
+        ],
     }
 
 # --- email ----------------------------------------------------------------------------------
@@ -226,12 +243,16 @@ MEDIA_ROOT = VAR_DIR / "media"
 PRIVATE_MEDIA_ROOT = VAR_DIR / "private"
 STORAGE_URL = env_str("STORAGE_URL", "file:")
 _storage = parse_storage_url(STORAGE_URL, local_root=str(MEDIA_ROOT), local_base_url=MEDIA_URL)
-_private = parse_storage_url(STORAGE_URL, local_root=str(PRIVATE_MEDIA_ROOT), local_base_url="/private-not-served/")
+_private = parse_storage_url(
+    STORAGE_URL, local_root=str(PRIVATE_MEDIA_ROOT), local_base_url="/private-not-served/"
+)
 STORAGES = {
     "default": {"BACKEND": _storage.backend, "OPTIONS": _storage.options},
     "private": {
         "BACKEND": _private.backend,
-        "OPTIONS": {**_private.options, "location": "private"} if _private.backend.startswith("storages") else _private.options,
+        "OPTIONS": {**_private.options, "location": "private"}
+        if _private.backend.startswith("storages")
+        else _private.options,
     },
     "staticfiles": {
         "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"

@@ -12,15 +12,21 @@ from . import selectors
 from .models import AvailabilityException, LearningStyle, Level, SessionFormat
 from .services import LANGUAGE_CODES, ProfileInput, WindowInput
 
-TIMEZONES = sorted(tz for tz in zoneinfo.available_timezones() if "/" in tz and not tz.startswith("Etc/"))
+TIMEZONES = sorted(
+    tz for tz in zoneinfo.available_timezones() if "/" in tz and not tz.startswith("Etc/")
+)
 
 
 class ProfileForm(forms.Form):
     display_name = forms.CharField(max_length=80)
     bio = forms.CharField(widget=forms.Textarea(attrs={"rows": 5}), required=False, max_length=2000)
-    programme = forms.CharField(max_length=120, required=False, help_text="e.g. BSc Computer Science")
+    programme = forms.CharField(
+        max_length=120, required=False, help_text="e.g. BSc Computer Science"
+    )
     year_of_study = forms.IntegerField(min_value=1, max_value=10, required=False)
-    timezone = forms.ChoiceField(choices=[("UTC", "UTC")] + [(t, t.replace("_", " ")) for t in TIMEZONES])
+    timezone = forms.ChoiceField(
+        choices=[("UTC", "UTC")] + [(t, t.replace("_", " ")) for t in TIMEZONES]
+    )
     languages = forms.MultipleChoiceField(
         choices=sorted(LANGUAGE_CODES.items(), key=lambda kv: kv[1]),
         required=False,
@@ -54,7 +60,9 @@ class ProfileForm(forms.Form):
 
 
 class AvatarForm(forms.Form):
-    avatar = forms.FileField(widget=forms.ClearableFileInput(attrs={"accept": "image/png,image/jpeg,image/webp"}))
+    avatar = forms.FileField(
+        widget=forms.ClearableFileInput(attrs={"accept": "image/png,image/jpeg,image/webp"})
+    )
 
 
 class SubjectChoiceField(forms.TypedChoiceField):
@@ -78,7 +86,9 @@ class TeachingSubjectForm(forms.Form):
     subject = SubjectChoiceField()
     proficiency = forms.ChoiceField(choices=Level.choices, initial=Level.ADVANCED)
     evidence = forms.CharField(
-        max_length=200, required=False, help_text="Course grade or role, e.g. 'A in MATH201' or 'TA, Algorithms 2025'"
+        max_length=200,
+        required=False,
+        help_text="Course grade or role, e.g. 'A in MATH201' or 'TA, Algorithms 2025'",
     )
 
     def __init__(self, *args: object, **kwargs: object) -> None:
@@ -108,7 +118,9 @@ def parse_ranges(text: str, weekday: int) -> list[WindowInput]:
 class WeeklyAvailabilityForm(forms.Form):
     """One text field per weekday holding comma-separated ranges."""
 
-    def __init__(self, *args: object, initial_windows: list | None = None, **kwargs: object) -> None:
+    def __init__(
+        self, *args: object, initial_windows: list | None = None, **kwargs: object
+    ) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
         by_day: dict[int, list[str]] = {d: [] for d in range(7)}
         for w in initial_windows or []:
@@ -143,7 +155,9 @@ class VerificationUploadForm(forms.Form):
     subject = forms.TypedChoiceField(coerce=int)
     document = forms.FileField(
         help_text="PDF, PNG, JPEG or WebP, up to 10 MB: a transcript, TA appointment or staff ID.",
-        widget=forms.ClearableFileInput(attrs={"accept": "application/pdf,image/png,image/jpeg,image/webp"}),
+        widget=forms.ClearableFileInput(
+            attrs={"accept": "application/pdf,image/png,image/jpeg,image/webp"}
+        ),
     )
     note = forms.CharField(max_length=300, required=False)
 

@@ -73,7 +73,8 @@ class User(AbstractUser):
         profile = getattr(self, "profile", None)
         if profile is not None and profile.display_name:
             return profile.display_name
-        return self.email.split("@", 1)[0]
+        # Never derived from the email address: that must not leak to other people.
+        return f"Member {self.pk}"
 
 
 class Institution(models.Model):
@@ -119,7 +120,9 @@ class Subject(models.Model):
     class Meta:
         ordering = ["name"]
         constraints = [
-            models.UniqueConstraint(fields=["parent", "name"], name="subject_unique_name_in_parent"),
+            models.UniqueConstraint(
+                fields=["parent", "name"], name="subject_unique_name_in_parent"
+            ),
             models.CheckConstraint(
                 condition=Q(kind="area", parent__isnull=True) | Q(parent__isnull=False),
                 name="subject_only_areas_are_roots",
@@ -156,7 +159,9 @@ def avatar_path(instance: Profile, filename: str) -> str:
 
 
 class Profile(models.Model):
-    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="profile")
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="profile"
+    )
     display_name = models.CharField(max_length=80, blank=True)
     avatar = models.ImageField(upload_to=avatar_path, blank=True)
     avatar_thumbnail = models.ImageField(upload_to=avatar_path, blank=True)
@@ -168,7 +173,9 @@ class Profile(models.Model):
     year_of_study = models.PositiveSmallIntegerField(
         null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(10)]
     )
-    timezone = models.CharField(max_length=64, default="UTC", help_text="IANA name, e.g. Europe/Berlin")
+    timezone = models.CharField(
+        max_length=64, default="UTC", help_text="IANA name, e.g. Europe/Berlin"
+    )
     languages = models.JSONField(default=list, blank=True)
     city = models.CharField(max_length=120, blank=True)
     latitude = models.FloatField(
@@ -190,18 +197,24 @@ class Profile(models.Model):
 
 
 class LearningSubject(models.Model):
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="learning_subjects")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="learning_subjects"
+    )
     subject = models.ForeignKey(Subject, on_delete=models.PROTECT, related_name="learners")
     level = models.CharField(max_length=16, choices=Level.choices, default=Level.BEGINNER)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["subject__name"]
-        constraints = [models.UniqueConstraint(fields=["user", "subject"], name="learning_subject_once")]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "subject"], name="learning_subject_once")
+        ]
 
 
 class TeachingSubject(models.Model):
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="teaching_subjects")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="teaching_subjects"
+    )
     subject = models.ForeignKey(Subject, on_delete=models.PROTECT, related_name="tutors")
     proficiency = models.CharField(max_length=16, choices=Level.choices, default=Level.ADVANCED)
     evidence = models.CharField(
@@ -212,7 +225,9 @@ class TeachingSubject(models.Model):
 
     class Meta:
         ordering = ["subject__name"]
-        constraints = [models.UniqueConstraint(fields=["user", "subject"], name="teaching_subject_once")]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "subject"], name="teaching_subject_once")
+        ]
 
     @property
     def is_verified(self) -> bool:
@@ -222,15 +237,21 @@ class TeachingSubject(models.Model):
 class AvailabilityWindow(models.Model):
     """A weekly recurring window, in the owner's own time zone (wall-clock times)."""
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="availability")
-    weekday = models.PositiveSmallIntegerField(validators=[MaxValueValidator(6)], help_text="0 = Monday")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="availability"
+    )
+    weekday = models.PositiveSmallIntegerField(
+        validators=[MaxValueValidator(6)], help_text="0 = Monday"
+    )
     start_time = models.TimeField()
     end_time = models.TimeField()
 
     class Meta:
         ordering = ["weekday", "start_time"]
         constraints = [
-            models.CheckConstraint(condition=Q(start_time__lt=models.F("end_time")), name="window_starts_before_end"),
+            models.CheckConstraint(
+                condition=Q(start_time__lt=models.F("end_time")), name="window_starts_before_end"
+            ),
             models.CheckConstraint(condition=Q(weekday__lte=6), name="window_weekday_range"),
         ]
 
@@ -283,7 +304,9 @@ class VerificationRequest(models.Model):
     teaching_subject = models.ForeignKey(
         TeachingSubject, on_delete=models.CASCADE, related_name="verification_requests"
     )
-    document = models.FileField(upload_to=verification_path, storage=private_storage, max_length=300)
+    document = models.FileField(
+        upload_to=verification_path, storage=private_storage, max_length=300
+    )
     original_name = models.CharField(max_length=200)
     content_type = models.CharField(max_length=80)
     size = models.PositiveIntegerField()
@@ -305,8 +328,12 @@ class VerificationRequest(models.Model):
 class VerificationDecision(models.Model):
     """The audit record of one moderator decision: who, when, what and why."""
 
-    request = models.ForeignKey(VerificationRequest, on_delete=models.CASCADE, related_name="decisions")
-    moderator = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    request = models.ForeignKey(
+        VerificationRequest, on_delete=models.CASCADE, related_name="decisions"
+    )
+    moderator = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
     decision = models.CharField(max_length=10, choices=VerificationRequest.Status.choices)
     reason = models.TextField(max_length=1000)
     decided_at = models.DateTimeField(auto_now_add=True)
@@ -318,6 +345,8 @@ class VerificationDecision(models.Model):
 class DocumentAccessLog(models.Model):
     """Each time someone opens a verification document."""
 
-    request = models.ForeignKey(VerificationRequest, on_delete=models.CASCADE, related_name="access_log")
+    request = models.ForeignKey(
+        VerificationRequest, on_delete=models.CASCADE, related_name="access_log"
+    )
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     accessed_at = models.DateTimeField(auto_now_add=True)

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import itertools
 import zoneinfo
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, time
+from functools import partial
 
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
@@ -34,11 +36,31 @@ from .models import (
 from .tasks import send_verification_decision_email
 
 LANGUAGE_CODES = {
-    "en": "English", "de": "German", "fr": "French", "es": "Spanish", "it": "Italian",
-    "pt": "Portuguese", "nl": "Dutch", "pl": "Polish", "sv": "Swedish", "fi": "Finnish",
-    "el": "Greek", "tr": "Turkish", "ar": "Arabic", "hi": "Hindi", "bn": "Bengali",
-    "zh": "Chinese", "ja": "Japanese", "ko": "Korean", "ru": "Russian", "uk": "Ukrainian",
-    "vi": "Vietnamese", "id": "Indonesian", "sw": "Swahili", "fa": "Persian", "he": "Hebrew",
+    "en": "English",
+    "de": "German",
+    "fr": "French",
+    "es": "Spanish",
+    "it": "Italian",
+    "pt": "Portuguese",
+    "nl": "Dutch",
+    "pl": "Polish",
+    "sv": "Swedish",
+    "fi": "Finnish",
+    "el": "Greek",
+    "tr": "Turkish",
+    "ar": "Arabic",
+    "hi": "Hindi",
+    "bn": "Bengali",
+    "zh": "Chinese",
+    "ja": "Japanese",
+    "ko": "Korean",
+    "ru": "Russian",
+    "uk": "Ukrainian",
+    "vi": "Vietnamese",
+    "id": "Indonesian",
+    "sw": "Swahili",
+    "fa": "Persian",
+    "he": "Hebrew",
 }
 
 
@@ -49,7 +71,7 @@ def _require_self_or_admin(actor: User, target: User) -> None:
 
 def profile_ensure(*, user: User) -> Profile:
     """Every user has a profile; created on first need."""
-    profile, _ = Profile.objects.get_or_create(user=user, defaults={"display_name": user.email.split("@")[0]})
+    profile, _ = Profile.objects.get_or_create(user=user)
     return profile
 
 
@@ -103,13 +125,23 @@ def profile_update(*, actor: User, user: User, data: ProfileInput) -> Profile:
     if data.timezone not in zoneinfo.available_timezones():
         raise ServiceError("Unknown time zone.", code="invalid_timezone", field="timezone")
     if (data.latitude is None) != (data.longitude is None):
-        raise ServiceError("Give both latitude and longitude, or neither.", code="invalid_location", field="latitude")
+        raise ServiceError(
+            "Give both latitude and longitude, or neither.",
+            code="invalid_location",
+            field="latitude",
+        )
     if data.latitude is not None and not -90 <= data.latitude <= 90:
-        raise ServiceError("Latitude must be between -90 and 90.", code="invalid_location", field="latitude")
+        raise ServiceError(
+            "Latitude must be between -90 and 90.", code="invalid_location", field="latitude"
+        )
     if data.longitude is not None and not -180 <= data.longitude <= 180:
-        raise ServiceError("Longitude must be between -180 and 180.", code="invalid_location", field="longitude")
+        raise ServiceError(
+            "Longitude must be between -180 and 180.", code="invalid_location", field="longitude"
+        )
     if data.year_of_study is not None and not 1 <= data.year_of_study <= 10:
-        raise ServiceError("Year of study must be between 1 and 10.", code="invalid_year", field="year_of_study")
+        raise ServiceError(
+            "Year of study must be between 1 and 10.", code="invalid_year", field="year_of_study"
+        )
     profile = profile_ensure(user=user)
     profile.display_name = data.display_name.strip()[:80]
     profile.bio = data.bio.strip()[:2000]
@@ -120,8 +152,12 @@ def profile_update(*, actor: User, user: User, data: ProfileInput) -> Profile:
     profile.city = data.city.strip()[:120]
     profile.latitude = data.latitude
     profile.longitude = data.longitude
-    profile.learning_styles = _check_choices(data.learning_styles or [], LearningStyle.values, "learning_styles")
-    profile.session_formats = _check_choices(data.session_formats or [], SessionFormat.values, "session_formats")
+    profile.learning_styles = _check_choices(
+        data.learning_styles or [], LearningStyle.values, "learning_styles"
+    )
+    profile.session_formats = _check_choices(
+        data.session_formats or [], SessionFormat.values, "session_formats"
+    )
     profile.save()
     return profile
 
@@ -139,9 +175,8 @@ def avatar_set(*, actor: User, user: User, upload: UploadedFile) -> Profile:
     )
     profile.save(update_fields=["avatar", "avatar_thumbnail", "updated_at"])
     storage = profile.avatar.storage
-    for name in old:
-        if name:
-            transaction.on_commit(lambda name=name: storage.delete(name))
+    for name in filter(None, old):
+        transaction.on_commit(partial(storage.delete, name))
     return profile
 
 
@@ -161,7 +196,9 @@ def _get_subject(subject_id: int, *, allow_area: bool = False) -> Subject:
     except Subject.DoesNotExist as exc:
         raise ServiceError("Unknown subject.", code="invalid_subject", field="subject") from exc
     if subject.kind == Subject.Kind.AREA and not allow_area:
-        raise ServiceError("Pick a subject or a topic, not a whole area.", code="invalid_subject", field="subject")
+        raise ServiceError(
+            "Pick a subject or a topic, not a whole area.", code="invalid_subject", field="subject"
+        )
     return subject
 
 
@@ -169,7 +206,9 @@ def learning_subject_set(*, actor: User, subject_id: int, level: str) -> Learnin
     if level not in Level.values:
         raise ServiceError("Unknown level.", code="invalid_choice", field="level")
     subject = _get_subject(subject_id)
-    item, _ = LearningSubject.objects.update_or_create(user=actor, subject=subject, defaults={"level": level})
+    item, _ = LearningSubject.objects.update_or_create(
+        user=actor, subject=subject, defaults={"level": level}
+    )
     return item
 
 
@@ -179,7 +218,9 @@ def learning_subject_remove(*, actor: User, subject_id: int) -> None:
         raise NotFound("You are not learning that subject.")
 
 
-def teaching_subject_set(*, actor: User, subject_id: int, proficiency: str, evidence: str = "") -> TeachingSubject:
+def teaching_subject_set(
+    *, actor: User, subject_id: int, proficiency: str, evidence: str = ""
+) -> TeachingSubject:
     """Offer (or update) a subject to teach. A learner who starts teaching becomes a tutor.
     Changing the evidence of a verified subject keeps the verification: the document is what
     was checked, not the free-text note."""
@@ -188,7 +229,9 @@ def teaching_subject_set(*, actor: User, subject_id: int, proficiency: str, evid
     subject = _get_subject(subject_id)
     with transaction.atomic():
         item, _ = TeachingSubject.objects.update_or_create(
-            user=actor, subject=subject, defaults={"proficiency": proficiency, "evidence": evidence.strip()[:200]}
+            user=actor,
+            subject=subject,
+            defaults={"proficiency": proficiency, "evidence": evidence.strip()[:200]},
         )
         if actor.role == User.Role.LEARNER:
             actor.role = User.Role.TUTOR
@@ -209,22 +252,32 @@ class WindowInput:
     end_time: time
 
 
-def availability_replace(*, actor: User, user: User, windows: list[WindowInput]) -> list[AvailabilityWindow]:
+def availability_replace(
+    *, actor: User, user: User, windows: list[WindowInput]
+) -> list[AvailabilityWindow]:
     """Replace the whole weekly pattern. Windows on one day must not overlap; times are the
     owner's wall-clock times in their profile time zone."""
     _require_self_or_admin(actor, user)
     by_day: dict[int, list[WindowInput]] = {}
     for index, w in enumerate(windows):
         if not 0 <= w.weekday <= 6:
-            raise ServiceError("Weekday must be 0 (Monday) to 6 (Sunday).", code="invalid_weekday", field=f"windows.{index}.weekday")
+            raise ServiceError(
+                "Weekday must be 0 (Monday) to 6 (Sunday).",
+                code="invalid_weekday",
+                field=f"windows.{index}.weekday",
+            )
         if w.start_time >= w.end_time:
-            raise ServiceError("A window must end after it starts.", code="invalid_window", field=f"windows.{index}.end_time")
+            raise ServiceError(
+                "A window must end after it starts.",
+                code="invalid_window",
+                field=f"windows.{index}.end_time",
+            )
         by_day.setdefault(w.weekday, []).append(w)
     if len(windows) > 70:
         raise ServiceError("At most 70 windows a week.", code="too_many_windows", field="windows")
     for day_windows in by_day.values():
         day_windows.sort(key=lambda w: w.start_time)
-        for earlier, later in zip(day_windows, day_windows[1:], strict=False):
+        for earlier, later in itertools.pairwise(day_windows):
             if later.start_time < earlier.end_time:
                 raise ServiceError(
                     f"Windows overlap on {selectors.WEEKDAY_NAMES[earlier.weekday]}.",
@@ -234,28 +287,51 @@ def availability_replace(*, actor: User, user: User, windows: list[WindowInput])
     with transaction.atomic():
         AvailabilityWindow.objects.filter(user=user).delete()
         created = AvailabilityWindow.objects.bulk_create(
-            AvailabilityWindow(user=user, weekday=w.weekday, start_time=w.start_time, end_time=w.end_time)
+            AvailabilityWindow(
+                user=user, weekday=w.weekday, start_time=w.start_time, end_time=w.end_time
+            )
             for w in sorted(windows, key=lambda w: (w.weekday, w.start_time))
         )
     return created
 
 
 def availability_exception_add(
-    *, actor: User, on: date, kind: str, start_time: time | None = None, end_time: time | None = None, note: str = ""
+    *,
+    actor: User,
+    on: date,
+    kind: str,
+    start_time: time | None = None,
+    end_time: time | None = None,
+    note: str = "",
 ) -> AvailabilityException:
     if kind not in AvailabilityException.Kind.values:
         raise ServiceError("Unknown kind of exception.", code="invalid_choice", field="kind")
     if (start_time is None) != (end_time is None):
-        raise ServiceError("Give both start and end, or neither for the whole day.", code="invalid_window", field="end_time")
+        raise ServiceError(
+            "Give both start and end, or neither for the whole day.",
+            code="invalid_window",
+            field="end_time",
+        )
     if start_time is not None and end_time is not None and start_time >= end_time:
-        raise ServiceError("The end must come after the start.", code="invalid_window", field="end_time")
+        raise ServiceError(
+            "The end must come after the start.", code="invalid_window", field="end_time"
+        )
     if kind == AvailabilityException.Kind.AVAILABLE and start_time is None:
-        raise ServiceError("Extra availability needs a start and an end.", code="invalid_window", field="start_time")
+        raise ServiceError(
+            "Extra availability needs a start and an end.",
+            code="invalid_window",
+            field="start_time",
+        )
     today = timezone.now().astimezone(zoneinfo.ZoneInfo(profile_ensure(user=actor).timezone)).date()
     if on < today:
         raise ServiceError("That date has passed.", code="date_in_past", field="date")
     return AvailabilityException.objects.create(
-        user=actor, date=on, kind=kind, start_time=start_time, end_time=end_time, note=note.strip()[:120]
+        user=actor,
+        date=on,
+        kind=kind,
+        start_time=start_time,
+        end_time=end_time,
+        note=note.strip()[:120],
     )
 
 
@@ -265,13 +341,17 @@ def availability_exception_remove(*, actor: User, exception_id: int) -> None:
         raise NotFound("No such exception.")
 
 
-def verification_submit(*, actor: User, subject_id: int, upload: UploadedFile, note: str = "") -> VerificationRequest:
+def verification_submit(
+    *, actor: User, subject_id: int, upload: UploadedFile, note: str = ""
+) -> VerificationRequest:
     """Upload evidence (PDF or image) for one of the actor's teaching subjects. Only one
-    request per subject can be pending; a verified subject can be re-submitted (e.g. new evidence)."""
+    request per subject can be pending; a verified subject can be re-submitted."""
     try:
         teaching = TeachingSubject.objects.get(user=actor, subject_id=subject_id)
     except TeachingSubject.DoesNotExist as exc:
-        raise ServiceError("Add the subject to what you teach first.", code="not_teaching", field="subject") from exc
+        raise ServiceError(
+            "Add the subject to what you teach first.", code="not_teaching", field="subject"
+        ) from exc
     checked = check_upload(upload, allowed={**DOCUMENT_TYPES, **IMAGE_TYPES}, field="document")
     try:
         with transaction.atomic():
@@ -285,11 +365,15 @@ def verification_submit(*, actor: User, subject_id: int, upload: UploadedFile, n
             request.document.save(checked.storage_name(), ContentFile(checked.content), save=False)
             request.save()
     except IntegrityError as exc:
-        raise Conflict("A request for this subject is already waiting for a moderator.", code="already_pending") from exc
+        raise Conflict(
+            "A request for this subject is already waiting for a moderator.", code="already_pending"
+        ) from exc
     return request
 
 
-def verification_decide(*, actor: User, request_id: int, approve: bool, reason: str) -> VerificationDecision:
+def verification_decide(
+    *, actor: User, request_id: int, approve: bool, reason: str
+) -> VerificationDecision:
     """A moderator approves or rejects a pending request. The decision is recorded (who, when,
     why), the subject's verified mark follows, and the tutor is emailed after commit."""
     if not actor.is_moderator:
@@ -310,7 +394,9 @@ def verification_decide(*, actor: User, request_id: int, approve: bool, reason: 
             raise Conflict("This request has already been decided.", code="already_decided")
         if request.teaching_subject.user_id == actor.pk:
             raise Forbidden("You cannot decide your own request.")
-        status = VerificationRequest.Status.APPROVED if approve else VerificationRequest.Status.REJECTED
+        status = (
+            VerificationRequest.Status.APPROVED if approve else VerificationRequest.Status.REJECTED
+        )
         request.status = status
         request.save(update_fields=["status"])
         decision = VerificationDecision.objects.create(

@@ -65,8 +65,19 @@ def profile_edit(request: HttpRequest) -> HttpResponse:
     profile = services.profile_ensure(user=user)
     initial = {
         f: getattr(profile, f)
-        for f in ("display_name", "bio", "programme", "year_of_study", "timezone", "languages", "city",
-                  "latitude", "longitude", "learning_styles", "session_formats")
+        for f in (
+            "display_name",
+            "bio",
+            "programme",
+            "year_of_study",
+            "timezone",
+            "languages",
+            "city",
+            "latitude",
+            "longitude",
+            "learning_styles",
+            "session_formats",
+        )
     }
     form = ProfileForm(request.POST or None, initial=initial)
     avatar_form = AvatarForm()
@@ -78,7 +89,11 @@ def profile_edit(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, "Your profile is saved.")
             return redirect("accounts:profile_edit")
-    return render(request, "accounts/profile_edit.html", {"form": form, "avatar_form": avatar_form, "profile": profile})
+    return render(
+        request,
+        "accounts/profile_edit.html",
+        {"form": form, "avatar_form": avatar_form, "profile": profile},
+    )
 
 
 @login_required
@@ -115,7 +130,9 @@ def subjects_edit(request: HttpRequest) -> HttpResponse:
                 learn_form = LearningSubjectForm(request.POST, prefix="learn")
                 if learn_form.is_valid():
                     services.learning_subject_set(
-                        actor=user, subject_id=learn_form.cleaned_data["subject"], level=learn_form.cleaned_data["level"]
+                        actor=user,
+                        subject_id=learn_form.cleaned_data["subject"],
+                        level=learn_form.cleaned_data["level"],
                     )
                     messages.success(request, "Added to what you are learning.")
                     return redirect("accounts:subjects_edit")
@@ -180,8 +197,12 @@ def availability_edit(request: HttpRequest) -> HttpResponse:
                 d = exception_form.cleaned_data
                 try:
                     services.availability_exception_add(
-                        actor=user, on=d["date"], kind=d["kind"], start_time=d["start_time"],
-                        end_time=d["end_time"], note=d["note"],
+                        actor=user,
+                        on=d["date"],
+                        kind=d["kind"],
+                        start_time=d["start_time"],
+                        end_time=d["end_time"],
+                        note=d["note"],
                     )
                 except ServiceError as exc:
                     form_error_from_service(exception_form, exc)
@@ -190,7 +211,9 @@ def availability_edit(request: HttpRequest) -> HttpResponse:
                     return redirect("accounts:availability_edit")
         elif action == "remove_exception":
             try:
-                services.availability_exception_remove(actor=user, exception_id=int(request.POST.get("exception_id") or 0))
+                services.availability_exception_remove(
+                    actor=user, exception_id=int(request.POST.get("exception_id") or 0)
+                )
             except (ServiceError, ValueError):
                 messages.error(request, "That exception no longer exists.")
             else:
@@ -230,7 +253,9 @@ def verification_mine(request: HttpRequest) -> HttpResponse:
         if form.is_valid():
             try:
                 services.verification_submit(
-                    actor=user, subject_id=form.cleaned_data["subject"], upload=form.cleaned_data["document"],
+                    actor=user,
+                    subject_id=form.cleaned_data["subject"],
+                    upload=form.cleaned_data["document"],
                     note=form.cleaned_data["note"],
                 )
             except ServiceError as exc:
@@ -241,7 +266,11 @@ def verification_mine(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "accounts/verification_mine.html",
-        {"form": form, "teaching": teaching, "requests": selectors.verification_requests_for(user=user)},
+        {
+            "form": form,
+            "teaching": teaching,
+            "requests": selectors.verification_requests_for(user=user),
+        },
     )
 
 
@@ -260,7 +289,8 @@ def verification_queue(request: HttpRequest) -> HttpResponse:
         status = VerificationRequest.Status.PENDING
     page = paginate(request, selectors.verification_queue(status=status))
     return render(
-        request, "accounts/verification_queue.html",
+        request,
+        "accounts/verification_queue.html",
         {"page": page, "status": status, "statuses": VerificationRequest.Status.choices},
     )
 
@@ -277,7 +307,9 @@ def verification_review(request: HttpRequest, request_id: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             services.verification_decide(
-                actor=moderator, request_id=item.pk, approve=form.cleaned_data["decision"] == "approve",
+                actor=moderator,
+                request_id=item.pk,
+                approve=form.cleaned_data["decision"] == "approve",
                 reason=form.cleaned_data["reason"],
             )
         except ServiceError as exc:
@@ -297,8 +329,12 @@ def verification_document(request: HttpRequest, request_id: int) -> FileResponse
     except NotFound as exc:
         raise Http404(exc.message) from exc
     services.verification_document_opened(actor=user, request=item)
-    response = FileResponse(item.document.open("rb"), as_attachment=True, filename=item.original_name,
-                            content_type=item.content_type)
+    response = FileResponse(
+        item.document.open("rb"),
+        as_attachment=True,
+        filename=item.original_name,
+        content_type=item.content_type,
+    )
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "private, no-store"
     response["Content-Security-Policy"] = "default-src 'none'; sandbox"

@@ -68,7 +68,9 @@ def parse_email_url(url: str) -> EmailConfig:
         return EmailConfig(backend="django.core.mail.backends.locmem.EmailBackend")
     if scheme == "file":
         path = unquote(parsed.path or parsed.netloc)
-        return EmailConfig(backend="django.core.mail.backends.filebased.EmailBackend", file_path=path)
+        return EmailConfig(
+            backend="django.core.mail.backends.filebased.EmailBackend", file_path=path
+        )
     if scheme in {"smtp", "smtps"}:
         query = parse_qs(parsed.query)
         return EmailConfig(

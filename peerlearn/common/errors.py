@@ -4,7 +4,7 @@ from __future__ import annotations
 
 
 class ServiceError(Exception):
-    """A rule was broken. ``code`` is stable (API clients switch on it); ``message`` is for people."""
+    """A rule was broken. ``code`` is stable (clients switch on it); ``message`` is for people."""
 
     status = 400
     default_code = "invalid"

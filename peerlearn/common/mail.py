@@ -10,9 +10,13 @@ from django.template.loader import render_to_string
 
 
 def send_templated_email(
-    *, to: list[str], template: str, context: dict[str, Any], attachments: list[tuple[str, bytes, str]] | None = None
+    *,
+    to: list[str],
+    template: str,
+    context: dict[str, Any],
+    attachments: list[tuple[str, bytes, str]] | None = None,
 ) -> None:
-    """Send ``<template>_subject.txt`` / ``_body.txt`` / ``_body.html`` rendered with ``context``."""
+    """Render ``<template>_subject.txt``, ``_body.txt`` and ``_body.html`` and send them."""
     ctx = {"site_url": settings.SITE_URL, **context}
     subject = " ".join(render_to_string(f"{template}_subject.txt", ctx).split())
     text = render_to_string(f"{template}_body.txt", ctx)

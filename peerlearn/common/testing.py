@@ -44,10 +44,13 @@ def make_moderator(email: str | None = None) -> User:
     return make_user(email, role=User.Role.MODERATOR, display_name="Mo Derator")
 
 
-def make_subject(name: str = "Graphs", *, parent_names: tuple[str, str] = ("Testing area", "Testing subject")) -> Subject:
+def make_subject(
+    name: str = "Graphs", *, parent_names: tuple[str, str] = ("Testing area", "Testing subject")
+) -> Subject:
     """A topic under its own area and subject (created as needed)."""
     area, _ = Subject.objects.get_or_create(
-        slug=f"t-{parent_names[0]}".lower().replace(" ", "-"), defaults={"name": parent_names[0], "kind": "area"}
+        slug=f"t-{parent_names[0]}".lower().replace(" ", "-"),
+        defaults={"name": parent_names[0], "kind": "area"},
     )
     subject, _ = Subject.objects.get_or_create(
         slug=f"t-{parent_names[0]}-{parent_names[1]}".lower().replace(" ", "-"),
@@ -72,5 +75,7 @@ PDF_BYTES = (
 )
 
 
-def upload(name: str, content: bytes, content_type: str = "application/octet-stream") -> SimpleUploadedFile:
+def upload(
+    name: str, content: bytes, content_type: str = "application/octet-stream"
+) -> SimpleUploadedFile:
     return SimpleUploadedFile(name, content, content_type=content_type)

@@ -58,4 +58,6 @@ def dev_mailbox(request: HttpRequest) -> HttpResponse:
     """Local mode only (DEBUG with the file email backend): read what the site has sent."""
     if not settings.DEBUG or not settings.EMAIL_FILE_PATH:
         raise Http404("The mail viewer is only available in local mode.")
-    return render(request, "dev_mailbox.html", {"mails": _read_mailbox(Path(settings.EMAIL_FILE_PATH))})
+    return render(
+        request, "dev_mailbox.html", {"mails": _read_mailbox(Path(settings.EMAIL_FILE_PATH))}
+    )

@@ -16,7 +16,14 @@ from peerlearn.accounts.models import (
     VerificationRequest,
 )
 from peerlearn.common.errors import Conflict, Forbidden, ServiceError
-from peerlearn.common.testing import PDF_BYTES, make_moderator, make_subject, make_user, png_bytes, upload
+from peerlearn.common.testing import (
+    PDF_BYTES,
+    make_moderator,
+    make_subject,
+    make_user,
+    png_bytes,
+    upload,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -34,8 +41,14 @@ class TestProfile:
             actor=user,
             user=user,
             data=profile_input(
-                bio="I like graphs", programme="BSc CS", year_of_study=2, languages=["en", "de", "en"],
-                city="Berlin", latitude=52.52, longitude=13.40, learning_styles=["visual"],
+                bio="I like graphs",
+                programme="BSc CS",
+                year_of_study=2,
+                languages=["en", "de", "en"],
+                city="Berlin",
+                latitude=52.52,
+                longitude=13.40,
+                learning_styles=["visual"],
                 session_formats=["one_to_one", "group"],
             ),
         )
@@ -82,7 +95,9 @@ class TestProfile:
     def test_avatar_that_is_not_an_image_is_refused(self) -> None:
         user = make_user()
         with pytest.raises(ServiceError) as info:
-            services.avatar_set(actor=user, user=user, upload=upload("me.png", b"<html><script>x</script>"))
+            services.avatar_set(
+                actor=user, user=user, upload=upload("me.png", b"<html><script>x</script>")
+            )
         assert info.value.code == "file_type"
 
 
@@ -104,7 +119,9 @@ class TestSubjects:
     def test_teaching_makes_a_learner_a_tutor(self) -> None:
         user = make_user()
         topic = make_subject()
-        services.teaching_subject_set(actor=user, subject_id=topic.pk, proficiency="advanced", evidence="A in CS201")
+        services.teaching_subject_set(
+            actor=user, subject_id=topic.pk, proficiency="advanced", evidence="A in CS201"
+        )
         user.refresh_from_db()
         assert user.role == User.Role.TUTOR
 
@@ -127,16 +144,22 @@ class TestAvailability:
         user = make_user()
         W = services.WindowInput
         services.availability_replace(
-            actor=user, user=user, windows=[W(0, time(9), time(12)), W(0, time(14), time(18)), W(4, time(10), time(11))]
+            actor=user,
+            user=user,
+            windows=[W(0, time(9), time(12)), W(0, time(14), time(18)), W(4, time(10), time(11))],
         )
         services.availability_replace(actor=user, user=user, windows=[W(2, time(8), time(9))])
-        assert list(AvailabilityWindow.objects.filter(user=user).values_list("weekday", flat=True)) == [2]
+        assert list(
+            AvailabilityWindow.objects.filter(user=user).values_list("weekday", flat=True)
+        ) == [2]
 
     def test_overlapping_windows_are_refused(self) -> None:
         user = make_user()
         W = services.WindowInput
         with pytest.raises(ServiceError) as info:
-            services.availability_replace(actor=user, user=user, windows=[W(1, time(9), time(12)), W(1, time(11), time(13))])
+            services.availability_replace(
+                actor=user, user=user, windows=[W(1, time(9), time(12)), W(1, time(11), time(13))]
+            )
         assert info.value.code == "overlapping_windows"
 
     def test_a_window_must_end_after_it_starts(self) -> None:
@@ -156,7 +179,9 @@ class TestAvailability:
         with pytest.raises(ServiceError):
             services.availability_exception_add(actor=user, on=date(2000, 1, 1), kind="unavailable")
         tomorrow = timezone.now().date() + timedelta(days=2)
-        exc = services.availability_exception_add(actor=user, on=tomorrow, kind="unavailable", note="Exam")
+        exc = services.availability_exception_add(
+            actor=user, on=tomorrow, kind="unavailable", note="Exam"
+        )
         assert exc.is_whole_day
 
 
@@ -172,10 +197,14 @@ class TestVerification:
     ) -> None:
         tutor, subject_id = self._tutor_with_subject()
         moderator = make_moderator()
-        request = services.verification_submit(actor=tutor, subject_id=subject_id, upload=upload("t.pdf", PDF_BYTES))
+        request = services.verification_submit(
+            actor=tutor, subject_id=subject_id, upload=upload("t.pdf", PDF_BYTES)
+        )
         assert request.content_type == "application/pdf"
         with django_capture_on_commit_callbacks(execute=True):
-            decision = services.verification_decide(actor=moderator, request_id=request.pk, approve=True, reason="Transcript checks out")
+            decision = services.verification_decide(
+                actor=moderator, request_id=request.pk, approve=True, reason="Transcript checks out"
+            )
         teaching = tutor.teaching_subjects.get()
         assert teaching.is_verified
         assert decision.moderator == moderator and decision.reason == "Transcript checks out"
@@ -183,36 +212,58 @@ class TestVerification:
         assert "verified" in mail.outbox[0].subject.lower()
         assert mail.outbox[0].to == [tutor.email]
 
-    def test_rejection_keeps_the_subject_unverified_and_records_why(self, django_capture_on_commit_callbacks) -> None:
+    def test_rejection_keeps_the_subject_unverified_and_records_why(
+        self, django_capture_on_commit_callbacks
+    ) -> None:
         tutor, subject_id = self._tutor_with_subject()
-        request = services.verification_submit(actor=tutor, subject_id=subject_id, upload=upload("t.png", png_bytes()))
+        request = services.verification_submit(
+            actor=tutor, subject_id=subject_id, upload=upload("t.png", png_bytes())
+        )
         with django_capture_on_commit_callbacks(execute=True):
-            services.verification_decide(actor=make_moderator(), request_id=request.pk, approve=False, reason="Blurry")
+            services.verification_decide(
+                actor=make_moderator(), request_id=request.pk, approve=False, reason="Blurry"
+            )
         assert not tutor.teaching_subjects.get().is_verified
         assert VerificationDecision.objects.get().decision == VerificationRequest.Status.REJECTED
         assert "Blurry" in mail.outbox[0].body
 
     def test_only_moderators_decide_and_never_twice(self) -> None:
         tutor, subject_id = self._tutor_with_subject()
-        request = services.verification_submit(actor=tutor, subject_id=subject_id, upload=upload("t.pdf", PDF_BYTES))
+        request = services.verification_submit(
+            actor=tutor, subject_id=subject_id, upload=upload("t.pdf", PDF_BYTES)
+        )
         with pytest.raises(Forbidden):
-            services.verification_decide(actor=make_user(), request_id=request.pk, approve=True, reason="ok")
+            services.verification_decide(
+                actor=make_user(), request_id=request.pk, approve=True, reason="ok"
+            )
         moderator = make_moderator()
-        services.verification_decide(actor=moderator, request_id=request.pk, approve=True, reason="ok")
+        services.verification_decide(
+            actor=moderator, request_id=request.pk, approve=True, reason="ok"
+        )
         with pytest.raises(Conflict):
-            services.verification_decide(actor=moderator, request_id=request.pk, approve=False, reason="changed mind")
+            services.verification_decide(
+                actor=moderator, request_id=request.pk, approve=False, reason="changed mind"
+            )
 
     def test_a_reason_is_required(self) -> None:
         tutor, subject_id = self._tutor_with_subject()
-        request = services.verification_submit(actor=tutor, subject_id=subject_id, upload=upload("t.pdf", PDF_BYTES))
+        request = services.verification_submit(
+            actor=tutor, subject_id=subject_id, upload=upload("t.pdf", PDF_BYTES)
+        )
         with pytest.raises(ServiceError):
-            services.verification_decide(actor=make_moderator(), request_id=request.pk, approve=True, reason=" ")
+            services.verification_decide(
+                actor=make_moderator(), request_id=request.pk, approve=True, reason=" "
+            )
 
     def test_only_one_pending_request_per_subject(self) -> None:
         tutor, subject_id = self._tutor_with_subject()
-        services.verification_submit(actor=tutor, subject_id=subject_id, upload=upload("a.pdf", PDF_BYTES))
+        services.verification_submit(
+            actor=tutor, subject_id=subject_id, upload=upload("a.pdf", PDF_BYTES)
+        )
         with pytest.raises(Conflict):
-            services.verification_submit(actor=tutor, subject_id=subject_id, upload=upload("b.pdf", PDF_BYTES))
+            services.verification_submit(
+                actor=tutor, subject_id=subject_id, upload=upload("b.pdf", PDF_BYTES)
+            )
 
     @pytest.mark.parametrize(
         ("name", "content"),
@@ -226,7 +277,9 @@ class TestVerification:
     def test_documents_are_checked_by_content(self, name: str, content: bytes) -> None:
         tutor, subject_id = self._tutor_with_subject()
         with pytest.raises(ServiceError):
-            services.verification_submit(actor=tutor, subject_id=subject_id, upload=upload(name, content))
+            services.verification_submit(
+                actor=tutor, subject_id=subject_id, upload=upload(name, content)
+            )
 
     def test_the_stored_name_is_random_and_the_display_name_is_sanitised(self) -> None:
         tutor, subject_id = self._tutor_with_subject()
@@ -238,4 +291,6 @@ class TestVerification:
 
     def test_it_needs_a_teaching_subject(self) -> None:
         with pytest.raises(ServiceError):
-            services.verification_submit(actor=make_user(), subject_id=make_subject().pk, upload=upload("a.pdf", PDF_BYTES))
+            services.verification_submit(
+                actor=make_user(), subject_id=make_subject().pk, upload=upload("a.pdf", PDF_BYTES)
+            )

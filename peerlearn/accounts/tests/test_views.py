@@ -6,7 +6,14 @@ from django.urls import reverse
 
 from peerlearn.accounts import services
 from peerlearn.accounts.models import AvailabilityWindow, DocumentAccessLog
-from peerlearn.common.testing import PDF_BYTES, make_moderator, make_subject, make_user, png_bytes, upload
+from peerlearn.common.testing import (
+    PDF_BYTES,
+    make_moderator,
+    make_subject,
+    make_user,
+    png_bytes,
+    upload,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -22,7 +29,9 @@ def pending_request():  # type: ignore[no-untyped-def]
     tutor = make_user(display_name="Tess Tutor")
     topic = make_subject()
     services.teaching_subject_set(actor=tutor, subject_id=topic.pk, proficiency="expert")
-    return services.verification_submit(actor=tutor, subject_id=topic.pk, upload=upload("proof.pdf", PDF_BYTES))
+    return services.verification_submit(
+        actor=tutor, subject_id=topic.pk, upload=upload("proof.pdf", PDF_BYTES)
+    )
 
 
 class TestPublicPages:
@@ -31,7 +40,14 @@ class TestPublicPages:
         assert logged_in(make_user()).get("/").status_code == 200
 
     def test_public_profile_shows_profile_but_never_email_or_coordinates(self) -> None:
-        person = make_user("secret@example.org", display_name="Grace", bio="Compilers!", latitude=52.5123, longitude=13.4011, city="Berlin")
+        person = make_user(
+            "secret@example.org",
+            display_name="Grace",
+            bio="Compilers!",
+            latitude=52.5123,
+            longitude=13.4011,
+            city="Berlin",
+        )
         body = Client().get(reverse("accounts:profile", args=[person.pk])).content.decode()
         assert "Grace" in body and "Compilers!" in body
         assert "secret@example.org" not in body
@@ -65,23 +81,38 @@ class TestProfileEditing:
         user = make_user()
         response = logged_in(user).post(
             reverse("accounts:profile_edit"),
-            {"display_name": "Ada L", "bio": "Hi", "timezone": "America/New_York", "languages": ["en", "fr"],
-             "learning_styles": ["visual"], "session_formats": ["group"]},
+            {
+                "display_name": "Ada L",
+                "bio": "Hi",
+                "timezone": "America/New_York",
+                "languages": ["en", "fr"],
+                "learning_styles": ["visual"],
+                "session_formats": ["group"],
+            },
         )
         assert response.status_code == 302
         user.profile.refresh_from_db()
-        assert (user.profile.display_name, user.profile.timezone, user.profile.languages) == ("Ada L", "America/New_York", ["en", "fr"])
+        assert (user.profile.display_name, user.profile.timezone, user.profile.languages) == (
+            "Ada L",
+            "America/New_York",
+            ["en", "fr"],
+        )
 
     def test_bad_input_is_shown_on_the_form_not_a_500(self) -> None:
         user = make_user()
-        response = logged_in(user).post(reverse("accounts:profile_edit"), {"display_name": "A", "timezone": "UTC", "latitude": "50"})
+        response = logged_in(user).post(
+            reverse("accounts:profile_edit"),
+            {"display_name": "A", "timezone": "UTC", "latitude": "50"},
+        )
         assert response.status_code == 200
         assert "Give both latitude and longitude" in response.content.decode()
 
     def test_avatar_upload_rejects_non_images(self) -> None:
         user = make_user()
         client = logged_in(user)
-        client.post(reverse("accounts:avatar_upload"), {"avatar": upload("x.jpg.php", b"<?php echo 1;")})
+        client.post(
+            reverse("accounts:avatar_upload"), {"avatar": upload("x.jpg.php", b"<?php echo 1;")}
+        )
         user.profile.refresh_from_db()
         assert not user.profile.avatar
         client.post(reverse("accounts:avatar_upload"), {"avatar": upload("me.png", png_bytes())})
@@ -92,7 +123,9 @@ class TestProfileEditing:
         user = make_user()
         client = Client(enforce_csrf_checks=True)
         client.force_login(user)
-        response = client.post(reverse("accounts:profile_edit"), {"display_name": "X", "timezone": "UTC"})
+        response = client.post(
+            reverse("accounts:profile_edit"), {"display_name": "X", "timezone": "UTC"}
+        )
         assert response.status_code == 403
 
 
@@ -100,21 +133,26 @@ class TestAvailabilityPage:
     def test_weekly_ranges_are_parsed_and_saved(self) -> None:
         user = make_user(timezone="Europe/Berlin")
         response = logged_in(user).post(
-            reverse("accounts:availability_edit"), {"action": "weekly", "day_0": "09:00-12:00, 14-18", "day_3": "19:30-21:00"}
+            reverse("accounts:availability_edit"),
+            {"action": "weekly", "day_0": "09:00-12:00, 14-18", "day_3": "19:30-21:00"},
         )
         assert response.status_code == 302
         assert AvailabilityWindow.objects.filter(user=user).count() == 3
 
     def test_garbage_ranges_are_reported_against_the_day(self) -> None:
         user = make_user()
-        response = logged_in(user).post(reverse("accounts:availability_edit"), {"action": "weekly", "day_1": "lunchtime"})
+        response = logged_in(user).post(
+            reverse("accounts:availability_edit"), {"action": "weekly", "day_1": "lunchtime"}
+        )
         assert response.status_code == 200
         assert "is not a time range" in response.content.decode()
         assert not AvailabilityWindow.objects.filter(user=user).exists()
 
     def test_the_grid_is_rendered(self) -> None:
         user = make_user(timezone="UTC")
-        logged_in(user).post(reverse("accounts:availability_edit"), {"action": "weekly", "day_2": "10:00-12:00"})
+        logged_in(user).post(
+            reverse("accounts:availability_edit"), {"action": "weekly", "day_2": "10:00-12:00"}
+        )
         body = logged_in(user).get(reverse("accounts:availability_edit")).content.decode()
         assert body.count('class="cell free"') == 2
 
@@ -122,7 +160,9 @@ class TestAvailabilityPage:
 class TestVerificationPages:
     def test_queue_is_for_moderators_only(self, pending_request) -> None:  # type: ignore[no-untyped-def]
         assert logged_in(make_user()).get(reverse("accounts:verification_queue")).status_code == 404
-        body = logged_in(make_moderator()).get(reverse("accounts:verification_queue")).content.decode()
+        body = (
+            logged_in(make_moderator()).get(reverse("accounts:verification_queue")).content.decode()
+        )
         assert "proof.pdf" in body
 
     def test_moderator_approves_through_the_review_page(self, pending_request) -> None:  # type: ignore[no-untyped-def]
@@ -132,7 +172,9 @@ class TestVerificationPages:
         assert response.status_code == 302
         assert pending_request.teaching_subject.user.teaching_subjects.get().is_verified
 
-    def test_document_is_served_to_owner_and_moderators_only_as_attachment(self, pending_request) -> None:  # type: ignore[no-untyped-def]
+    def test_document_is_served_to_owner_and_moderators_only_as_attachment(
+        self, pending_request
+    ) -> None:  # type: ignore[no-untyped-def]
         url = reverse("accounts:verification_document", args=[pending_request.pk])
         owner = pending_request.teaching_subject.user
         for client in (logged_in(owner), logged_in(make_moderator())):
@@ -156,7 +198,13 @@ class TestVerificationPages:
         topic = make_subject()
         services.teaching_subject_set(actor=tutor, subject_id=topic.pk, proficiency="advanced")
         client = logged_in(tutor)
-        response = client.post(reverse("accounts:verification_mine"), {"subject": topic.pk, "document": upload("t.png", png_bytes())})
+        response = client.post(
+            reverse("accounts:verification_mine"),
+            {"subject": topic.pk, "document": upload("t.png", png_bytes())},
+        )
         assert response.status_code == 302
-        response = client.post(reverse("accounts:verification_mine"), {"subject": topic.pk, "document": upload("t.pdf", b"not a pdf")})
+        response = client.post(
+            reverse("accounts:verification_mine"),
+            {"subject": topic.pk, "document": upload("t.pdf", b"not a pdf")},
+        )
         assert "not accepted" in response.content.decode()

@@ -8,7 +8,13 @@ from peerlearn.common.env import env_bool, env_list, parse_email_url, parse_stor
 
 def test_email_urls_are_parsed() -> None:
     smtp = parse_email_url("smtp://me%40x.org:p%2Fw@mail.example.org:2525?tls=1")
-    assert (smtp.host, smtp.port, smtp.user, smtp.password, smtp.use_tls) == ("mail.example.org", 2525, "me@x.org", "p/w", True)
+    assert (smtp.host, smtp.port, smtp.user, smtp.password, smtp.use_tls) == (
+        "mail.example.org",
+        2525,
+        "me@x.org",
+        "p/w",
+        True,
+    )
     assert parse_email_url("smtps://mail.example.org").port == 465
     assert parse_email_url("console:").backend.endswith("console.EmailBackend")
     assert parse_email_url("file:/tmp/mail").file_path == "/tmp/mail"
@@ -19,9 +25,16 @@ def test_email_urls_are_parsed() -> None:
 def test_storage_urls_are_parsed() -> None:
     local = parse_storage_url("file:", local_root="/srv/media", local_base_url="/media/")
     assert local.options["location"] == "/srv/media"
-    s3 = parse_storage_url("s3://KEY:SECRET@minio.local:9000/uploads?secure=0&region=eu", local_root="", local_base_url="")
+    s3 = parse_storage_url(
+        "s3://KEY:SECRET@minio.local:9000/uploads?secure=0&region=eu",
+        local_root="",
+        local_base_url="",
+    )
     assert s3.backend == "storages.backends.s3.S3Storage"
-    assert s3.options["endpoint_url"] == "http://minio.local:9000" and s3.options["bucket_name"] == "uploads"
+    assert (
+        s3.options["endpoint_url"] == "http://minio.local:9000"
+        and s3.options["bucket_name"] == "uploads"
+    )
 
 
 def test_booleans_and_lists(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -1,0 +1,90 @@
+"""How an API request proves who is calling: a JWT access token, or the browser session.
+
+Access tokens come from allauth's headless app endpoints (``/_allauth/app/v1/...``) and are
+validated statefully: a token whose session was ended (logout, password change) is refused even
+before it expires. A request that presents a bearer token is judged by that token alone — a bad
+token is a 401, never silently replaced by a session cookie.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, cast
+
+from allauth.core.internal.httpkit import get_authorization_credential
+from allauth.headless import app_settings as headless_settings
+from allauth.headless.contrib.ninja.security import JWTTokenAuth
+from django.conf import settings
+from django.http import HttpRequest
+from ninja.security.base import AuthBase
+from ninja.utils import check_csrf
+
+from peerlearn.accounts.models import User
+from peerlearn.common.errors import Forbidden
+
+from .errors import InvalidToken
+
+
+def _bearer_token(request: HttpRequest) -> str | None:
+    return get_authorization_credential(request, headless_settings.JWT_AUTHORIZATION_HEADER_SCHEME)
+
+
+class JWTAuth(JWTTokenAuth):
+    """``Authorization: Bearer <access token>`` (allauth's JWTTokenAuth, described as HTTP bearer
+    in the OpenAPI document). Sets ``request.user``; ``request.auth`` is the token's payload."""
+
+    openapi_type: str = "http"
+    openapi_scheme: str = "bearer"
+    openapi_bearerFormat: str = "JWT"
+
+    def __call__(self, request: HttpRequest) -> Any:
+        if _bearer_token(request) is None:
+            return None
+        payload = super().__call__(request)
+        if payload is None:
+            raise InvalidToken()
+        return payload
+
+
+class SessionAuth(AuthBase):
+    """The signed-in browser session (like ninja's ``django_auth``), CSRF-checked on unsafe
+    methods. Without a signed-in session this says nothing, so the caller gets a 401 rather
+    than a confusing CSRF refusal."""
+
+    openapi_type: str = "apiKey"
+    openapi_in: str = "cookie"
+    openapi_name: str = settings.SESSION_COOKIE_NAME
+
+    def __call__(self, request: HttpRequest) -> Any:
+        user = request.user
+        if not user.is_authenticated:
+            return None
+        csrf_exempt = getattr(request, "_ninja_csrf_exempt", False)
+        if not csrf_exempt and check_csrf(request) is not None:
+            raise Forbidden(
+                "CSRF check failed: send the csrftoken cookie's value in the X-CSRFToken header.",
+                code="csrf_failed",
+            )
+        return user
+
+
+jwt_auth = JWTAuth()
+session_auth = SessionAuth()
+API_AUTH: list[Callable[[HttpRequest], Any]] = [jwt_auth, session_auth]
+
+
+def request_user(request: HttpRequest) -> User:
+    """The authenticated caller of an operation that requires authentication."""
+    user = request.user
+    assert user.is_authenticated  # guaranteed by the operation's auth
+    return cast(User, user)
+
+
+def optional_user(request: HttpRequest) -> User | None:
+    """The caller of a public operation, if they identified themselves (a presented but bad
+    bearer token is still refused)."""
+    if jwt_auth(request) is not None:
+        return request_user(request)
+    if request.user.is_authenticated:
+        return cast(User, request.user)
+    return None
