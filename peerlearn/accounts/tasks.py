@@ -18,5 +18,9 @@ def send_verification_decision_email(decision_id: int) -> None:
     send_templated_email(
         to=[tutor.email],
         template="accounts/email/verification_decision",
-        context={"decision": decision, "tutor": tutor, "subject": decision.request.teaching_subject.subject},
+        context={
+            "decision": decision,
+            "tutor": tutor,
+            "subject": decision.request.teaching_subject.subject,
+        },
     )

@@ -16,6 +16,14 @@ urlpatterns = [
     path("institutions/", views.institution_list, name="institutions"),
     path("subjects/", views.subject_catalogue, name="subjects"),
     path("moderation/verification/", views.verification_queue, name="verification_queue"),
-    path("moderation/verification/<int:request_id>/", views.verification_review, name="verification_review"),
-    path("verification/<int:request_id>/document/", views.verification_document, name="verification_document"),
+    path(
+        "moderation/verification/<int:request_id>/",
+        views.verification_review,
+        name="verification_review",
+    ),
+    path(
+        "verification/<int:request_id>/document/",
+        views.verification_document,
+        name="verification_document",
+    ),
 ]
