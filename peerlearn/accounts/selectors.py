@@ -138,16 +138,16 @@ def availability_week_grid(
     view_tz = ZoneInfo(viewer_tz)
     today = week_of or datetime.now(view_tz).date()
     monday = today - timedelta(days=today.weekday())
-    intervals: list[tuple[datetime, datetime]] = []
     windows = availability_for(user=owner)
-    # The owner's windows on the owner's days around the viewed week (a day of margin each side).
-    for offset in range(-1, 8):
-        day = monday + timedelta(days=offset)
-        for w in windows:
-            if w.weekday == day.weekday():
-                start = datetime.combine(day, w.start_time, owner_tz)
-                end = datetime.combine(day, w.end_time, owner_tz)
-                intervals.append((start.astimezone(view_tz), end.astimezone(view_tz)))
+    # The owner's days around the viewed week (a day of margin each side for time-zone shifts).
+    first_day, last_day = monday - timedelta(days=1), monday + timedelta(days=8)
+    exceptions = availability_exceptions_for(user=owner, from_date=first_day)
+    intervals: list[tuple[datetime, datetime]] = []
+    for day in (first_day + timedelta(days=n) for n in range((last_day - first_day).days)):
+        intervals.extend(
+            (s.astimezone(view_tz), e.astimezone(view_tz))
+            for s, e in day_intervals(day, owner_tz, windows, [x for x in exceptions if x.date == day])
+        )
     slots: list[list[bool]] = []
     hours = list(range(start_hour, end_hour))
     for hour in hours:
@@ -164,6 +164,43 @@ def availability_week_grid(
         "timezone": viewer_tz,
         "empty": not windows,
     }
+
+
+def day_intervals(
+    day: date,
+    tz: ZoneInfo,
+    windows: list[AvailabilityWindow],
+    exceptions: list[AvailabilityException],
+) -> list[tuple[datetime, datetime]]:
+    """One owner-local day's free intervals as aware datetimes: the weekly windows for that
+    weekday, minus the day's "unavailable" exceptions, plus its "extra availability"."""
+
+    def at(t: time) -> datetime:
+        return datetime.combine(day, t, tz)
+
+    free = [(at(w.start_time), at(w.end_time)) for w in windows if w.weekday == day.weekday()]
+    for exc in exceptions:
+        if exc.kind == AvailabilityException.Kind.AVAILABLE:
+            assert exc.start_time is not None and exc.end_time is not None
+            free.append((at(exc.start_time), at(exc.end_time)))
+    for exc in exceptions:
+        if exc.kind != AvailabilityException.Kind.UNAVAILABLE:
+            continue
+        if exc.is_whole_day:
+            return []
+        assert exc.start_time is not None and exc.end_time is not None
+        cut_start, cut_end = at(exc.start_time), at(exc.end_time)
+        remaining = []
+        for start, end in free:
+            if end <= cut_start or start >= cut_end:
+                remaining.append((start, end))
+                continue
+            if start < cut_start:
+                remaining.append((start, cut_start))
+            if end > cut_end:
+                remaining.append((cut_end, end))
+        free = remaining
+    return sorted(free)
 
 
 def access_verification_document(*, user: User, request_id: int) -> VerificationRequest:
