@@ -25,7 +25,11 @@ def require(available: bool, what: str) -> None:
 
 
 def chromium_path() -> str | None:
-    return os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or shutil.which("chromium-browser")
+    return (
+        os.environ.get("CHROMIUM_PATH")
+        or shutil.which("chromium")
+        or shutil.which("chromium-browser")
+    )
 
 
 @pytest.fixture(autouse=True)
@@ -44,7 +48,7 @@ def _media_in_tmp(settings, tmp_path):  # type: ignore[no-untyped-def]
     for alias, root in (("default", settings.MEDIA_ROOT), ("private", settings.PRIVATE_MEDIA_ROOT)):
         storage = storages[alias]
         if hasattr(storage, "location"):
-            storage._location = str(root)  # noqa: SLF001
+            storage._location = str(root)  # type: ignore[attr-defined]
             storage.__dict__.pop("base_location", None)
             storage.__dict__.pop("location", None)
     yield

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from operator import itemgetter
 import zoneinfo
 from datetime import time
 
@@ -28,7 +29,7 @@ class ProfileForm(forms.Form):
         choices=[("UTC", "UTC")] + [(t, t.replace("_", " ")) for t in TIMEZONES]
     )
     languages = forms.MultipleChoiceField(
-        choices=sorted(LANGUAGE_CODES.items(), key=lambda kv: kv[1]),
+        choices=sorted(LANGUAGE_CODES.items(), key=itemgetter(1)),
         required=False,
         widget=forms.SelectMultiple(attrs={"size": 6}),
     )

@@ -144,9 +144,10 @@ def availability_week_grid(
     exceptions = availability_exceptions_for(user=owner, from_date=first_day)
     intervals: list[tuple[datetime, datetime]] = []
     for day in (first_day + timedelta(days=n) for n in range((last_day - first_day).days)):
+        todays = [x for x in exceptions if x.date == day]
         intervals.extend(
             (s.astimezone(view_tz), e.astimezone(view_tz))
-            for s, e in day_intervals(day, owner_tz, windows, [x for x in exceptions if x.date == day])
+            for s, e in day_intervals(day, owner_tz, windows, todays)
         )
     slots: list[list[bool]] = []
     hours = list(range(start_hour, end_hour))

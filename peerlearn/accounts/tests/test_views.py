@@ -181,7 +181,7 @@ class TestVerificationPages:
             response = client.get(url)
             assert response.status_code == 200
             assert response["Content-Disposition"].startswith("attachment;")
-            assert b"".join(response.streaming_content).startswith(b"%PDF")
+            assert response.getvalue().startswith(b"%PDF")
             assert response["X-Content-Type-Options"] == "nosniff"
         assert DocumentAccessLog.objects.count() == 2
         assert logged_in(make_user()).get(url).status_code == 404
