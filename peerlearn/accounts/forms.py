@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import re
-from operator import itemgetter
 import zoneinfo
 from datetime import time
+from operator import itemgetter
 
 from django import forms
 

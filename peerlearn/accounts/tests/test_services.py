@@ -10,8 +10,8 @@ from peerlearn.accounts import services
 from peerlearn.accounts.models import (
     AvailabilityWindow,
     Institution,
-    Subject,
     InstitutionDomain,
+    Subject,
     User,
     VerificationDecision,
     VerificationRequest,
