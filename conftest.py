@@ -35,7 +35,13 @@ def chromium_path() -> str | None:
 @pytest.fixture(autouse=True)
 def _immediate_tasks(settings):  # type: ignore[no-untyped-def]
     """Tasks run as soon as they are enqueued (tests of the worker itself override this)."""
-    settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
+    settings.TASKS = {"default": {"BACKEND": "peerlearn.common.task_backends.TestTaskBackend"}}
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):  # type: ignore[no-untyped-def]
+    """Argon2 (the production hasher, see test_project) for every test user only costs time."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture(autouse=True)

@@ -55,6 +55,8 @@ INSTALLED_APPS = [
     "ninja",
     "peerlearn.common",
     "peerlearn.accounts",
+    "peerlearn.notifications",
+    "peerlearn.scheduling",
 ]
 
 MIDDLEWARE = [
@@ -87,6 +89,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "peerlearn.common.context_processors.navigation",
+                "peerlearn.notifications.context_processors.unread_notifications",
             ],
         },
     },
@@ -318,3 +321,7 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+
+# --- scheduling -----------------------------------------------------------------------------
+BOOKING_CANCELLATION_CUTOFF_HOURS = env_int("BOOKING_CANCELLATION_CUTOFF_HOURS", 12)
+BOOKING_DEFAULT_REMINDER_MINUTES = [1440, 60]

@@ -16,6 +16,8 @@ urlpatterns = [
     path("_allauth/", include("allauth.headless.urls")),
     path("api/v1/", api.urls),
     path("", include("peerlearn.accounts.urls")),
+    path("notifications/", include("peerlearn.notifications.urls")),
+    path("sessions/", include("peerlearn.scheduling.urls")),
 ]
 
 if settings.DEBUG:

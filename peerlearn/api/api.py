@@ -16,6 +16,8 @@ from django.urls import URLPattern, URLResolver, re_path
 from ninja import NinjaAPI
 
 from peerlearn.accounts.api import router as accounts_router
+from peerlearn.notifications.api import router as notifications_router
+from peerlearn.scheduling.api import router as scheduling_router
 
 from .auth import API_AUTH
 from .errors import error_body, install_error_handlers
@@ -96,3 +98,5 @@ api = PeerLearnAPI(
 install_error_handlers(api)
 
 api.add_router("/", accounts_router)
+api.add_router("/", scheduling_router)
+api.add_router("/", notifications_router)

@@ -79,3 +79,30 @@ def upload(
     name: str, content: bytes, content_type: str = "application/octet-stream"
 ) -> SimpleUploadedFile:
     return SimpleUploadedFile(name, content, content_type=content_type)
+
+
+def make_tutor(
+    email: str | None = None,
+    *,
+    timezone: str = "UTC",
+    windows: list[tuple[int, str, str]] | None = None,
+    subject: Subject | None = None,
+    display_name: str | None = None,
+) -> User:
+    """A tutor teaching ``subject`` (default: a fresh topic) with weekly windows given as
+    (weekday, "HH:MM", "HH:MM") in their own time zone (default: every day 09:00-17:00)."""
+    from datetime import time
+
+    user = make_user(email, timezone=timezone, display_name=display_name or "Tara Tutor")
+    topic = subject or make_subject()
+    services.teaching_subject_set(actor=user, subject_id=topic.pk, proficiency="expert")
+    spec = windows if windows is not None else [(d, "09:00", "17:00") for d in range(7)]
+    services.availability_replace(
+        actor=user,
+        user=user,
+        windows=[
+            services.WindowInput(d, time.fromisoformat(a), time.fromisoformat(b)) for d, a, b in spec
+        ],
+    )
+    user.refresh_from_db()
+    return user

@@ -78,3 +78,9 @@ def test_the_configured_cache_round_trips() -> None:
 @pytest.mark.django_db
 def test_health_check() -> None:
     assert Client().get("/healthz").json() == {"ok": True}
+
+
+def test_passwords_are_hashed_with_argon2_outside_tests() -> None:
+    from config import settings as project_settings
+
+    assert project_settings.PASSWORD_HASHERS[0] == "django.contrib.auth.hashers.Argon2PasswordHasher"

@@ -1,0 +1,87 @@
+"""JSON API for notifications: the caller's list, marking read, and their delivery settings.
+
+Every operation acts on the caller only; another person's notification is a 404.
+"""
+
+# No ``from __future__ import annotations`` here: ninja reads the parameter annotations of an
+# operation at import time, and for @paginate-wrapped operations it resolves string annotations
+# in ninja's own module (see peerlearn/accounts/api.py).
+from typing import Any
+
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from ninja import Router
+from ninja.pagination import PageNumberPagination, paginate
+
+from peerlearn.api.auth import request_user
+from peerlearn.api.errors import ERROR_RESPONSES
+
+from . import selectors, services
+from .models import Notification, NotificationSettings
+from .schemas import (
+    MarkedReadOut,
+    NotificationOut,
+    NotificationSettingsIn,
+    NotificationSettingsOut,
+    UnreadCountOut,
+)
+
+router = Router(tags=["notifications"])
+
+
+def ok(schema: Any) -> dict[Any, Any]:
+    return {200: schema, **ERROR_RESPONSES}
+
+
+@router.get(
+    "/notifications", response=ok(list[NotificationOut]), summary="Your notifications, newest first"
+)
+@paginate(PageNumberPagination)
+def notifications_list(request: HttpRequest, unread: bool = False) -> QuerySet[Notification]:
+    """With ``?unread=true`` only the unread ones."""
+    return selectors.notification_list(request_user(request), unread_only=unread)
+
+
+@router.get("/notifications/unread-count", response=ok(UnreadCountOut), summary="The bell's number")
+def notifications_unread_count(request: HttpRequest) -> dict[str, int]:
+    return {"unread": selectors.unread_count(request_user(request))}
+
+
+@router.post("/notifications/read-all", response=ok(MarkedReadOut), summary="Mark all read")
+def notifications_read_all(request: HttpRequest) -> dict[str, int]:
+    return {"marked": services.notifications_mark_all_read(actor=request_user(request))}
+
+
+@router.post(
+    "/notifications/{notification_id}/read", response=ok(NotificationOut), summary="Mark one read"
+)
+def notification_read(request: HttpRequest, notification_id: int) -> Notification:
+    return services.notification_mark_read(
+        actor=request_user(request), notification_id=notification_id
+    )
+
+
+@router.get(
+    "/me/notification-settings",
+    response=ok(NotificationSettingsOut),
+    summary="How you are notified (defaults until you change them)",
+)
+def notification_settings_get(request: HttpRequest) -> NotificationSettings:
+    return selectors.delivery_settings(request_user(request))
+
+
+@router.put(
+    "/me/notification-settings",
+    response=ok(NotificationSettingsOut),
+    summary="Replace how you are notified",
+)
+def notification_settings_put(
+    request: HttpRequest, payload: NotificationSettingsIn
+) -> NotificationSettings:
+    return services.notification_settings_update(
+        actor=request_user(request),
+        phone_number=payload.phone_number,
+        sms_opt_in=payload.sms_opt_in,
+        reminder_offsets_minutes=payload.reminder_offsets_minutes,
+        email_enabled=payload.email_enabled,
+    )

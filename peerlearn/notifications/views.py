@@ -1,0 +1,106 @@
+"""Web pages: the notification list (mark one or all read) and the delivery settings."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from peerlearn.accounts.models import User
+from peerlearn.common.errors import NotFound, ServiceError
+from peerlearn.common.web import form_error_from_service, paginate
+
+from . import selectors, services
+from .forms import NotificationSettingsForm
+
+PER_PAGE = 20
+
+
+def _user(request: HttpRequest) -> User:
+    return request.user  # type: ignore[return-value]
+
+
+@login_required
+@require_GET
+def notification_list(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    unread_only = request.GET.get("filter") == "unread"
+    page = paginate(
+        request, selectors.notification_list(user, unread_only=unread_only), per_page=PER_PAGE
+    )
+    return render(
+        request,
+        "notifications/list.html",
+        {
+            "page": page,
+            "unread_only": unread_only,
+            "unread_total": selectors.unread_count(user),
+            "extra_query": "filter=unread" if unread_only else "",
+        },
+    )
+
+
+@login_required
+@require_POST
+def notification_read(request: HttpRequest, notification_id: int) -> HttpResponse:
+    """Mark it read, then go where it points (or back to the list)."""
+    try:
+        notification = services.notification_mark_read(
+            actor=_user(request), notification_id=notification_id
+        )
+    except NotFound as exc:
+        raise Http404(exc.message) from exc
+    target = notification.url
+    if not target or not url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        target = reverse("notifications:list")
+    return redirect(target)
+
+
+@login_required
+@require_POST
+def notifications_read_all(request: HttpRequest) -> HttpResponse:
+    changed = services.notifications_mark_all_read(actor=_user(request))
+    if changed:
+        noun = "notification" if changed == 1 else "notifications"
+        messages.success(request, f"Marked {changed} {noun} read.")
+    return redirect("notifications:list")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def notification_settings(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    prefs = selectors.delivery_settings(user)
+    initial = {
+        "phone_number": prefs.phone_number,
+        "sms_opt_in": prefs.sms_opt_in,
+        "reminder_offsets_minutes": prefs.reminder_offsets_minutes,
+        "email_enabled": prefs.email_enabled,
+    }
+    form = NotificationSettingsForm(
+        request.POST if request.method == "POST" else None,
+        initial=initial,
+        current_offsets=prefs.reminder_offsets_minutes,
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.notification_settings_update(
+                actor=user,
+                phone_number=data["phone_number"],
+                sms_opt_in=data["sms_opt_in"],
+                reminder_offsets_minutes=data["reminder_offsets_minutes"],
+                email_enabled=data["email_enabled"],
+            )
+        except ServiceError as exc:
+            form_error_from_service(form, exc)
+        else:
+            messages.success(request, "Your notification settings are saved.")
+            return redirect("notifications:settings")
+    return render(request, "notifications/settings.html", {"form": form, "settings": prefs})

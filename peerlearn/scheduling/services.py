@@ -1,0 +1,477 @@
+"""Writes for scheduling: the booking lifecycle, group seats, series and calendar feeds.
+
+Every state change is one function, in one transaction, recorded as a ``BookingEvent``.
+Illegal transitions raise ``Conflict`` (HTTP 409) with a clear message. Overlaps are refused by
+the database on PostgreSQL (exclusion constraint on ``TimeClaim``) and by a re-check inside a
+serialized (``BEGIN IMMEDIATE``) transaction on SQLite; either way the caller gets ``Conflict``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from functools import partial
+
+from django.db import IntegrityError, transaction
+from django.urls import reverse
+from django.utils import timezone
+
+from peerlearn.accounts.models import Subject, TeachingSubject, User
+from peerlearn.common.errors import Conflict, Forbidden, NotFound, ServiceError
+
+from . import selectors
+from .models import Booking, BookingEvent, BookingSeries, CalendarFeed, RescheduleProposal, TimeClaim, TutorPolicy
+from .notify import notify_booking, schedule_reminders
+
+Status = Booking.Status
+OVERLAP_MESSAGE = "That time is no longer free: it overlaps another session."
+
+
+# --- helpers ---------------------------------------------------------------------------------
+
+
+def _lock(booking_id: int) -> Booking:
+    try:
+        return Booking.objects.select_for_update().select_related("tutor", "subject").get(pk=booking_id)
+    except Booking.DoesNotExist as exc:
+        raise NotFound("No such session.") from exc
+
+
+def _record(booking: Booking, actor: User | None, action: str, before: str, reason: str = "", **data: object) -> None:
+    BookingEvent.objects.create(
+        booking=booking, actor=actor, action=action, from_status=before, to_status=booking.status,
+        reason=reason[:500], data={k: (v.isoformat() if isinstance(v, datetime) else v) for k, v in data.items()},
+    )
+
+
+def _require_status(booking: Booking, allowed: tuple[str, ...], action: str) -> None:
+    if booking.status not in allowed:
+        raise Conflict(
+            f"You cannot {action} a session that is {booking.get_status_display().lower()}.",
+            code="illegal_transition",
+        )
+
+
+def _learner_ids(booking: Booking) -> list[int]:
+    return list(booking.claims.filter(role=TimeClaim.Role.LEARNER, active=True).values_list("user_id", flat=True))
+
+
+def _is_participant(booking: Booking, user: User) -> bool:
+    return booking.tutor_id == user.pk or user.pk in _learner_ids(booking)
+
+
+def _check_free(user: User, start: datetime, end: datetime, *, exclude_booking: int | None = None) -> None:
+    """The portable half of the no-overlap rule (the whole of it on SQLite, where the write
+    transaction is serialized; on PostgreSQL the exclusion constraint is the final word)."""
+    if selectors.BusyTimes(user, start, end, exclude_booking=exclude_booking).overlaps(start, end):
+        raise Conflict(OVERLAP_MESSAGE, code="overlap")
+
+
+def _claim(booking: Booking, user: User, role: str, start: datetime, end: datetime) -> TimeClaim:
+    _check_free(user, start, end, exclude_booking=booking.pk)
+    try:
+        with transaction.atomic():
+            claim, _ = TimeClaim.objects.update_or_create(
+                booking=booking, user=user, defaults={"role": role, "starts_at": start, "ends_at": end, "active": True}
+            )
+    except IntegrityError as exc:  # the exclusion constraint on PostgreSQL
+        raise Conflict(OVERLAP_MESSAGE, code="overlap") from exc
+    return claim
+
+
+def _claim_all(booking: Booking, learners: list[User]) -> None:
+    policy = selectors.policy_for(booking.tutor)
+    _claim(booking, booking.tutor, TimeClaim.Role.TUTOR, *selectors.tutor_claim_period(policy, booking.starts_at, booking.ends_at))
+    for learner in learners:
+        _claim(booking, learner, TimeClaim.Role.LEARNER, booking.starts_at, booking.ends_at)
+
+
+def _release_all(booking: Booking) -> None:
+    booking.claims.update(active=False)
+
+
+def _check_time(start: datetime, duration_minutes: int) -> datetime:
+    if duration_minutes not in selectors.DURATIONS:
+        raise ServiceError("Sessions last 30, 45, 60 or 90 minutes.", code="invalid_duration", field="duration_minutes")
+    if timezone.is_naive(start):
+        raise ServiceError("Give the time with its time zone.", code="naive_datetime", field="starts_at")
+    return start + timedelta(minutes=duration_minutes)
+
+
+def _check_slot(tutor: User, start: datetime, duration_minutes: int, *, exclude_booking: int | None = None) -> None:
+    slots = selectors.bookable_slots(
+        tutor=tutor, duration_minutes=duration_minutes, start=start, end=start + timedelta(minutes=duration_minutes),
+        exclude_booking=exclude_booking,
+    )
+    if not any(s.starts_at == start for s in slots):
+        raise Conflict(
+            "That time is not bookable: it is outside the tutor's availability, too soon, on a full "
+            "day, or it overlaps another session.",
+            code="slot_unavailable",
+        )
+
+
+def _session_url(booking: Booking) -> str:
+    return reverse("scheduling:detail", args=[booking.pk])
+
+
+# --- requests --------------------------------------------------------------------------------
+
+
+def booking_request(
+    *, actor: User, tutor_id: int, subject_id: int, starts_at: datetime, duration_minutes: int, note: str = "",
+    series: BookingSeries | None = None,
+) -> Booking:
+    """A learner asks a tutor for a one-to-one session at a bookable slot. Both are then busy
+    for that time (the request holds the slot) until it is declined or cancelled."""
+    ends_at = _check_time(starts_at, duration_minutes)
+    try:
+        tutor = User.objects.get(pk=tutor_id, is_active=True)
+    except User.DoesNotExist as exc:
+        raise NotFound("No such tutor.") from exc
+    if tutor.pk == actor.pk:
+        raise ServiceError("You cannot book yourself.", code="self_booking", field="tutor_id")
+    if not TeachingSubject.objects.filter(user=tutor, subject_id=subject_id).exists():
+        raise ServiceError("This tutor does not teach that subject.", code="not_taught", field="subject_id")
+    with transaction.atomic():
+        _check_slot(tutor, starts_at, duration_minutes)
+        booking = Booking.objects.create(
+            tutor=tutor, subject=Subject.objects.get(pk=subject_id), starts_at=starts_at, ends_at=ends_at,
+            note=note.strip()[:500], created_by=actor, series=series,
+        )
+        _claim_all(booking, [actor])
+        _record(booking, actor, "request", "", note=note[:200])
+        transaction.on_commit(partial(notify_booking, booking.pk, "booking_request", recipients=[tutor.pk]))
+    return booking
+
+
+def booking_accept(*, actor: User, booking_id: int) -> Booking:
+    """The tutor confirms a request. Reminders are scheduled and both sides get an invitation."""
+    with transaction.atomic():
+        booking = _lock(booking_id)
+        if booking.tutor_id != actor.pk:
+            raise Forbidden("Only the tutor can accept this request.")
+        _require_status(booking, (Status.REQUESTED,), "accept")
+        before = booking.status
+        booking.status = Status.CONFIRMED
+        booking.sequence += 1
+        booking.save(update_fields=["status", "sequence", "updated_at"])
+        _record(booking, actor, "accept", before)
+        learners = _learner_ids(booking)
+        transaction.on_commit(partial(notify_booking, booking.pk, "booking_confirmed", recipients=[*learners, actor.pk]))
+        transaction.on_commit(partial(schedule_reminders, booking.pk))
+    return booking
+
+
+def booking_decline(*, actor: User, booking_id: int, reason: str) -> Booking:
+    """The tutor declines a request (or the learner declines a counter-proposal), with a reason."""
+    reason = reason.strip()
+    if not reason:
+        raise ServiceError("Say why, briefly: the other side will see it.", code="required", field="reason")
+    with transaction.atomic():
+        booking = _lock(booking_id)
+        learners = _learner_ids(booking)
+        if booking.status == Status.REQUESTED and booking.tutor_id != actor.pk:
+            raise Forbidden("Only the tutor can decline this request.")
+        if booking.status == Status.COUNTERED and actor.pk not in learners:
+            raise Forbidden("Only the learner can decline this counter-proposal.")
+        _require_status(booking, (Status.REQUESTED, Status.COUNTERED), "decline")
+        before = booking.status
+        booking.status = Status.DECLINED
+        booking.save(update_fields=["status", "updated_at"])
+        _release_all(booking)
+        _record(booking, actor, "decline", before, reason)
+        other = [uid for uid in [booking.tutor_id, *learners] if uid != actor.pk]
+        transaction.on_commit(partial(notify_booking, booking.pk, "booking_declined", recipients=other, reason=reason))
+    return booking
+
+
+def booking_counter(*, actor: User, booking_id: int, starts_at: datetime, note: str = "") -> Booking:
+    """The tutor proposes another time for a request; the learner then accepts or declines.
+    The new time is held at once (and the old one freed)."""
+    with transaction.atomic():
+        booking = _lock(booking_id)
+        if booking.tutor_id != actor.pk:
+            raise Forbidden("Only the tutor can propose another time.")
+        _require_status(booking, (Status.REQUESTED,), "counter-propose")
+        duration = booking.duration_minutes
+        ends_at = _check_time(starts_at, duration)
+        _check_slot(booking.tutor, starts_at, duration, exclude_booking=booking.pk)
+        before, old_start = booking.status, booking.starts_at
+        booking.starts_at, booking.ends_at, booking.status = starts_at, ends_at, Status.COUNTERED
+        booking.save(update_fields=["starts_at", "ends_at", "status", "updated_at"])
+        learners = list(User.objects.filter(pk__in=_learner_ids(booking)))
+        _claim_all(booking, learners)
+        _record(booking, actor, "counter", before, note, old_start=old_start, new_start=starts_at)
+        transaction.on_commit(
+            partial(notify_booking, booking.pk, "booking_countered", recipients=[u.pk for u in learners], reason=note)
+        )
+    return booking
+
+
+def booking_counter_accept(*, actor: User, booking_id: int) -> Booking:
+    with transaction.atomic():
+        booking = _lock(booking_id)
+        if actor.pk not in _learner_ids(booking):
+            raise Forbidden("Only the learner can accept this counter-proposal.")
+        _require_status(booking, (Status.COUNTERED,), "accept the counter-proposal of")
+        before = booking.status
+        booking.status = Status.CONFIRMED
+        booking.sequence += 1
+        booking.save(update_fields=["status", "sequence", "updated_at"])
+        _record(booking, actor, "accept_counter", before)
+        transaction.on_commit(
+            partial(notify_booking, booking.pk, "booking_confirmed", recipients=[booking.tutor_id, actor.pk])
+        )
+        transaction.on_commit(partial(schedule_reminders, booking.pk))
+    return booking
+
+
+# --- changes to confirmed sessions --------------------------------------------------------------
+
+
+def booking_reschedule_propose(*, actor: User, booking_id: int, starts_at: datetime) -> RescheduleProposal:
+    """Either side proposes a new time for a confirmed session; the original stands until the
+    other side agrees."""
+    with transaction.atomic():
+        booking = _lock(booking_id)
+        if not _is_participant(booking, actor) or booking.kind == Booking.Kind.GROUP:
+            raise NotFound("No such session.")
+        _require_status(booking, (Status.CONFIRMED,), "reschedule")
+        ends_at = _check_time(starts_at, booking.duration_minutes)
+        if starts_at <= timezone.now():
+            raise ServiceError("Pick a time in the future.", code="in_past", field="starts_at")
+        _check_slot(booking.tutor, starts_at, booking.duration_minutes, exclude_booking=booking.pk)
+        booking.reschedule_proposals.filter(status=RescheduleProposal.Status.PENDING).update(
+            status=RescheduleProposal.Status.WITHDRAWN
+        )
+        proposal = RescheduleProposal.objects.create(booking=booking, proposed_by=actor, starts_at=starts_at, ends_at=ends_at)
+        _record(booking, actor, "propose_reschedule", booking.status, new_start=starts_at)
+        other = [uid for uid in [booking.tutor_id, *_learner_ids(booking)] if uid != actor.pk]
+        transaction.on_commit(partial(notify_booking, booking.pk, "booking_changed", recipients=other,
+                                      reason="A new time was proposed: please accept or decline it."))
+    return proposal
+
+
+def booking_reschedule_respond(*, actor: User, proposal_id: int, accept: bool) -> Booking:
+    """The other side accepts (the session moves; invitations update; old reminders lapse) or
+    declines (the original time stands)."""
+    with transaction.atomic():
+        try:
+            proposal = RescheduleProposal.objects.select_for_update().get(pk=proposal_id)
+        except RescheduleProposal.DoesNotExist as exc:
+            raise NotFound("No such proposal.") from exc
+        booking = _lock(proposal.booking_id)
+        if not _is_participant(booking, actor):
+            raise NotFound("No such proposal.")
+        if proposal.proposed_by_id == actor.pk:
+            raise Forbidden("The other side has to answer your proposal.")
+        if proposal.status != RescheduleProposal.Status.PENDING:
+            raise Conflict("This proposal has already been answered.", code="illegal_transition")
+        _require_status(booking, (Status.CONFIRMED,), "reschedule")
+        recipients = [booking.tutor_id, *_learner_ids(booking)]
+        if not accept:
+            proposal.status = RescheduleProposal.Status.DECLINED
+            proposal.save(update_fields=["status"])
+            _record(booking, actor, "decline_reschedule", booking.status)
+            transaction.on_commit(partial(notify_booking, booking.pk, "booking_changed", recipients=[proposal.proposed_by_id],
+                                          reason="The new time was declined; the original time stands."))
+            return booking
+        old_start = booking.starts_at
+        booking.starts_at, booking.ends_at = proposal.starts_at, proposal.ends_at
+        booking.sequence += 1
+        booking.save(update_fields=["starts_at", "ends_at", "sequence", "updated_at"])
+        _claim_all(booking, list(User.objects.filter(pk__in=_learner_ids(booking))))
+        proposal.status = RescheduleProposal.Status.ACCEPTED
+        proposal.save(update_fields=["status"])
+        _record(booking, actor, "reschedule", booking.status, old_start=old_start, new_start=booking.starts_at)
+        transaction.on_commit(partial(notify_booking, booking.pk, "booking_changed", recipients=recipients,
+                                      reason="The session has moved to a new time."))
+        transaction.on_commit(partial(schedule_reminders, booking.pk))
+    return booking
+
+
+def booking_cancel(*, actor: User, booking_id: int, reason: str) -> Booking:
+    """Either side cancels a pending or confirmed session. Inside the cut-off before the start
+    (BOOKING_CANCELLATION_CUTOFF_HOURS) a confirmed session's cancellation counts as late."""
+    reason = reason.strip()
+    if not reason:
+        raise ServiceError("Say why, briefly: the other side will see it.", code="required", field="reason")
+    with transaction.atomic():
+        booking = _lock(booking_id)
+        if not _is_participant(booking, actor):
+            raise NotFound("No such session.")
+        if booking.kind == Booking.Kind.GROUP and booking.tutor_id != actor.pk:
+            raise Forbidden("Leave the group session instead: only its tutor can cancel it.")
+        _require_status(booking, Booking.ACTIVE_STATUSES, "cancel")
+        before = booking.status
+        now = timezone.now()
+        if now >= booking.starts_at:
+            raise Conflict("The session has started; mark it completed or a no-show instead.", code="illegal_transition")
+        booking.cancelled_late = before == Status.CONFIRMED and booking.starts_at - now < selectors.cancellation_cutoff()
+        booking.status = Status.CANCELLED
+        booking.sequence += 1
+        booking.save(update_fields=["status", "sequence", "cancelled_late", "updated_at"])
+        recipients = [uid for uid in [booking.tutor_id, *_learner_ids(booking)] if uid != actor.pk]
+        _release_all(booking)
+        _record(booking, actor, "cancel", before, reason, late=booking.cancelled_late)
+        transaction.on_commit(partial(notify_booking, booking.pk, "booking_cancelled", recipients=recipients,
+                                      reason=reason, cancelled=before == Status.CONFIRMED))
+    return booking
+
+
+def booking_complete(*, actor: User, booking_id: int) -> Booking:
+    with transaction.atomic():
+        booking = _lock(booking_id)
+        if not _is_participant(booking, actor):
+            raise NotFound("No such session.")
+        _require_status(booking, (Status.CONFIRMED,), "complete")
+        if timezone.now() < booking.ends_at:
+            raise Conflict("A session can be marked completed after it ends.", code="too_early")
+        before = booking.status
+        booking.status = Status.COMPLETED
+        booking.save(update_fields=["status", "updated_at"])
+        _record(booking, actor, "complete", before)
+    return booking
+
+
+def booking_mark_no_show(*, actor: User, booking_id: int, absent_user_id: int) -> Booking:
+    """After the end, a participant records that the other side did not come."""
+    with transaction.atomic():
+        booking = _lock(booking_id)
+        if not _is_participant(booking, actor):
+            raise NotFound("No such session.")
+        _require_status(booking, (Status.CONFIRMED,), "mark a no-show for")
+        if timezone.now() < booking.ends_at:
+            raise Conflict("A no-show can be recorded after the session's end.", code="too_early")
+        participants = [booking.tutor_id, *_learner_ids(booking)]
+        if absent_user_id == actor.pk or absent_user_id not in participants:
+            raise ServiceError("Pick the other participant.", code="invalid_participant", field="absent_user_id")
+        before = booking.status
+        booking.status = Status.NO_SHOW
+        booking.no_show_user_id = absent_user_id
+        booking.save(update_fields=["status", "no_show_user", "updated_at"])
+        _record(booking, actor, "no_show", before, absent_user_id=absent_user_id)
+    return booking
+
+
+# --- series and group sessions --------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SeriesOccurrence:
+    starts_at: datetime
+    booking: Booking | None
+    error: str = ""
+
+
+def series_request(
+    *, actor: User, tutor_id: int, subject_id: int, first_starts_at: datetime, duration_minutes: int,
+    occurrences: int, note: str = "",
+) -> tuple[BookingSeries, list[SeriesOccurrence]]:
+    """Request the same weekly time N times (same wall-clock time in the tutor's zone, so it
+    survives daylight-saving changes). Occurrences that conflict are reported one by one; the
+    rest are requested."""
+    if not 2 <= occurrences <= 26:
+        raise ServiceError("A series has 2 to 26 weekly sessions.", code="invalid_occurrences", field="occurrences")
+    _check_time(first_starts_at, duration_minutes)
+    tz = selectors.ZoneInfo(selectors.profile_ensure(user=User.objects.get(pk=tutor_id)).timezone)
+    local_first = first_starts_at.astimezone(tz)
+    series = BookingSeries.objects.create(created_by=actor, occurrences=occurrences)
+    results = []
+    for week in range(occurrences):
+        local = (local_first.replace(tzinfo=None) + timedelta(weeks=week)).replace(tzinfo=tz)
+        start = local.astimezone(first_starts_at.tzinfo)
+        try:
+            booking = booking_request(
+                actor=actor, tutor_id=tutor_id, subject_id=subject_id, starts_at=start,
+                duration_minutes=duration_minutes, note=note, series=series,
+            )
+        except ServiceError as exc:
+            results.append(SeriesOccurrence(start, None, exc.message))
+        else:
+            results.append(SeriesOccurrence(start, booking))
+    return series, results
+
+
+def group_session_create(
+    *, actor: User, subject_id: int, starts_at: datetime, duration_minutes: int, capacity: int, title: str,
+) -> Booking:
+    """A tutor offers a group session; learners take seats until it is full."""
+    ends_at = _check_time(starts_at, duration_minutes)
+    if not 2 <= capacity <= 50:
+        raise ServiceError("A group has 2 to 50 seats.", code="invalid_capacity", field="capacity")
+    if not TeachingSubject.objects.filter(user=actor, subject_id=subject_id).exists():
+        raise ServiceError("Offer group sessions only in subjects you teach.", code="not_taught", field="subject_id")
+    if starts_at <= timezone.now():
+        raise ServiceError("Pick a time in the future.", code="in_past", field="starts_at")
+    with transaction.atomic():
+        booking = Booking.objects.create(
+            kind=Booking.Kind.GROUP, tutor=actor, subject_id=subject_id, starts_at=starts_at, ends_at=ends_at,
+            capacity=capacity, title=title.strip()[:120] or "Group session", status=Status.CONFIRMED,
+            created_by=actor, sequence=1,
+        )
+        _claim_all(booking, [])
+        _record(booking, actor, "open_group", "")
+    return booking
+
+
+def group_seat_take(*, actor: User, booking_id: int) -> Booking:
+    with transaction.atomic():
+        booking = _lock(booking_id)  # the row lock serializes seat-taking on PostgreSQL
+        if booking.kind != Booking.Kind.GROUP:
+            raise NotFound("No such group session.")
+        _require_status(booking, (Status.CONFIRMED,), "join")
+        if booking.tutor_id == actor.pk:
+            raise ServiceError("You are running this session.", code="self_booking")
+        if booking.starts_at <= timezone.now():
+            raise Conflict("This session has started.", code="too_late")
+        if actor.pk in _learner_ids(booking):
+            return booking
+        if len(_learner_ids(booking)) >= booking.capacity:
+            raise Conflict("This group session is full.", code="full")
+        _claim(booking, actor, TimeClaim.Role.LEARNER, booking.starts_at, booking.ends_at)
+        _record(booking, actor, "take_seat", booking.status)
+        transaction.on_commit(partial(notify_booking, booking.pk, "booking_confirmed", recipients=[actor.pk]))
+        transaction.on_commit(partial(schedule_reminders, booking.pk, only_user=actor.pk))
+    return booking
+
+
+def group_seat_release(*, actor: User, booking_id: int) -> Booking:
+    with transaction.atomic():
+        booking = _lock(booking_id)
+        updated = booking.claims.filter(user=actor, role=TimeClaim.Role.LEARNER, active=True).update(active=False)
+        if not updated:
+            raise NotFound("You do not have a seat in this session.")
+        _record(booking, actor, "release_seat", booking.status)
+    return booking
+
+
+# --- policy and calendar ---------------------------------------------------------------------
+
+
+def tutor_policy_update(
+    *, actor: User, buffer_before_minutes: int, buffer_after_minutes: int, min_notice_hours: int,
+    max_sessions_per_day: int, horizon_weeks: int,
+) -> TutorPolicy:
+    policy = selectors.policy_for(actor)
+    for field, value, low, high in (
+        ("buffer_before_minutes", buffer_before_minutes, 0, 120),
+        ("buffer_after_minutes", buffer_after_minutes, 0, 120),
+        ("min_notice_hours", min_notice_hours, 0, 336),
+        ("max_sessions_per_day", max_sessions_per_day, 1, 24),
+        ("horizon_weeks", horizon_weeks, 1, 26),
+    ):
+        if not low <= value <= high:
+            raise ServiceError(f"Must be between {low} and {high}.", code="out_of_range", field=field)
+        setattr(policy, field, value)
+    policy.save()
+    return policy
+
+
+def calendar_feed_regenerate(*, actor: User) -> CalendarFeed:
+    """A new private URL; the old one stops working at once."""
+    feed = selectors.calendar_feed_for(user=actor)
+    feed.token = CalendarFeed._meta.get_field("token").get_default()
+    feed.save(update_fields=["token", "created_at"])
+    return feed
