@@ -28,7 +28,8 @@ run: install
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py seed_demo
 	@echo ""
-	@echo "  PeerLearn is starting at http://$(HOST):$(PORT)  (mail viewer: http://$(HOST):$(PORT)/dev/mail/)"
+	@echo "  PeerLearn is starting at http://localhost:$(PORT)   (mail viewer: http://localhost:$(PORT)/dev/mail/)"
+	@echo "  (http://127.0.0.1:$(PORT) works too, but passkeys need the localhost name)"
 	@echo ""
 	@trap 'kill 0' EXIT INT TERM; \
 	$(PY) manage.py db_worker & \

@@ -33,7 +33,10 @@ if not SECRET_KEY:
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]", "testserver"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
-SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+# Passkeys (WebAuthn) need a host name, not an IP address: local mode uses localhost.
+SITE_URL = env_str("SITE_URL", "http://localhost:8000").rstrip("/")
+SITE_ID = 1  # its name and domain come from SITE_NAME / SITE_URL (accounts migration 0003)
+SITE_NAME = env_str("SITE_NAME", "PeerLearn")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -43,6 +46,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "django.contrib.sites",
     "django.contrib.postgres",
     "channels",
     "allauth",

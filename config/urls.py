@@ -3,7 +3,6 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path, re_path
-from django.views.static import serve
 
 from peerlearn.api.api import api
 from peerlearn.common import views as common_views
@@ -25,4 +24,4 @@ if settings.DEBUG:
 
 if settings.SERVE_MEDIA:
     # Public media only (avatars). Private files are never under MEDIA_ROOT.
-    urlpatterns += [re_path(r"^media/(?P<path>.*)$", serve, {"document_root": settings.MEDIA_ROOT})]
+    urlpatterns += [re_path(r"^media/(?P<path>.*)$", common_views.public_media, name="media")]

@@ -26,12 +26,12 @@ class ProfileForm(forms.Form):
     )
     year_of_study = forms.IntegerField(min_value=1, max_value=10, required=False)
     timezone = forms.ChoiceField(
-        choices=[("UTC", "UTC")] + [(t, t.replace("_", " ")) for t in TIMEZONES]
+        label="Time zone", choices=[("UTC", "UTC")] + [(t, t.replace("_", " ")) for t in TIMEZONES]
     )
     languages = forms.MultipleChoiceField(
         choices=sorted(LANGUAGE_CODES.items(), key=itemgetter(1)),
         required=False,
-        widget=forms.SelectMultiple(attrs={"size": 6}),
+        widget=forms.CheckboxSelectMultiple,
     )
     city = forms.CharField(max_length=120, required=False)
     latitude = forms.FloatField(min_value=-90, max_value=90, required=False)
@@ -168,5 +168,8 @@ class VerificationUploadForm(forms.Form):
 
 
 class VerificationDecisionForm(forms.Form):
-    decision = forms.ChoiceField(choices=[("approve", "Approve"), ("reject", "Reject")])
+    decision = forms.ChoiceField(
+        choices=[("approve", "Approve: the evidence shows this level"), ("reject", "Reject")],
+        widget=forms.RadioSelect,
+    )
     reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), max_length=1000)

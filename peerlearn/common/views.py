@@ -9,6 +9,7 @@ from pathlib import Path
 from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.views.static import serve
 
 from peerlearn.accounts import selectors as account_selectors
 from peerlearn.accounts import services as account_services
@@ -23,6 +24,13 @@ def home(request: HttpRequest) -> HttpResponse:
         account_services.profile_ensure(user=request.user)  # type: ignore[arg-type]
         context["checklist"] = account_selectors.profile_completion(user=request.user)  # type: ignore[arg-type]
     return render(request, "home.html", context)
+
+
+def public_media(request: HttpRequest, path: str) -> HttpResponse:
+    """Public uploads (avatars) in local mode; production serves MEDIA_ROOT from the web server."""
+    response = serve(request, path, document_root=settings.MEDIA_ROOT)
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
 
 
 def healthz(request: HttpRequest) -> JsonResponse:

@@ -208,3 +208,34 @@ class TestVerificationPages:
             {"subject": topic.pk, "document": upload("t.pdf", b"not a pdf")},
         )
         assert "not accepted" in response.content.decode()
+
+
+class TestSignUp:
+    def test_signup_verification_links_the_institution_of_the_address(self) -> None:
+        import re
+
+        from django.core import mail
+
+        from peerlearn.accounts.models import Institution, InstitutionDomain, User
+
+        inst = Institution.objects.create(name="Sample University", slug="sample-u")
+        InstitutionDomain.objects.create(institution=inst, domain="sample-u.edu")
+        client = Client()
+        response = client.post(
+            "/accounts/signup/",
+            {
+                "email": "new@cs.sample-u.edu",
+                "password1": "a-long-pass-phrase-9",
+                "password2": "a-long-pass-phrase-9",
+            },
+        )
+        assert response.status_code == 302
+        (message,) = mail.outbox
+        assert "Hello from PeerLearn" in message.body
+        link = re.search(r"http://\S+/accounts/confirm-email/\S+/", message.body)
+        assert link is not None
+        path = "/" + link.group(0).split("/", 3)[3]
+        assert client.post(path).status_code == 302
+        user = User.objects.get(email="new@cs.sample-u.edu")
+        assert user.profile.institution == inst
+        assert user.emailaddress_set.get().verified  # type: ignore[attr-defined]
