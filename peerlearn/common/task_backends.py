@@ -24,9 +24,18 @@ class TestTaskBackend(ImmediateBackend):
         if task.run_after is not None and task.run_after > timezone.now():
             self.validate_task(task)
             result: TaskResult[Any] = TaskResult(
-                task=task, id=f"deferred-{len(self.deferred)}", status=TaskResultStatus.READY,
-                enqueued_at=timezone.now(), started_at=None, last_attempted_at=None, finished_at=None,
-                args=list(args), kwargs=dict(kwargs), backend=self.alias, errors=[], worker_ids=[],
+                task=task,
+                id=f"deferred-{len(self.deferred)}",
+                status=TaskResultStatus.READY,
+                enqueued_at=timezone.now(),
+                started_at=None,
+                last_attempted_at=None,
+                finished_at=None,
+                args=list(args),
+                kwargs=dict(kwargs),
+                backend=self.alias,
+                errors=[],
+                worker_ids=[],
             )
             self.deferred.append(result)
             return result
@@ -37,8 +46,10 @@ class TestTaskBackend(ImmediateBackend):
 
     def run_deferred(self, *, until: datetime) -> int:
         """Run (in run_after order) every deferred task due by ``until``; returns how many ran."""
-        due = sorted((r for r in self.deferred if r.task.run_after and r.task.run_after <= until),
-                     key=lambda r: r.task.run_after)  # type: ignore[arg-type, return-value]
+        due = sorted(
+            (r for r in self.deferred if r.task.run_after and r.task.run_after <= until),
+            key=lambda r: r.task.run_after,
+        )  # type: ignore[arg-type, return-value]
         for result in due:
             self.deferred.remove(result)
             result.task.call(*result.args, **result.kwargs)

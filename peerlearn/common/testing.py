@@ -101,7 +101,8 @@ def make_tutor(
         actor=user,
         user=user,
         windows=[
-            services.WindowInput(d, time.fromisoformat(a), time.fromisoformat(b)) for d, a, b in spec
+            services.WindowInput(d, time.fromisoformat(a), time.fromisoformat(b))
+            for d, a, b in spec
         ],
     )
     user.refresh_from_db()

@@ -83,4 +83,6 @@ def test_health_check() -> None:
 def test_passwords_are_hashed_with_argon2_outside_tests() -> None:
     from config import settings as project_settings
 
-    assert project_settings.PASSWORD_HASHERS[0] == "django.contrib.auth.hashers.Argon2PasswordHasher"
+    assert (
+        project_settings.PASSWORD_HASHERS[0] == "django.contrib.auth.hashers.Argon2PasswordHasher"
+    )
