@@ -19,6 +19,15 @@ class AccountAdapter(DefaultAccountAdapter):
             services.profile_ensure(user=user)
         return user
 
+    def logout(self, request: HttpRequest) -> None:
+        """Close the live sockets (rooms, notifications) opened with this browser session."""
+        session_key = request.session.session_key
+        super().logout(request)
+        if session_key:
+            from peerlearn.live.services import disconnect_session
+
+            disconnect_session(session_key, reason="You logged out.")
+
     def confirm_email(self, request: HttpRequest, email_address: EmailAddress) -> bool:
         confirmed = super().confirm_email(request, email_address)
         if confirmed:

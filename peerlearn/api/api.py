@@ -16,6 +16,7 @@ from django.urls import URLPattern, URLResolver, re_path
 from ninja import NinjaAPI
 
 from peerlearn.accounts.api import router as accounts_router
+from peerlearn.live.api import router as live_router
 from peerlearn.notifications.api import router as notifications_router
 from peerlearn.scheduling.api import router as scheduling_router
 
@@ -100,3 +101,4 @@ install_error_handlers(api)
 api.add_router("/", accounts_router)
 api.add_router("/", scheduling_router)
 api.add_router("/", notifications_router)
+api.add_router("/", live_router)

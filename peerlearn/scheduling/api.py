@@ -120,7 +120,7 @@ def _act(request: HttpRequest, booking_id: int, action: Callable[[User], object]
     return selectors.access_booking(user=user, booking_id=booking_id)
 
 
-# --- slots -------------------------------------------------------------------------------------
+# --- slots ------------------------------------------------------------------------------------
 
 
 @slots.get(
@@ -190,7 +190,7 @@ def tutor_slots(
     }
 
 
-# --- bookings: requests and lists --------------------------------------------------------------
+# --- bookings: requests and lists -------------------------------------------------------------
 
 
 @bookings.post(
@@ -285,7 +285,9 @@ def booking_get(request: HttpRequest, booking_id: int) -> Booking:
 def booking_invitation(request: HttpRequest, booking_id: int) -> HttpResponse:
     booking = _booking(request, booking_id)
     if booking.status in (Booking.Status.REQUESTED, Booking.Status.COUNTERED):
-        raise Conflict("There is no invitation until the session is confirmed.", code="not_confirmed")
+        raise Conflict(
+            "There is no invitation until the session is confirmed.", code="not_confirmed"
+        )
     if booking.status == Booking.Status.DECLINED:
         raise Conflict("A declined request has no invitation.", code="not_confirmed")
     cancelled = booking.status == Booking.Status.CANCELLED
@@ -299,7 +301,7 @@ def booking_invitation(request: HttpRequest, booking_id: int) -> HttpResponse:
     return response
 
 
-# --- bookings: the lifecycle -------------------------------------------------------------------
+# --- bookings: the lifecycle ------------------------------------------------------------------
 
 
 @bookings.post(
@@ -429,7 +431,7 @@ def reschedule_respond(request: HttpRequest, proposal_id: int, payload: RespondI
     return selectors.access_booking(user=user, booking_id=booking.pk)
 
 
-# --- group sessions -----------------------------------------------------------------------------
+# --- group sessions ---------------------------------------------------------------------------
 
 
 def _with_seats(qs: QuerySet[Booking], user: User) -> QuerySet[Booking]:
@@ -496,7 +498,7 @@ def group_seat_release(request: HttpRequest, booking_id: int) -> Booking:
     return _group_session(request, booking)
 
 
-# --- me: policy and calendar feed ---------------------------------------------------------------
+# --- me: policy and calendar feed -------------------------------------------------------------
 
 
 @me.get("/me/tutor-policy", response=ok(TutorPolicyOut), summary="How you can be booked")

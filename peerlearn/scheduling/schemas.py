@@ -23,7 +23,7 @@ from .models import Booking, BookingEvent, RescheduleProposal, TimeClaim
 
 Status = Booking.Status
 
-# --- the caller's zone --------------------------------------------------------------------------
+# --- the caller's zone ------------------------------------------------------------------------
 
 _VIEWER_TZ_ATTR = "_peerlearn_viewer_tz"
 
@@ -217,6 +217,8 @@ def available_actions(booking: Booking, user: User | None) -> list[str]:
     if user is None:
         return []
     is_tutor = booking.tutor_id == user.pk
+    if not is_tutor and all(c.user_id != user.pk for c in learner_claims(booking)):
+        return []  # e.g. a learner who gave their group seat back
     group = booking.kind == Booking.Kind.GROUP
     now = timezone.now()
     actions: list[str] = []
@@ -362,7 +364,7 @@ def _seats(booking: Booking) -> int:
     return int(annotated) if annotated is not None else len(_seat_claims(booking))
 
 
-# --- policy, calendar, reliability ---------------------------------------------------------------
+# --- policy, calendar, reliability ------------------------------------------------------------
 
 
 class TutorPolicyIn(Schema):

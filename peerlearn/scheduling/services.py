@@ -20,7 +20,15 @@ from peerlearn.accounts.models import Subject, TeachingSubject, User
 from peerlearn.common.errors import Conflict, Forbidden, NotFound, ServiceError
 
 from . import selectors
-from .models import Booking, BookingEvent, BookingSeries, CalendarFeed, RescheduleProposal, TimeClaim, TutorPolicy
+from .models import (
+    Booking,
+    BookingEvent,
+    BookingSeries,
+    CalendarFeed,
+    RescheduleProposal,
+    TimeClaim,
+    TutorPolicy,
+)
 from .notify import notify_booking, schedule_reminders
 
 Status = Booking.Status
@@ -32,15 +40,26 @@ OVERLAP_MESSAGE = "That time is no longer free: it overlaps another session."
 
 def _lock(booking_id: int) -> Booking:
     try:
-        return Booking.objects.select_for_update().select_related("tutor", "subject").get(pk=booking_id)
+        return (
+            Booking.objects.select_for_update()
+            .select_related("tutor", "subject")
+            .get(pk=booking_id)
+        )
     except Booking.DoesNotExist as exc:
         raise NotFound("No such session.") from exc
 
 
-def _record(booking: Booking, actor: User | None, action: str, before: str, reason: str = "", **data: object) -> None:
+def _record(
+    booking: Booking, actor: User | None, action: str, before: str, reason: str = "", **data: object
+) -> None:
     BookingEvent.objects.create(
-        booking=booking, actor=actor, action=action, from_status=before, to_status=booking.status,
-        reason=reason[:500], data={k: (v.isoformat() if isinstance(v, datetime) else v) for k, v in data.items()},
+        booking=booking,
+        actor=actor,
+        action=action,
+        from_status=before,
+        to_status=booking.status,
+        reason=reason[:500],
+        data={k: (v.isoformat() if isinstance(v, datetime) else v) for k, v in data.items()},
     )
 
 
@@ -53,14 +72,39 @@ def _require_status(booking: Booking, allowed: tuple[str, ...], action: str) -> 
 
 
 def _learner_ids(booking: Booking) -> list[int]:
-    return list(booking.claims.filter(role=TimeClaim.Role.LEARNER, active=True).values_list("user_id", flat=True))
+    return list(
+        booking.claims.filter(role=TimeClaim.Role.LEARNER, active=True).values_list(
+            "user_id", flat=True
+        )
+    )
 
 
 def _is_participant(booking: Booking, user: User) -> bool:
-    return booking.tutor_id == user.pk or user.pk in _learner_ids(booking)
+    """Takes or took part (a learner of a cancelled booking still sees it, and gets a 409
+    rather than a 404 when acting on it)."""
+    return booking.tutor_id == user.pk or booking.claims.filter(user=user).exists()
 
 
-def _check_free(user: User, start: datetime, end: datetime, *, exclude_booking: int | None = None) -> None:
+def _require_participant(booking: Booking, user: User) -> None:
+    if not _is_participant(booking, user):
+        raise NotFound("No such session.")
+
+
+def _lock_people(user_ids: list[int]) -> None:
+    """Lock the people whose time is about to be claimed, always in id order. Two requests
+    for the same tutor then queue instead of deadlocking inside the exclusion constraint's
+    check (PostgreSQL); on SQLite the whole write transaction is already serialized."""
+    list(
+        User.objects.select_for_update()
+        .filter(pk__in=sorted(set(user_ids)))
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+
+
+def _check_free(
+    user: User, start: datetime, end: datetime, *, exclude_booking: int | None = None
+) -> None:
     """The portable half of the no-overlap rule (the whole of it on SQLite, where the write
     transaction is serialized; on PostgreSQL the exclusion constraint is the final word)."""
     if selectors.BusyTimes(user, start, end, exclude_booking=exclude_booking).overlaps(start, end):
@@ -68,11 +112,14 @@ def _check_free(user: User, start: datetime, end: datetime, *, exclude_booking: 
 
 
 def _claim(booking: Booking, user: User, role: str, start: datetime, end: datetime) -> TimeClaim:
+    _lock_people([user.pk])  # a no-op when _claim_all already locked everyone in order
     _check_free(user, start, end, exclude_booking=booking.pk)
     try:
         with transaction.atomic():
             claim, _ = TimeClaim.objects.update_or_create(
-                booking=booking, user=user, defaults={"role": role, "starts_at": start, "ends_at": end, "active": True}
+                booking=booking,
+                user=user,
+                defaults={"role": role, "starts_at": start, "ends_at": end, "active": True},
             )
     except IntegrityError as exc:  # the exclusion constraint on PostgreSQL
         raise Conflict(OVERLAP_MESSAGE, code="overlap") from exc
@@ -80,8 +127,14 @@ def _claim(booking: Booking, user: User, role: str, start: datetime, end: dateti
 
 
 def _claim_all(booking: Booking, learners: list[User]) -> None:
+    _lock_people([booking.tutor_id, *(u.pk for u in learners)])
     policy = selectors.policy_for(booking.tutor)
-    _claim(booking, booking.tutor, TimeClaim.Role.TUTOR, *selectors.tutor_claim_period(policy, booking.starts_at, booking.ends_at))
+    _claim(
+        booking,
+        booking.tutor,
+        TimeClaim.Role.TUTOR,
+        *selectors.tutor_claim_period(policy, booking.starts_at, booking.ends_at),
+    )
     for learner in learners:
         _claim(booking, learner, TimeClaim.Role.LEARNER, booking.starts_at, booking.ends_at)
 
@@ -92,15 +145,26 @@ def _release_all(booking: Booking) -> None:
 
 def _check_time(start: datetime, duration_minutes: int) -> datetime:
     if duration_minutes not in selectors.DURATIONS:
-        raise ServiceError("Sessions last 30, 45, 60 or 90 minutes.", code="invalid_duration", field="duration_minutes")
+        raise ServiceError(
+            "Sessions last 30, 45, 60 or 90 minutes.",
+            code="invalid_duration",
+            field="duration_minutes",
+        )
     if timezone.is_naive(start):
-        raise ServiceError("Give the time with its time zone.", code="naive_datetime", field="starts_at")
+        raise ServiceError(
+            "Give the time with its time zone.", code="naive_datetime", field="starts_at"
+        )
     return start + timedelta(minutes=duration_minutes)
 
 
-def _check_slot(tutor: User, start: datetime, duration_minutes: int, *, exclude_booking: int | None = None) -> None:
+def _check_slot(
+    tutor: User, start: datetime, duration_minutes: int, *, exclude_booking: int | None = None
+) -> None:
     slots = selectors.bookable_slots(
-        tutor=tutor, duration_minutes=duration_minutes, start=start, end=start + timedelta(minutes=duration_minutes),
+        tutor=tutor,
+        duration_minutes=duration_minutes,
+        start=start,
+        end=start + timedelta(minutes=duration_minutes),
         exclude_booking=exclude_booking,
     )
     if not any(s.starts_at == start for s in slots):
@@ -119,7 +183,13 @@ def _session_url(booking: Booking) -> str:
 
 
 def booking_request(
-    *, actor: User, tutor_id: int, subject_id: int, starts_at: datetime, duration_minutes: int, note: str = "",
+    *,
+    actor: User,
+    tutor_id: int,
+    subject_id: int,
+    starts_at: datetime,
+    duration_minutes: int,
+    note: str = "",
     series: BookingSeries | None = None,
 ) -> Booking:
     """A learner asks a tutor for a one-to-one session at a bookable slot. Both are then busy
@@ -132,16 +202,26 @@ def booking_request(
     if tutor.pk == actor.pk:
         raise ServiceError("You cannot book yourself.", code="self_booking", field="tutor_id")
     if not TeachingSubject.objects.filter(user=tutor, subject_id=subject_id).exists():
-        raise ServiceError("This tutor does not teach that subject.", code="not_taught", field="subject_id")
+        raise ServiceError(
+            "This tutor does not teach that subject.", code="not_taught", field="subject_id"
+        )
     with transaction.atomic():
+        _lock_people([tutor.pk, actor.pk])
         _check_slot(tutor, starts_at, duration_minutes)
         booking = Booking.objects.create(
-            tutor=tutor, subject=Subject.objects.get(pk=subject_id), starts_at=starts_at, ends_at=ends_at,
-            note=note.strip()[:500], created_by=actor, series=series,
+            tutor=tutor,
+            subject=Subject.objects.get(pk=subject_id),
+            starts_at=starts_at,
+            ends_at=ends_at,
+            note=note.strip()[:500],
+            created_by=actor,
+            series=series,
         )
         _claim_all(booking, [actor])
         _record(booking, actor, "request", "", note=note[:200])
-        transaction.on_commit(partial(notify_booking, booking.pk, "booking_request", recipients=[tutor.pk]))
+        transaction.on_commit(
+            partial(notify_booking, booking.pk, "booking_request", recipients=[tutor.pk])
+        )
     return booking
 
 
@@ -149,6 +229,7 @@ def booking_accept(*, actor: User, booking_id: int) -> Booking:
     """The tutor confirms a request. Reminders are scheduled and both sides get an invitation."""
     with transaction.atomic():
         booking = _lock(booking_id)
+        _require_participant(booking, actor)
         if booking.tutor_id != actor.pk:
             raise Forbidden("Only the tutor can accept this request.")
         _require_status(booking, (Status.REQUESTED,), "accept")
@@ -158,7 +239,11 @@ def booking_accept(*, actor: User, booking_id: int) -> Booking:
         booking.save(update_fields=["status", "sequence", "updated_at"])
         _record(booking, actor, "accept", before)
         learners = _learner_ids(booking)
-        transaction.on_commit(partial(notify_booking, booking.pk, "booking_confirmed", recipients=[*learners, actor.pk]))
+        transaction.on_commit(
+            partial(
+                notify_booking, booking.pk, "booking_confirmed", recipients=[*learners, actor.pk]
+            )
+        )
         transaction.on_commit(partial(schedule_reminders, booking.pk))
     return booking
 
@@ -167,9 +252,12 @@ def booking_decline(*, actor: User, booking_id: int, reason: str) -> Booking:
     """The tutor declines a request (or the learner declines a counter-proposal), with a reason."""
     reason = reason.strip()
     if not reason:
-        raise ServiceError("Say why, briefly: the other side will see it.", code="required", field="reason")
+        raise ServiceError(
+            "Say why, briefly: the other side will see it.", code="required", field="reason"
+        )
     with transaction.atomic():
         booking = _lock(booking_id)
+        _require_participant(booking, actor)
         learners = _learner_ids(booking)
         if booking.status == Status.REQUESTED and booking.tutor_id != actor.pk:
             raise Forbidden("Only the tutor can decline this request.")
@@ -182,15 +270,20 @@ def booking_decline(*, actor: User, booking_id: int, reason: str) -> Booking:
         _release_all(booking)
         _record(booking, actor, "decline", before, reason)
         other = [uid for uid in [booking.tutor_id, *learners] if uid != actor.pk]
-        transaction.on_commit(partial(notify_booking, booking.pk, "booking_declined", recipients=other, reason=reason))
+        transaction.on_commit(
+            partial(notify_booking, booking.pk, "booking_declined", recipients=other, reason=reason)
+        )
     return booking
 
 
-def booking_counter(*, actor: User, booking_id: int, starts_at: datetime, note: str = "") -> Booking:
+def booking_counter(
+    *, actor: User, booking_id: int, starts_at: datetime, note: str = ""
+) -> Booking:
     """The tutor proposes another time for a request; the learner then accepts or declines.
     The new time is held at once (and the old one freed)."""
     with transaction.atomic():
         booking = _lock(booking_id)
+        _require_participant(booking, actor)
         if booking.tutor_id != actor.pk:
             raise Forbidden("Only the tutor can propose another time.")
         _require_status(booking, (Status.REQUESTED,), "counter-propose")
@@ -204,7 +297,13 @@ def booking_counter(*, actor: User, booking_id: int, starts_at: datetime, note: 
         _claim_all(booking, learners)
         _record(booking, actor, "counter", before, note, old_start=old_start, new_start=starts_at)
         transaction.on_commit(
-            partial(notify_booking, booking.pk, "booking_countered", recipients=[u.pk for u in learners], reason=note)
+            partial(
+                notify_booking,
+                booking.pk,
+                "booking_countered",
+                recipients=[u.pk for u in learners],
+                reason=note,
+            )
         )
     return booking
 
@@ -212,6 +311,7 @@ def booking_counter(*, actor: User, booking_id: int, starts_at: datetime, note: 
 def booking_counter_accept(*, actor: User, booking_id: int) -> Booking:
     with transaction.atomic():
         booking = _lock(booking_id)
+        _require_participant(booking, actor)
         if actor.pk not in _learner_ids(booking):
             raise Forbidden("Only the learner can accept this counter-proposal.")
         _require_status(booking, (Status.COUNTERED,), "accept the counter-proposal of")
@@ -221,7 +321,12 @@ def booking_counter_accept(*, actor: User, booking_id: int) -> Booking:
         booking.save(update_fields=["status", "sequence", "updated_at"])
         _record(booking, actor, "accept_counter", before)
         transaction.on_commit(
-            partial(notify_booking, booking.pk, "booking_confirmed", recipients=[booking.tutor_id, actor.pk])
+            partial(
+                notify_booking,
+                booking.pk,
+                "booking_confirmed",
+                recipients=[booking.tutor_id, actor.pk],
+            )
         )
         transaction.on_commit(partial(schedule_reminders, booking.pk))
     return booking
@@ -230,13 +335,19 @@ def booking_counter_accept(*, actor: User, booking_id: int) -> Booking:
 # --- changes to confirmed sessions --------------------------------------------------------------
 
 
-def booking_reschedule_propose(*, actor: User, booking_id: int, starts_at: datetime) -> RescheduleProposal:
+def booking_reschedule_propose(
+    *, actor: User, booking_id: int, starts_at: datetime
+) -> RescheduleProposal:
     """Either side proposes a new time for a confirmed session; the original stands until the
     other side agrees."""
     with transaction.atomic():
         booking = _lock(booking_id)
-        if not _is_participant(booking, actor) or booking.kind == Booking.Kind.GROUP:
-            raise NotFound("No such session.")
+        _require_participant(booking, actor)
+        if booking.kind == Booking.Kind.GROUP:
+            raise ServiceError(
+                "Group sessions cannot be rescheduled; cancel and offer a new one.",
+                code="group_session",
+            )
         _require_status(booking, (Status.CONFIRMED,), "reschedule")
         ends_at = _check_time(starts_at, booking.duration_minutes)
         if starts_at <= timezone.now():
@@ -245,11 +356,20 @@ def booking_reschedule_propose(*, actor: User, booking_id: int, starts_at: datet
         booking.reschedule_proposals.filter(status=RescheduleProposal.Status.PENDING).update(
             status=RescheduleProposal.Status.WITHDRAWN
         )
-        proposal = RescheduleProposal.objects.create(booking=booking, proposed_by=actor, starts_at=starts_at, ends_at=ends_at)
+        proposal = RescheduleProposal.objects.create(
+            booking=booking, proposed_by=actor, starts_at=starts_at, ends_at=ends_at
+        )
         _record(booking, actor, "propose_reschedule", booking.status, new_start=starts_at)
         other = [uid for uid in [booking.tutor_id, *_learner_ids(booking)] if uid != actor.pk]
-        transaction.on_commit(partial(notify_booking, booking.pk, "booking_changed", recipients=other,
-                                      reason="A new time was proposed: please accept or decline it."))
+        transaction.on_commit(
+            partial(
+                notify_booking,
+                booking.pk,
+                "booking_changed",
+                recipients=other,
+                reason="A new time was proposed: please accept or decline it.",
+            )
+        )
     return proposal
 
 
@@ -263,7 +383,7 @@ def booking_reschedule_respond(*, actor: User, proposal_id: int, accept: bool) -
             raise NotFound("No such proposal.") from exc
         booking = _lock(proposal.booking_id)
         if not _is_participant(booking, actor):
-            raise NotFound("No such proposal.")
+            raise NotFound("No such proposal.")  # a stranger learns nothing
         if proposal.proposed_by_id == actor.pk:
             raise Forbidden("The other side has to answer your proposal.")
         if proposal.status != RescheduleProposal.Status.PENDING:
@@ -274,8 +394,15 @@ def booking_reschedule_respond(*, actor: User, proposal_id: int, accept: bool) -
             proposal.status = RescheduleProposal.Status.DECLINED
             proposal.save(update_fields=["status"])
             _record(booking, actor, "decline_reschedule", booking.status)
-            transaction.on_commit(partial(notify_booking, booking.pk, "booking_changed", recipients=[proposal.proposed_by_id],
-                                          reason="The new time was declined; the original time stands."))
+            transaction.on_commit(
+                partial(
+                    notify_booking,
+                    booking.pk,
+                    "booking_changed",
+                    recipients=[proposal.proposed_by_id],
+                    reason="The new time was declined; the original time stands.",
+                )
+            )
             return booking
         old_start = booking.starts_at
         booking.starts_at, booking.ends_at = proposal.starts_at, proposal.ends_at
@@ -284,9 +411,23 @@ def booking_reschedule_respond(*, actor: User, proposal_id: int, accept: bool) -
         _claim_all(booking, list(User.objects.filter(pk__in=_learner_ids(booking))))
         proposal.status = RescheduleProposal.Status.ACCEPTED
         proposal.save(update_fields=["status"])
-        _record(booking, actor, "reschedule", booking.status, old_start=old_start, new_start=booking.starts_at)
-        transaction.on_commit(partial(notify_booking, booking.pk, "booking_changed", recipients=recipients,
-                                      reason="The session has moved to a new time."))
+        _record(
+            booking,
+            actor,
+            "reschedule",
+            booking.status,
+            old_start=old_start,
+            new_start=booking.starts_at,
+        )
+        transaction.on_commit(
+            partial(
+                notify_booking,
+                booking.pk,
+                "booking_changed",
+                recipients=recipients,
+                reason="The session has moved to a new time.",
+            )
+        )
         transaction.on_commit(partial(schedule_reminders, booking.pk))
     return booking
 
@@ -296,35 +437,48 @@ def booking_cancel(*, actor: User, booking_id: int, reason: str) -> Booking:
     (BOOKING_CANCELLATION_CUTOFF_HOURS) a confirmed session's cancellation counts as late."""
     reason = reason.strip()
     if not reason:
-        raise ServiceError("Say why, briefly: the other side will see it.", code="required", field="reason")
+        raise ServiceError(
+            "Say why, briefly: the other side will see it.", code="required", field="reason"
+        )
     with transaction.atomic():
         booking = _lock(booking_id)
-        if not _is_participant(booking, actor):
-            raise NotFound("No such session.")
+        _require_participant(booking, actor)
         if booking.kind == Booking.Kind.GROUP and booking.tutor_id != actor.pk:
             raise Forbidden("Leave the group session instead: only its tutor can cancel it.")
         _require_status(booking, Booking.ACTIVE_STATUSES, "cancel")
         before = booking.status
         now = timezone.now()
         if now >= booking.starts_at:
-            raise Conflict("The session has started; mark it completed or a no-show instead.", code="illegal_transition")
-        booking.cancelled_late = before == Status.CONFIRMED and booking.starts_at - now < selectors.cancellation_cutoff()
+            raise Conflict(
+                "The session has started; mark it completed or a no-show instead.",
+                code="illegal_transition",
+            )
+        booking.cancelled_late = (
+            before == Status.CONFIRMED and booking.starts_at - now < selectors.cancellation_cutoff()
+        )
         booking.status = Status.CANCELLED
         booking.sequence += 1
         booking.save(update_fields=["status", "sequence", "cancelled_late", "updated_at"])
         recipients = [uid for uid in [booking.tutor_id, *_learner_ids(booking)] if uid != actor.pk]
         _release_all(booking)
         _record(booking, actor, "cancel", before, reason, late=booking.cancelled_late)
-        transaction.on_commit(partial(notify_booking, booking.pk, "booking_cancelled", recipients=recipients,
-                                      reason=reason, cancelled=before == Status.CONFIRMED))
+        transaction.on_commit(
+            partial(
+                notify_booking,
+                booking.pk,
+                "booking_cancelled",
+                recipients=recipients,
+                reason=reason,
+                cancelled=before == Status.CONFIRMED,
+            )
+        )
     return booking
 
 
 def booking_complete(*, actor: User, booking_id: int) -> Booking:
     with transaction.atomic():
         booking = _lock(booking_id)
-        if not _is_participant(booking, actor):
-            raise NotFound("No such session.")
+        _require_participant(booking, actor)
         _require_status(booking, (Status.CONFIRMED,), "complete")
         if timezone.now() < booking.ends_at:
             raise Conflict("A session can be marked completed after it ends.", code="too_early")
@@ -339,14 +493,15 @@ def booking_mark_no_show(*, actor: User, booking_id: int, absent_user_id: int) -
     """After the end, a participant records that the other side did not come."""
     with transaction.atomic():
         booking = _lock(booking_id)
-        if not _is_participant(booking, actor):
-            raise NotFound("No such session.")
+        _require_participant(booking, actor)
         _require_status(booking, (Status.CONFIRMED,), "mark a no-show for")
         if timezone.now() < booking.ends_at:
             raise Conflict("A no-show can be recorded after the session's end.", code="too_early")
         participants = [booking.tutor_id, *_learner_ids(booking)]
         if absent_user_id == actor.pk or absent_user_id not in participants:
-            raise ServiceError("Pick the other participant.", code="invalid_participant", field="absent_user_id")
+            raise ServiceError(
+                "Pick the other participant.", code="invalid_participant", field="absent_user_id"
+            )
         before = booking.status
         booking.status = Status.NO_SHOW
         booking.no_show_user_id = absent_user_id
@@ -366,16 +521,37 @@ class SeriesOccurrence:
 
 
 def series_request(
-    *, actor: User, tutor_id: int, subject_id: int, first_starts_at: datetime, duration_minutes: int,
-    occurrences: int, note: str = "",
+    *,
+    actor: User,
+    tutor_id: int,
+    subject_id: int,
+    first_starts_at: datetime,
+    duration_minutes: int,
+    occurrences: int,
+    note: str = "",
 ) -> tuple[BookingSeries, list[SeriesOccurrence]]:
     """Request the same weekly time N times (same wall-clock time in the tutor's zone, so it
     survives daylight-saving changes). Occurrences that conflict are reported one by one; the
     rest are requested."""
     if not 2 <= occurrences <= 26:
-        raise ServiceError("A series has 2 to 26 weekly sessions.", code="invalid_occurrences", field="occurrences")
-    _check_time(first_starts_at, duration_minutes)
-    tz = selectors.ZoneInfo(selectors.profile_ensure(user=User.objects.get(pk=tutor_id)).timezone)
+        raise ServiceError(
+            "A series has 2 to 26 weekly sessions.", code="invalid_occurrences", field="occurrences"
+        )
+    try:
+        _check_time(first_starts_at, duration_minutes)
+    except ServiceError as exc:
+        exc.field = "first_starts_at" if exc.field == "starts_at" else exc.field
+        raise
+    tutor = User.objects.filter(pk=tutor_id, is_active=True).first()
+    if tutor is None:
+        raise NotFound("No such tutor.")
+    if tutor.pk == actor.pk:
+        raise ServiceError("You cannot book yourself.", code="self_booking", field="tutor_id")
+    if not TeachingSubject.objects.filter(user=tutor, subject_id=subject_id).exists():
+        raise ServiceError(
+            "This tutor does not teach that subject.", code="not_taught", field="subject_id"
+        )
+    tz = selectors.ZoneInfo(selectors.profile_ensure(user=tutor).timezone)
     local_first = first_starts_at.astimezone(tz)
     series = BookingSeries.objects.create(created_by=actor, occurrences=occurrences)
     results = []
@@ -384,8 +560,13 @@ def series_request(
         start = local.astimezone(first_starts_at.tzinfo)
         try:
             booking = booking_request(
-                actor=actor, tutor_id=tutor_id, subject_id=subject_id, starts_at=start,
-                duration_minutes=duration_minutes, note=note, series=series,
+                actor=actor,
+                tutor_id=tutor_id,
+                subject_id=subject_id,
+                starts_at=start,
+                duration_minutes=duration_minutes,
+                note=note,
+                series=series,
             )
         except ServiceError as exc:
             results.append(SeriesOccurrence(start, None, exc.message))
@@ -395,21 +576,38 @@ def series_request(
 
 
 def group_session_create(
-    *, actor: User, subject_id: int, starts_at: datetime, duration_minutes: int, capacity: int, title: str,
+    *,
+    actor: User,
+    subject_id: int,
+    starts_at: datetime,
+    duration_minutes: int,
+    capacity: int,
+    title: str,
 ) -> Booking:
     """A tutor offers a group session; learners take seats until it is full."""
     ends_at = _check_time(starts_at, duration_minutes)
     if not 2 <= capacity <= 50:
         raise ServiceError("A group has 2 to 50 seats.", code="invalid_capacity", field="capacity")
     if not TeachingSubject.objects.filter(user=actor, subject_id=subject_id).exists():
-        raise ServiceError("Offer group sessions only in subjects you teach.", code="not_taught", field="subject_id")
+        raise ServiceError(
+            "Offer group sessions only in subjects you teach.",
+            code="not_taught",
+            field="subject_id",
+        )
     if starts_at <= timezone.now():
         raise ServiceError("Pick a time in the future.", code="in_past", field="starts_at")
     with transaction.atomic():
         booking = Booking.objects.create(
-            kind=Booking.Kind.GROUP, tutor=actor, subject_id=subject_id, starts_at=starts_at, ends_at=ends_at,
-            capacity=capacity, title=title.strip()[:120] or "Group session", status=Status.CONFIRMED,
-            created_by=actor, sequence=1,
+            kind=Booking.Kind.GROUP,
+            tutor=actor,
+            subject_id=subject_id,
+            starts_at=starts_at,
+            ends_at=ends_at,
+            capacity=capacity,
+            title=title.strip()[:120] or "Group session",
+            status=Status.CONFIRMED,
+            created_by=actor,
+            sequence=1,
         )
         _claim_all(booking, [])
         _record(booking, actor, "open_group", "")
@@ -426,13 +624,16 @@ def group_seat_take(*, actor: User, booking_id: int) -> Booking:
             raise ServiceError("You are running this session.", code="self_booking")
         if booking.starts_at <= timezone.now():
             raise Conflict("This session has started.", code="too_late")
-        if actor.pk in _learner_ids(booking):
+        learners = _learner_ids(booking)
+        if actor.pk in learners:
             return booking
-        if len(_learner_ids(booking)) >= booking.capacity:
+        if len(learners) >= booking.capacity:
             raise Conflict("This group session is full.", code="full")
         _claim(booking, actor, TimeClaim.Role.LEARNER, booking.starts_at, booking.ends_at)
         _record(booking, actor, "take_seat", booking.status)
-        transaction.on_commit(partial(notify_booking, booking.pk, "booking_confirmed", recipients=[actor.pk]))
+        transaction.on_commit(
+            partial(notify_booking, booking.pk, "booking_confirmed", recipients=[actor.pk])
+        )
         transaction.on_commit(partial(schedule_reminders, booking.pk, only_user=actor.pk))
     return booking
 
@@ -440,7 +641,14 @@ def group_seat_take(*, actor: User, booking_id: int) -> Booking:
 def group_seat_release(*, actor: User, booking_id: int) -> Booking:
     with transaction.atomic():
         booking = _lock(booking_id)
-        updated = booking.claims.filter(user=actor, role=TimeClaim.Role.LEARNER, active=True).update(active=False)
+        if booking.kind != Booking.Kind.GROUP:
+            raise NotFound("No such group session.")
+        _require_status(booking, (Status.CONFIRMED,), "leave")
+        if booking.starts_at <= timezone.now():
+            raise Conflict("This session has started.", code="too_late")
+        updated = booking.claims.filter(
+            user=actor, role=TimeClaim.Role.LEARNER, active=True
+        ).update(active=False)
         if not updated:
             raise NotFound("You do not have a seat in this session.")
         _record(booking, actor, "release_seat", booking.status)
@@ -451,8 +659,13 @@ def group_seat_release(*, actor: User, booking_id: int) -> Booking:
 
 
 def tutor_policy_update(
-    *, actor: User, buffer_before_minutes: int, buffer_after_minutes: int, min_notice_hours: int,
-    max_sessions_per_day: int, horizon_weeks: int,
+    *,
+    actor: User,
+    buffer_before_minutes: int,
+    buffer_after_minutes: int,
+    min_notice_hours: int,
+    max_sessions_per_day: int,
+    horizon_weeks: int,
 ) -> TutorPolicy:
     policy = selectors.policy_for(actor)
     for field, value, low, high in (
@@ -463,7 +676,9 @@ def tutor_policy_update(
         ("horizon_weeks", horizon_weeks, 1, 26),
     ):
         if not low <= value <= high:
-            raise ServiceError(f"Must be between {low} and {high}.", code="out_of_range", field=field)
+            raise ServiceError(
+                f"Must be between {low} and {high}.", code="out_of_range", field=field
+            )
         setattr(policy, field, value)
     policy.save()
     return policy

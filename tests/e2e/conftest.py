@@ -67,6 +67,18 @@ def _asgi_application() -> Any:
     return module.application
 
 
+def _restore_seeded_rows() -> None:
+    """Transactional tests (these and others before them) flush the database, taking the rows
+    migrations seed with it: the subject catalogue, institutions and the Site. Put them back
+    the way the migrations do, so every browser test sees what a fresh install has."""
+    from django.contrib.sites.models import Site
+
+    from peerlearn.accounts.catalogue import load_catalogue
+
+    load_catalogue()
+    Site.objects.update_or_create(pk=1, defaults={"domain": "localhost", "name": "PeerLearn"})
+
+
 def _site_url_at_import() -> str:
     from config import settings as project_settings
 
@@ -76,13 +88,13 @@ def _site_url_at_import() -> str:
 @pytest.fixture
 def live_url(
     transactional_db: None,
-    django_db_serialized_rollback: None,
     settings: Any,
     monkeypatch: pytest.MonkeyPatch,
 ) -> Iterator[str]:
     """Base URL (no trailing slash) of the real ASGI app served by uvicorn on 127.0.0.1."""
     import uvicorn
 
+    _restore_seeded_rows()
     port = _free_port()
     origins = [f"http://127.0.0.1:{port}", f"http://localhost:{port}"]
     settings.ALLOWED_HOSTS = ["127.0.0.1", "localhost", "testserver"]

@@ -223,8 +223,8 @@ def test_main_pages_and_the_moderation_path(
     row.get_by_role("link", name="Review").click()
     mod_page.get_by_role("heading", name="Review: Graph algorithms").wait_for()
     screenshot(mod_page, "verification-review")
-    # The select sits in a fieldset whose legend is "Decision"; it has no label of its own.
-    mod_page.get_by_role("group", name="Decision").get_by_role("combobox").select_option("approve")
+    # Nothing is pre-selected: the moderator must choose.
+    mod_page.get_by_role("group", name="Your decision").get_by_label("Approve").check()
     mod_page.get_by_label(re.compile("Reason")).fill("Appointment letter checked with the school.")
     mod_page.get_by_role("button", name="Record decision").click()
     mod_page.get_by_text("Decision recorded").wait_for()

@@ -18,7 +18,7 @@ def booking_card(context: dict[str, Any], person: User) -> dict[str, Any]:
     reliable have they been."""
     request = context.get("request")
     viewer = getattr(request, "user", None)
-    teaches = person.teaching_subjects.exists()
+    teaches = bool(person.teaching_subjects.all())  # prefetched on the profile page
     return {
         "teaches": teaches,
         "can_book": teaches and (viewer is None or viewer.pk != person.pk),

@@ -1,0 +1,873 @@
+// The video call: a WebRTC mesh (up to 4 participants), "perfect negotiation" between each pair
+// (the polite side is decided by comparing peer ids), ICE restart when a connection fails,
+// a getStats-based quality indicator, device choice, mute / camera toggles and screen sharing
+// as an extra video track shown next to the camera.
+//
+// Signaling goes through the room socket: ``signal(to, data)`` sends {"type": "signal", to, data};
+// data is one of {description, streams}, {candidate}, {state}, {streams}, {bye}.
+
+export const MAX_REMOTE_PEERS = 3; // a mesh of 4 participants
+const STATS_EVERY_MS = 2000;
+const DISCONNECTED_GRACE_MS = 2500;
+const REANNOUNCE_GRACE_MS = 8000;
+
+const QUALITY_TEXT = {
+  good: "Good connection",
+  fair: "Fair connection",
+  poor: "Poor connection",
+  connecting: "Connecting…",
+  reconnecting: "Reconnecting…",
+  none: "Nobody else here yet",
+};
+
+/** Grade a stats sample: packet loss, round-trip time and incoming bitrate → good/fair/poor. */
+export function grade({ loss = 0, rtt = null, kbps = null, expectingVideo = false }) {
+  if (loss > 0.08 || (rtt !== null && rtt > 0.5) || (expectingVideo && kbps !== null && kbps < 40)) {
+    return "poor";
+  }
+  if (loss > 0.02 || (rtt !== null && rtt > 0.25) || (expectingVideo && kbps !== null && kbps < 150)) {
+    return "fair";
+  }
+  return "good";
+}
+
+const LEVEL_ORDER = ["good", "fair", "connecting", "reconnecting", "poor"];
+
+function element(tag, className, text) {
+  const node = document.createElement(tag);
+  if (className) node.className = className;
+  if (text !== undefined) node.textContent = text;
+  return node;
+}
+
+function svgIcon(paths) {
+  const ns = "http://www.w3.org/2000/svg";
+  const svg = document.createElementNS(ns, "svg");
+  svg.setAttribute("viewBox", "0 0 24 24");
+  svg.setAttribute("class", "i");
+  svg.setAttribute("aria-hidden", "true");
+  for (const d of paths) {
+    const path = document.createElementNS(ns, "path");
+    path.setAttribute("d", d);
+    svg.append(path);
+  }
+  return svg;
+}
+
+/** A video tile: the <video>, a name caption, mic-off and quality marks, an avatar when no video. */
+export function makeTile({ name, kind = "camera", local = false }) {
+  const tile = element("figure", `tile tile-${kind}${local ? " tile-local" : ""} no-video`);
+  const video = element("video");
+  video.autoplay = true;
+  video.playsInline = true;
+  if (local) video.muted = true;
+  const avatar = element("div", "tile-avatar", (name || "?").slice(0, 1).toUpperCase());
+  avatar.setAttribute("aria-hidden", "true");
+  const caption = element("figcaption", "tile-caption");
+  const label = element("span", "tile-name", kind === "screen" ? `${name} · screen` : name);
+  const mic = element("span", "tile-muted");
+  mic.append(svgIcon(["M15 9.3V5a3 3 0 0 0-5.7-1.3", "M9 9v2a3 3 0 0 0 5.1 2.1", "M5 11a7 7 0 0 0 11.5 5.4",
+    "M19 11a7 7 0 0 1-.6 2.8", "M12 18v4", "M3 3l18 18"]));
+  mic.title = "Microphone off";
+  mic.setAttribute("aria-label", "Microphone off");
+  mic.hidden = true;
+  const quality = element("span", "quality-dot");
+  quality.hidden = kind === "screen" || local;
+  caption.append(quality, label, mic);
+  const notice = element("button", "tile-notice");
+  notice.type = "button";
+  notice.hidden = true;
+  tile.append(video, avatar, caption, notice);
+  return { tile, video, caption, mic, quality, notice, label };
+}
+
+/** Play a remote <video>; when autoplay with sound is refused, play muted and offer a click. */
+function playWithSound(parts) {
+  const { video, notice } = parts;
+  const attempt = video.play();
+  if (!attempt || !attempt.catch) return;
+  attempt.catch((error) => {
+    if (error && error.name === "AbortError") return;
+    video.muted = true;
+    video.play().catch(() => {});
+    notice.textContent = "Click to turn on sound";
+    notice.hidden = false;
+    notice.onclick = () => {
+      video.muted = false;
+      video.play().catch(() => {});
+      notice.hidden = true;
+    };
+  });
+}
+
+class Peer {
+  constructor(call, id, user) {
+    this.call = call;
+    this.id = id;
+    this.user = user;
+    this.makingOffer = false;
+    this.ignoreOffer = false;
+    this.settingRemoteAnswer = false;
+    this.chain = Promise.resolve();
+    this.senders = { audio: null, video: null, screen: null };
+    this.remoteMeta = { camera: null, screen: null };
+    this.remoteState = { audio: true, video: true };
+    this.cameraStream = null;
+    this.screenStream = null;
+    this.screenParts = null;
+    this.quality = { level: "connecting" };
+    this.lastSample = null;
+    this.disconnectTimer = null;
+    this.restarts = 0;
+    this.firstFrameAt = null;
+    this.closed = false;
+    // Every signal of this connection carries ``sid``: a different sid from the same peer id means
+    // the other side started a new connection (a reloaded page), so this one is replaced.
+    this.localSid = Math.random().toString(36).slice(2, 12);
+    this.remoteSid = null;
+    this.needsResend = false;
+    this.parts = makeTile({ name: user ? user.name : "Someone" });
+    this.parts.tile.dataset.peer = id;
+    if (user) this.parts.tile.dataset.user = String(user.id);
+    call.tiles.append(this.parts.tile);
+    for (const name of ["loadeddata", "resize", "playing", "emptied"]) {
+      this.parts.video.addEventListener(name, () => this.refreshVideoState());
+    }
+    this.createConnection();
+  }
+
+  get polite() {
+    // Both sides compare the same two ids, so exactly one of them is polite.
+    return this.call.myId > this.id;
+  }
+
+  createConnection() {
+    const config = { iceServers: this.call.iceServers };
+    if (this.call.forceRelay) config.iceTransportPolicy = "relay";
+    const pc = new RTCPeerConnection(config);
+    this.pc = pc;
+    pc.onnegotiationneeded = () => this.negotiate();
+    pc.onicecandidate = ({ candidate }) => {
+      if (candidate) this.send({ candidate: candidate.toJSON() });
+    };
+    pc.ontrack = (event) => this.onTrack(event);
+    pc.onconnectionstatechange = () => this.onConnectionState();
+    pc.oniceconnectionstatechange = () => this.onConnectionState();
+    const local = this.call.localStream;
+    if (local) {
+      for (const track of local.getTracks()) {
+        this.senders[track.kind] = pc.addTrack(track, local);
+      }
+    }
+    // Always able to receive audio and video, even without a camera or microphone here.
+    for (const kind of ["audio", "video"]) {
+      if (!this.senders[kind]) pc.addTransceiver(kind, { direction: "recvonly" });
+    }
+    const screen = this.call.screenStream;
+    if (screen) {
+      this.senders.screen = pc.addTrack(screen.getVideoTracks()[0], screen);
+    }
+  }
+
+  send(data) {
+    return this.call.signal(this.id, { ...data, sid: this.localSid });
+  }
+
+  /** An offer that may have been lost while the socket was down: send it again. */
+  resendPendingOffer() {
+    if (this.pc.signalingState === "have-local-offer" && this.pc.localDescription) {
+      this.send({ description: this.pc.localDescription.toJSON(), streams: this.streamsMeta() });
+      return true;
+    }
+    return false;
+  }
+
+  streamsMeta() {
+    return {
+      camera: this.call.localStream ? this.call.localStream.id : null,
+      screen: this.call.screenStream ? this.call.screenStream.id : null,
+    };
+  }
+
+  async negotiate() {
+    if (this.closed) return;
+    try {
+      this.makingOffer = true;
+      await this.pc.setLocalDescription();
+      this.send({ description: this.pc.localDescription.toJSON(), streams: this.streamsMeta() });
+    } catch (error) {
+      console.warn("negotiation failed", error);
+    } finally {
+      this.makingOffer = false;
+    }
+  }
+
+  /** Signals are applied one at a time, in arrival order. */
+  receive(data) {
+    this.chain = this.chain.then(() => this.apply(data)).catch((error) => {
+      console.warn("signal failed", error);
+    });
+    return this.chain;
+  }
+
+  async apply(data) {
+    if (this.closed) return;
+    const pc = this.pc;
+    if (data.streams) this.setRemoteMeta(data.streams);
+    if (data.state) {
+      this.remoteState = { ...this.remoteState, ...data.state };
+      this.refreshVideoState();
+    }
+    if (data.bye) {
+      this.call.removePeer(this.id);
+      return;
+    }
+    if (data.description) {
+      const description = data.description;
+      const readyForOffer =
+        !this.makingOffer && (pc.signalingState === "stable" || this.settingRemoteAnswer);
+      const offerCollision = description.type === "offer" && !readyForOffer;
+      this.ignoreOffer = !this.polite && offerCollision;
+      if (this.ignoreOffer) return;
+      this.settingRemoteAnswer = description.type === "answer";
+      await pc.setRemoteDescription(description); // rolls back our own offer when polite
+      this.settingRemoteAnswer = false;
+      if (description.type === "offer") {
+        await pc.setLocalDescription();
+        this.send({ description: pc.localDescription.toJSON(), streams: this.streamsMeta() });
+      }
+    } else if (data.candidate) {
+      try {
+        await pc.addIceCandidate(data.candidate);
+      } catch (error) {
+        if (!this.ignoreOffer) throw error;
+      }
+    }
+  }
+
+  setRemoteMeta(meta) {
+    this.remoteMeta = { camera: meta.camera || null, screen: meta.screen || null };
+    if (!this.remoteMeta.screen) this.removeScreen();
+    // A stream first taken for a camera may turn out to be the screen (or the other way).
+    if (this.cameraStream && this.cameraStream.id === this.remoteMeta.screen) {
+      const stream = this.cameraStream;
+      this.cameraStream = null;
+      this.parts.video.srcObject = null;
+      this.showScreen(stream);
+    }
+  }
+
+  onTrack({ track, streams }) {
+    const stream = streams && streams[0] ? streams[0] : new MediaStream([track]);
+    if (stream.id === this.remoteMeta.screen) {
+      this.showScreen(stream);
+    } else {
+      if (this.cameraStream !== stream) {
+        this.cameraStream = stream;
+        this.parts.video.srcObject = stream;
+        stream.addEventListener("removetrack", () => this.refreshVideoState());
+        stream.addEventListener("addtrack", () => this.refreshVideoState());
+      }
+      playWithSound(this.parts);
+      this.watchFirstFrame();
+    }
+    track.addEventListener("unmute", () => this.refreshVideoState());
+    track.addEventListener("mute", () => this.refreshVideoState());
+    track.addEventListener("ended", () => this.refreshVideoState());
+    this.refreshVideoState();
+  }
+
+  watchFirstFrame() {
+    const video = this.parts.video;
+    if (this.firstFrameAt !== null || this.watchingFrames) return;
+    this.watchingFrames = true;
+    const done = () => {
+      if (this.firstFrameAt === null) {
+        this.firstFrameAt = performance.now();
+        this.call.noteFirstFrame(this);
+      }
+    };
+    if (video.requestVideoFrameCallback) {
+      video.requestVideoFrameCallback(done);
+    } else {
+      video.addEventListener("loadeddata", done, { once: true });
+    }
+  }
+
+  showScreen(stream) {
+    if (this.screenStream === stream) return;
+    this.removeScreen();
+    this.screenStream = stream;
+    const name = this.user ? this.user.name : "Someone";
+    this.screenParts = makeTile({ name, kind: "screen" });
+    this.screenParts.tile.dataset.peer = this.id;
+    this.screenParts.tile.classList.remove("no-video");
+    this.screenParts.video.srcObject = stream;
+    this.screenParts.video.muted = true;
+    this.call.tiles.prepend(this.screenParts.tile);
+    this.screenParts.video.play().catch(() => {});
+    stream.addEventListener("removetrack", () => {
+      if (!stream.getVideoTracks().length) this.removeScreen();
+    });
+    this.call.layout();
+  }
+
+  removeScreen() {
+    if (!this.screenParts) return;
+    this.screenParts.video.srcObject = null;
+    this.screenParts.tile.remove();
+    this.screenParts = null;
+    this.screenStream = null;
+    this.call.layout();
+  }
+
+  refreshVideoState() {
+    const stream = this.cameraStream;
+    const tracks = stream ? stream.getVideoTracks().filter((t) => t.readyState === "live") : [];
+    // Frames on screen, or a track not muted (remote tracks may stay "muted" in some browsers
+    // while frames arrive, so the <video> element is the better witness).
+    const frames = this.parts.video.videoWidth > 0 && this.parts.video.readyState >= 2;
+    const hasVideo = tracks.length > 0 && (frames || tracks.some((t) => !t.muted)) && this.remoteState.video !== false;
+    this.parts.tile.classList.toggle("no-video", !hasVideo);
+    this.parts.mic.hidden = this.remoteState.audio !== false;
+  }
+
+  onConnectionState() {
+    const pc = this.pc;
+    const state = pc.connectionState;
+    if (state === "connected") {
+      clearTimeout(this.disconnectTimer);
+      this.disconnectTimer = null;
+      this.restarts = 0;
+    } else if (state === "failed") {
+      this.restartIce();
+    } else if (state === "disconnected" && !this.disconnectTimer) {
+      this.disconnectTimer = setTimeout(() => {
+        this.disconnectTimer = null;
+        if (this.pc.connectionState === "disconnected") this.restartIce();
+      }, DISCONNECTED_GRACE_MS);
+    }
+    if (state !== "connected") {
+      this.quality = { ...this.quality, level: state === "new" || state === "connecting" ? "connecting" : "reconnecting" };
+    }
+    this.parts.tile.dataset.connection = state;
+    this.call.renderQuality();
+  }
+
+  /** ICE restart: a new offer with fresh credentials, through perfect negotiation. */
+  restartIce() {
+    if (this.closed) return;
+    this.restarts += 1;
+    this.call.iceRestarts += 1;
+    if (this.pc.restartIce) {
+      this.pc.restartIce();
+    } else {
+      this.pc.createOffer({ iceRestart: true }).then((offer) => this.pc.setLocalDescription(offer))
+        .then(() => this.send({ description: this.pc.localDescription.toJSON(), streams: this.streamsMeta() }))
+        .catch(() => {});
+    }
+  }
+
+  async sample() {
+    if (this.closed) return;
+    const report = await this.pc.getStats();
+    const now = performance.now();
+    let pairId = null;
+    const byId = new Map();
+    let bytes = 0;
+    let lost = 0;
+    let received = 0;
+    let framesDecoded = 0;
+    let audioLevel = 0;
+    report.forEach((stat) => {
+      byId.set(stat.id, stat);
+      if (stat.type === "transport" && stat.selectedCandidatePairId) pairId = stat.selectedCandidatePairId;
+      if (stat.type === "inbound-rtp") {
+        bytes += stat.bytesReceived || 0;
+        lost += Math.max(0, stat.packetsLost || 0);
+        received += stat.packetsReceived || 0;
+        if (stat.kind === "video") framesDecoded += stat.framesDecoded || 0;
+        if (stat.kind === "audio" && typeof stat.audioLevel === "number") audioLevel = stat.audioLevel;
+      }
+    });
+    let pair = pairId ? byId.get(pairId) : null;
+    if (!pair) {
+      report.forEach((stat) => {
+        if (stat.type === "candidate-pair" && stat.nominated && stat.state === "succeeded") pair = stat;
+      });
+    }
+    const rtt = pair && typeof pair.currentRoundTripTime === "number" ? pair.currentRoundTripTime : null;
+    const local = pair ? byId.get(pair.localCandidateId) : null;
+    const remote = pair ? byId.get(pair.remoteCandidateId) : null;
+    const previous = this.lastSample;
+    this.lastSample = { at: now, bytes, lost, received };
+    let loss = 0;
+    let kbps = null;
+    if (previous) {
+      const dLost = lost - previous.lost;
+      const dReceived = received - previous.received;
+      loss = dLost + dReceived > 0 ? Math.max(0, dLost) / (dLost + dReceived) : 0;
+      kbps = ((bytes - previous.bytes) * 8) / Math.max(1, now - previous.at);
+    }
+    const expectingVideo = this.remoteState.video !== false && Boolean(this.cameraStream
+      && this.cameraStream.getVideoTracks().length);
+    const connected = this.pc.connectionState === "connected";
+    const level = connected
+      ? grade({ loss, rtt, kbps, expectingVideo })
+      : this.pc.connectionState === "new" || this.pc.connectionState === "connecting"
+        ? "connecting"
+        : "reconnecting";
+    this.quality = {
+      level,
+      rtt,
+      loss,
+      kbps,
+      framesDecoded,
+      bytesReceived: bytes,
+      candidateType: local ? local.candidateType : null,
+      remoteCandidateType: remote ? remote.candidateType : null,
+    };
+    this.parts.tile.classList.toggle("speaking", audioLevel > 0.04 && this.remoteState.audio !== false);
+  }
+
+  close() {
+    if (this.closed) return;
+    this.closed = true;
+    clearTimeout(this.disconnectTimer);
+    this.removeScreen();
+    this.pc.close();
+    this.parts.video.srcObject = null;
+    this.parts.tile.remove();
+  }
+}
+
+export class Call extends EventTarget {
+  /**
+   * @param {object} options
+   *   signal(to, data) → bool: send a signaling message through the room socket
+   *   iceServersUrl: the API endpoint with STUN/TURN servers and TURN credentials
+   *   forceRelay: use only TURN relays (iceTransportPolicy "relay")
+   *   tiles: the element holding the video tiles; me: {id, name}
+   */
+  constructor({ signal, iceServersUrl, forceRelay = false, tiles, me }) {
+    super();
+    this.signalOut = signal;
+    this.iceServersUrl = iceServersUrl;
+    this.forceRelay = forceRelay;
+    this.tiles = tiles;
+    this.me = me;
+    this.myId = "";
+    this.peers = new Map();
+    this.waiting = new Map(); // peers announced before media and ICE servers were ready
+    this.orphans = new Map(); // peer id → timer: peers that left, kept briefly in case they come back
+    this.iceServers = [];
+    this.iceFetchedAt = 0;
+    this.iceTtl = 3600;
+    this.localStream = null;
+    this.screenStream = null;
+    this.micOn = true;
+    this.cameraOn = true;
+    this.iceRestarts = 0;
+    this.metrics = { firstRemoteFrameMs: null };
+    this.mediaError = null;
+    this.local = makeTile({ name: `${me.name} (you)`, local: true });
+    this.local.tile.dataset.peer = "me";
+    this.tiles.append(this.local.tile);
+    this.screenLocal = null;
+    this.ready = null;
+    this.readyDone = false;
+    this.statsTimer = null;
+    this.reannounceTimer = null;
+  }
+
+  /** Camera, microphone and ICE servers first; peers announced meanwhile wait for them. */
+  start() {
+    this.statsTimer = setInterval(() => this.sampleAll(), STATS_EVERY_MS);
+    this.layout();
+    this.ready = Promise.all([this.startMedia(), this.fetchIceServers()]).then(() => {
+      this.readyDone = true;
+      const waiting = [...this.waiting];
+      this.waiting.clear();
+      for (const [id, user] of waiting) this.peerJoined(id, user);
+    });
+    return this.ready;
+  }
+
+  async fetchIceServers() {
+    try {
+      const response = await fetch(this.iceServersUrl, { credentials: "same-origin", headers: { Accept: "application/json" } });
+      if (!response.ok) throw new Error(`HTTP ${response.status}`);
+      const body = await response.json();
+      this.iceServers = (body.ice_servers || []).map((server) => {
+        const clean = { urls: server.urls };
+        if (server.username) clean.username = server.username;
+        if (server.credential) clean.credential = server.credential;
+        return clean;
+      });
+      this.iceTtl = body.ttl_seconds || 3600;
+      this.iceFetchedAt = Date.now();
+    } catch (error) {
+      console.warn("no ICE servers", error);
+      this.iceServers = [];
+    }
+  }
+
+  async startMedia() {
+    const attempts = [
+      { audio: true, video: { width: { ideal: 1280 }, height: { ideal: 720 } } },
+      { audio: true, video: false },
+      { audio: false, video: true },
+    ];
+    for (const constraints of attempts) {
+      try {
+        this.localStream = await navigator.mediaDevices.getUserMedia(constraints);
+        break;
+      } catch (error) {
+        this.mediaError = error;
+      }
+    }
+    if (this.localStream) {
+      this.mediaError = null;
+      this.local.video.srcObject = this.localStream;
+      this.local.video.play().catch(() => {});
+      this.cameraOn = this.localStream.getVideoTracks().length > 0;
+      this.micOn = this.localStream.getAudioTracks().length > 0;
+    } else {
+      this.cameraOn = false;
+      this.micOn = false;
+      this.local.notice.textContent = "Camera and microphone unavailable";
+      this.local.notice.hidden = false;
+    }
+    this.refreshLocal();
+    this.dispatchEvent(new CustomEvent("media", { detail: { stream: this.localStream, error: this.mediaError } }));
+    if (navigator.mediaDevices && navigator.mediaDevices.addEventListener) {
+      navigator.mediaDevices.addEventListener("devicechange", () => this.dispatchEvent(new Event("devicechange")));
+    }
+  }
+
+  refreshLocal() {
+    const video = this.localStream ? this.localStream.getVideoTracks()[0] : null;
+    this.local.tile.classList.toggle("no-video", !(video && this.cameraOn));
+    this.local.mic.hidden = this.micOn;
+  }
+
+  async devices() {
+    if (!navigator.mediaDevices || !navigator.mediaDevices.enumerateDevices) return [];
+    return navigator.mediaDevices.enumerateDevices();
+  }
+
+  currentDeviceId(kind) {
+    const track = this.localStream
+      ? (kind === "video" ? this.localStream.getVideoTracks() : this.localStream.getAudioTracks())[0]
+      : null;
+    return track && track.getSettings ? track.getSettings().deviceId || "" : "";
+  }
+
+  /** Switch camera or microphone: a new track, swapped into every connection by replaceTrack. */
+  async switchDevice(kind, deviceId) {
+    const constraints = kind === "video"
+      ? { video: { deviceId: { exact: deviceId }, width: { ideal: 1280 }, height: { ideal: 720 } } }
+      : { audio: { deviceId: { exact: deviceId } } };
+    const fresh = await navigator.mediaDevices.getUserMedia(constraints);
+    const track = fresh.getTracks()[0];
+    if (!this.localStream) {
+      this.localStream = new MediaStream();
+      this.local.video.srcObject = this.localStream;
+    }
+    const old = (kind === "video" ? this.localStream.getVideoTracks() : this.localStream.getAudioTracks())[0];
+    track.enabled = kind === "video" ? this.cameraOn || !old : this.micOn || !old;
+    if (!old) {
+      if (kind === "video") this.cameraOn = true;
+      else this.micOn = true;
+    }
+    for (const peer of this.peers.values()) {
+      const sender = peer.senders[kind];
+      if (sender) {
+        await sender.replaceTrack(track);
+      } else {
+        peer.senders[kind] = peer.pc.addTrack(track, this.localStream);
+      }
+    }
+    if (old) {
+      this.localStream.removeTrack(old);
+      old.stop();
+    }
+    this.localStream.addTrack(track);
+    this.local.video.srcObject = this.localStream;
+    this.local.video.play().catch(() => {});
+    this.refreshLocal();
+    this.broadcastState();
+  }
+
+  setMic(on) {
+    this.micOn = on;
+    if (this.localStream) this.localStream.getAudioTracks().forEach((t) => { t.enabled = on; });
+    this.refreshLocal();
+    this.broadcastState();
+  }
+
+  setCamera(on) {
+    this.cameraOn = on;
+    if (this.localStream) this.localStream.getVideoTracks().forEach((t) => { t.enabled = on; });
+    this.refreshLocal();
+    this.broadcastState();
+  }
+
+  broadcastState() {
+    for (const peer of this.peers.values()) peer.send({ state: { audio: this.micOn, video: this.cameraOn } });
+  }
+
+  /** Share the screen: one more video track to every peer, shown next to the camera. */
+  async startShare() {
+    if (this.screenStream) return this.screenStream;
+    const stream = await navigator.mediaDevices.getDisplayMedia({ video: { frameRate: { ideal: 15 } }, audio: false });
+    const track = stream.getVideoTracks()[0];
+    if ("contentHint" in track) track.contentHint = "detail";
+    this.screenStream = stream;
+    track.addEventListener("ended", () => this.stopShare());
+    this.screenLocal = makeTile({ name: "You", kind: "screen", local: true });
+    this.screenLocal.tile.classList.remove("no-video");
+    this.screenLocal.tile.dataset.peer = "me";
+    this.screenLocal.label.textContent = "Your screen";
+    this.screenLocal.video.srcObject = stream;
+    this.tiles.prepend(this.screenLocal.tile);
+    this.screenLocal.video.play().catch(() => {});
+    for (const peer of this.peers.values()) {
+      peer.send({ streams: peer.streamsMeta() });
+      peer.senders.screen = peer.pc.addTrack(track, stream);
+    }
+    this.layout();
+    this.dispatchEvent(new CustomEvent("share", { detail: { sharing: true } }));
+    return stream;
+  }
+
+  stopShare() {
+    const stream = this.screenStream;
+    if (!stream) return;
+    this.screenStream = null;
+    stream.getTracks().forEach((t) => t.stop());
+    for (const peer of this.peers.values()) {
+      if (peer.senders.screen) {
+        try {
+          peer.pc.removeTrack(peer.senders.screen);
+        } catch {
+          /* connection closed */
+        }
+        peer.senders.screen = null;
+      }
+      peer.send({ streams: peer.streamsMeta() });
+    }
+    if (this.screenLocal) {
+      this.screenLocal.video.srcObject = null;
+      this.screenLocal.tile.remove();
+      this.screenLocal = null;
+    }
+    this.layout();
+    this.dispatchEvent(new CustomEvent("share", { detail: { sharing: false } }));
+  }
+
+  // --- membership -----------------------------------------------------------------------------
+
+  /** Our own peer id (the socket's channel name). Changes when the socket reconnects. */
+  setMyId(id) {
+    const reconnected = Boolean(this.myId) && this.myId !== id;
+    this.myId = id;
+    if (reconnected) {
+      // The others keep their ids and re-announce themselves; close whoever does not.
+      for (const peer of this.peers.values()) peer.reannounced = false;
+      clearTimeout(this.reannounceTimer);
+      this.reannounceTimer = setTimeout(() => {
+        for (const peer of [...this.peers.values()]) {
+          if (!peer.reannounced) this.removePeer(peer.id);
+        }
+      }, REANNOUNCE_GRACE_MS);
+    }
+  }
+
+  /** The socket is back: connections that suffered meanwhile get an ICE restart. */
+  socketRestored() {
+    for (const peer of this.peers.values()) {
+      if (peer.resendPendingOffer()) continue;
+      if (peer.pc.connectionState !== "connected" && peer.pc.connectionState !== "new") peer.restartIce();
+    }
+  }
+
+  peerJoined(id, user) {
+    const existing = this.peers.get(id);
+    if (existing) {
+      existing.reannounced = true;
+      return existing;
+    }
+    // The same person back on a new socket: keep the media connection, give it the new id.
+    const orphan = [...this.peers.values()].find((p) => p.orphaned && p.user && user && p.user.id === user.id);
+    if (orphan) {
+      clearTimeout(this.orphans.get(orphan.id));
+      this.orphans.delete(orphan.id);
+      this.peers.delete(orphan.id);
+      orphan.id = id;
+      orphan.orphaned = false;
+      orphan.parts.tile.dataset.peer = id;
+      orphan.parts.tile.classList.remove("left");
+      this.peers.set(id, orphan);
+      // Say nothing yet: the first signal tells whether it is the same connection (a socket that
+      // came back) or a new one (a reloaded page); an offer lost meanwhile is sent again then.
+      orphan.needsResend = true;
+      return orphan;
+    }
+    return this.addPeer(id, user);
+  }
+
+  addPeer(id, user) {
+    if (this.peers.has(id)) return this.peers.get(id);
+    if (!this.readyDone) {
+      // Media and ICE servers first: remember the peer until then.
+      this.waiting.set(id, user);
+      return null;
+    }
+    const active = [...this.peers.values()].filter((p) => !p.orphaned).length;
+    if (active >= MAX_REMOTE_PEERS) {
+      this.signal(id, { full: true });
+      this.dispatchEvent(new CustomEvent("full", { detail: { user } }));
+      return null;
+    }
+    if (Date.now() - this.iceFetchedAt > (this.iceTtl * 1000) / 2) this.fetchIceServers();
+    const peer = new Peer(this, id, user);
+    peer.reannounced = true;
+    this.peers.set(id, peer);
+    peer.send({ streams: peer.streamsMeta(), state: { audio: this.micOn, video: this.cameraOn } });
+    this.layout();
+    this.renderQuality();
+    return peer;
+  }
+
+  peerLeft(id) {
+    this.waiting.delete(id);
+    const peer = this.peers.get(id);
+    if (!peer) return;
+    // Give them a few seconds to come back on a new socket before tearing the call down.
+    peer.orphaned = true;
+    peer.parts.tile.classList.add("left");
+    this.orphans.set(id, setTimeout(() => {
+      this.orphans.delete(id);
+      if (peer.orphaned) this.removePeer(peer.id);
+    }, REANNOUNCE_GRACE_MS));
+  }
+
+  removePeer(id) {
+    const peer = this.peers.get(id);
+    if (!peer) return;
+    this.peers.delete(id);
+    peer.close();
+    this.layout();
+    this.renderQuality();
+  }
+
+  removeScreensOf(userId) {
+    for (const peer of this.peers.values()) {
+      if (peer.user && peer.user.id === userId) peer.removeScreen();
+    }
+  }
+
+  /** A signaling message from another participant. */
+  handleSignal(from, fromUser, data) {
+    if (!data || typeof data !== "object") return;
+    let peer = this.peers.get(from);
+    if (data.full) {
+      if (peer) this.removePeer(from);
+      this.dispatchEvent(new CustomEvent("full", { detail: { user: { id: fromUser } } }));
+      return;
+    }
+    if (!peer) {
+      if (!this.readyDone) {
+        // Keep it for when we are ready (the announced peers are added first).
+        if (this.ready) this.ready.then(() => this.handleSignal(from, fromUser, data));
+        return;
+      }
+      peer = this.peerJoined(from, { id: fromUser, name: this.nameOf(fromUser) });
+      if (!peer) return;
+    }
+    if (data.sid) {
+      if (peer.remoteSid && peer.remoteSid !== data.sid) {
+        // The other side started over (a reloaded page): start over too.
+        const user = peer.user;
+        this.removePeer(from);
+        peer = this.addPeer(from, user);
+        if (!peer) return;
+      }
+      peer.remoteSid = data.sid;
+      if (peer.needsResend) {
+        peer.needsResend = false;
+        if (!data.description) peer.resendPendingOffer();
+      }
+    }
+    peer.receive(data);
+  }
+
+  nameOf(userId) {
+    for (const peer of this.peers.values()) if (peer.user && peer.user.id === userId) return peer.user.name;
+    return "Participant";
+  }
+
+  signal(to, data) {
+    return this.signalOut(to, data);
+  }
+
+  noteFirstFrame(peer) {
+    if (this.metrics.firstRemoteFrameMs === null) {
+      this.metrics.firstRemoteFrameMs = peer.firstFrameAt;
+      this.dispatchEvent(new CustomEvent("firstframe", { detail: { peer: peer.id, at: peer.firstFrameAt } }));
+    }
+  }
+
+  // --- quality ----------------------------------------------------------------------------------
+
+  async sampleAll() {
+    await Promise.all([...this.peers.values()].map((p) => p.sample().catch(() => {})));
+    this.renderQuality();
+  }
+
+  overallQuality() {
+    const peers = [...this.peers.values()].filter((p) => !p.orphaned);
+    if (!peers.length) return "none";
+    let worst = "good";
+    for (const peer of peers) {
+      if (LEVEL_ORDER.indexOf(peer.quality.level) > LEVEL_ORDER.indexOf(worst)) worst = peer.quality.level;
+    }
+    return worst;
+  }
+
+  renderQuality() {
+    for (const peer of this.peers.values()) {
+      const q = peer.quality;
+      peer.parts.quality.dataset.level = q.level;
+      const details = [QUALITY_TEXT[q.level] || q.level];
+      if (typeof q.rtt === "number") details.push(`RTT ${Math.round(q.rtt * 1000)} ms`);
+      if (typeof q.loss === "number" && q.level !== "connecting") details.push(`loss ${(q.loss * 100).toFixed(1)}%`);
+      if (typeof q.kbps === "number") details.push(`${Math.round(q.kbps)} kbit/s`);
+      if (q.candidateType) details.push(`via ${q.candidateType === "relay" ? "TURN relay" : q.candidateType}`);
+      peer.parts.quality.title = details.join(" · ");
+      peer.parts.quality.setAttribute("aria-label", details.join(", "));
+    }
+    const level = this.overallQuality();
+    this.dispatchEvent(new CustomEvent("quality", { detail: { level, text: QUALITY_TEXT[level] || level } }));
+  }
+
+  /** Tile count drives the grid's columns; a shared screen takes the stage. */
+  layout() {
+    const tiles = this.tiles.querySelectorAll(".tile").length;
+    const screens = this.tiles.querySelectorAll(".tile-screen").length;
+    this.tiles.dataset.count = String(Math.min(tiles, 6));
+    this.tiles.classList.toggle("has-screen", screens > 0);
+  }
+
+  hangUp() {
+    clearInterval(this.statsTimer);
+    for (const id of [...this.peers.keys()]) {
+      const peer = this.peers.get(id);
+      peer.send({ bye: true });
+      this.removePeer(id);
+    }
+    this.stopShare();
+    if (this.localStream) this.localStream.getTracks().forEach((t) => t.stop());
+  }
+}

@@ -1,0 +1,233 @@
+"""Shared parts of the live-room browser tests (and bench/rtc.py): a booking whose room is open
+now, signing a browser context in without the login form, Chromium launched with fake camera,
+microphone and screen, and the in-page probes of the WebRTC call."""
+
+from __future__ import annotations
+
+import secrets
+import shutil
+import socket
+import subprocess
+import time
+from datetime import timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from django.conf import settings
+from django.test import Client
+from django.utils import timezone
+
+from peerlearn.accounts.models import User
+from peerlearn.live.models import Room
+from peerlearn.live.selectors import room_for_booking
+from peerlearn.scheduling.models import Booking, TimeClaim
+
+if TYPE_CHECKING:
+    from playwright.sync_api import BrowserContext, Page
+
+MEDIA_ARGS = [
+    # A fake camera (a moving test pattern) and microphone (a beep), granted without a prompt;
+    # getDisplayMedia picks the (virtual) screen without a picker.
+    "--use-fake-device-for-media-stream",
+    "--use-fake-ui-for-media-stream",
+    # Real host addresses instead of mDNS names: no multicast lookups leave the machine.
+    "--disable-features=WebRtcHideLocalIpsWithMdns",
+]
+
+
+def open_booking(tutor: User, learner: User, *, starts_in: timedelta = timedelta(minutes=5)) -> Booking:
+    """A confirmed one-to-one booking starting ``starts_in`` from now (its room is open)."""
+    subject = tutor.teaching_subjects.get().subject  # type: ignore[attr-defined]
+    starts_at = timezone.now() + starts_in
+    ends_at = starts_at + timedelta(hours=1)
+    booking = Booking.objects.create(
+        tutor=tutor,
+        subject=subject,
+        starts_at=starts_at,
+        ends_at=ends_at,
+        status=Booking.Status.CONFIRMED,
+        created_by=learner,
+    )
+    TimeClaim.objects.create(
+        booking=booking, user=tutor, role=TimeClaim.Role.TUTOR, starts_at=starts_at, ends_at=ends_at
+    )
+    TimeClaim.objects.create(
+        booking=booking, user=learner, role=TimeClaim.Role.LEARNER, starts_at=starts_at, ends_at=ends_at
+    )
+    return booking
+
+
+def room_of(booking: Booking) -> Room:
+    return room_for_booking(booking=booking)
+
+
+def sign_in(context: BrowserContext, base_url: str, user: User) -> None:
+    """Give the browser context a signed-in session cookie for ``user``."""
+    client = Client()
+    client.force_login(user)
+    cookie = client.cookies[settings.SESSION_COOKIE_NAME]
+    context.add_cookies([{"name": cookie.key, "value": cookie.value, "url": base_url}])
+
+
+# --- in-page probes (evaluated with page.evaluate) --------------------------------------------
+
+#: Total inbound video bytes and decoded frames over every connection of the page.
+INBOUND_VIDEO = """async () => {
+  const out = { bytes: 0, frames: 0, streams: 0 };
+  for (const peer of window.peerlearnRoom.call.peers.values()) {
+    const report = await peer.pc.getStats();
+    report.forEach((s) => {
+      if (s.type === "inbound-rtp" && s.kind === "video") {
+        out.bytes += s.bytesReceived || 0;
+        out.frames += s.framesDecoded || 0;
+        if ((s.bytesReceived || 0) > 0) out.streams += 1;
+      }
+    });
+  }
+  return out;
+}"""
+
+#: The selected candidate pair of each connection: state and local/remote candidate types.
+SELECTED_PAIR = """async () => {
+  const out = [];
+  for (const peer of window.peerlearnRoom.call.peers.values()) {
+    const report = await peer.pc.getStats();
+    const byId = new Map();
+    let pairId = null;
+    report.forEach((s) => {
+      byId.set(s.id, s);
+      if (s.type === "transport" && s.selectedCandidatePairId) pairId = s.selectedCandidatePairId;
+    });
+    const pair = pairId ? byId.get(pairId) : null;
+    if (!pair) { out.push(null); continue; }
+    const local = byId.get(pair.localCandidateId) || {};
+    const remote = byId.get(pair.remoteCandidateId) || {};
+    out.push({
+      state: pair.state,
+      local: local.candidateType, localAddress: local.address, relayProtocol: local.relayProtocol,
+      remote: remote.candidateType, remoteAddress: remote.address,
+      bytesReceived: pair.bytesReceived,
+    });
+  }
+  return out;
+}"""
+
+#: The video element's playback position, after a short wait: is it advancing?
+PLAYING = """async (selector) => {
+  const video = document.querySelector(selector);
+  if (!video) return { found: false };
+  const first = video.currentTime;
+  await new Promise((resolve) => setTimeout(resolve, 700));
+  return {
+    found: true, readyState: video.readyState, paused: video.paused,
+    advanced: video.currentTime - first, width: video.videoWidth, height: video.videoHeight,
+  };
+}"""
+
+#: The remote camera tile's <video> (not ours, not a screen).
+REMOTE_CAMERA = ".tile.tile-camera:not(.tile-local) video"
+#: A remote screen-share tile's <video>.
+REMOTE_SCREEN = ".tile.tile-screen:not(.tile-local) video"
+
+
+def connected_peers(page: Page) -> Any:
+    return page.evaluate(
+        "() => [...window.peerlearnRoom.call.peers.values()].map((p) => p.pc.connectionState)"
+    )
+
+
+def wait_connected(page: Page, timeout_ms: int = 20_000) -> None:
+    page.wait_for_function(
+        """() => window.peerlearnRoom && [...window.peerlearnRoom.call.peers.values()]
+             .some((p) => p.pc.connectionState === "connected")""",
+        timeout=timeout_ms,
+    )
+
+
+# --- coturn -----------------------------------------------------------------------------------
+
+
+class Coturn:
+    """coturn (Debian's ``turnserver``) on 127.0.0.1 with a TURN REST-API shared secret, relaying
+    between loopback peers only. ``urls`` goes to settings.TURN_URLS, ``secret`` to TURN_SECRET."""
+
+    def __init__(self, workdir: Path) -> None:
+        self.workdir = workdir
+        self.port = free_port()
+        self.secret = secrets.token_urlsafe(24)
+        self.log_path = workdir / "turnserver.log"
+        self.process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def urls(self) -> list[str]:
+        return [f"turn:127.0.0.1:{self.port}?transport=udp"]
+
+    def start(self, timeout: float = 10.0) -> Coturn:
+        binary = shutil.which("turnserver")
+        assert binary is not None
+        low = 50_000 + secrets.randbelow(100) * 100
+        command = [
+            binary,
+            "-n",  # no configuration file
+            f"--listening-port={self.port}",
+            "--listening-ip=127.0.0.1",
+            "--relay-ip=127.0.0.1",
+            f"--min-port={low}",
+            f"--max-port={low + 99}",
+            "--use-auth-secret",
+            f"--static-auth-secret={self.secret}",
+            "--realm=peerlearn.test",
+            "--fingerprint",
+            "--no-tls",
+            "--no-dtls",
+            "--no-cli",
+            "--allow-loopback-peers",
+            "--no-multicast-peers",
+            f"--userdb={self.workdir / 'turndb'}",
+            f"--pidfile={self.workdir / 'turnserver.pid'}",
+            "--verbose",  # log each allocation and its user
+            "--log-file=stdout",
+            "--simple-log",
+        ]
+        self.log = self.log_path.open("wb")
+        self.process = subprocess.Popen(command, stdout=self.log, stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"turnserver exited: {self.log_text()[-2000:]}")
+            try:
+                with socket.create_connection(("127.0.0.1", self.port), timeout=0.3):
+                    return self
+            except OSError:
+                time.sleep(0.1)
+        self.stop()
+        raise RuntimeError(f"turnserver did not listen on {self.port}: {self.log_text()[-2000:]}")
+
+    def log_text(self) -> str:
+        return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(timeout=5)
+        if hasattr(self, "log"):
+            self.log.close()
+
+
+def free_port() -> int:
+    """A port free for both TCP and UDP on 127.0.0.1."""
+    for _ in range(50):
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as tcp:
+            tcp.bind(("127.0.0.1", 0))
+            port = int(tcp.getsockname()[1])
+        try:
+            with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as udp:
+                udp.bind(("127.0.0.1", port))
+        except OSError:
+            continue
+        return port
+    raise RuntimeError("no free port")
