@@ -18,12 +18,12 @@ class TestTaskBackend(ImmediateBackend):
 
     def __init__(self, alias: str, params: dict[str, Any]) -> None:
         super().__init__(alias, params)
-        self.deferred: list[TaskResult[Any]] = []
+        self.deferred: list[TaskResult[Any, Any]] = []
 
-    def enqueue(self, task: Task[Any, Any], args: Any, kwargs: Any) -> TaskResult[Any]:
+    def enqueue(self, task: Task[Any, Any], args: Any, kwargs: Any) -> TaskResult[Any, Any]:
         if task.run_after is not None and task.run_after > timezone.now():
             self.validate_task(task)
-            result: TaskResult[Any] = TaskResult(
+            result: TaskResult[Any, Any] = TaskResult(
                 task=task,
                 id=f"deferred-{len(self.deferred)}",
                 status=TaskResultStatus.READY,
@@ -46,10 +46,8 @@ class TestTaskBackend(ImmediateBackend):
 
     def run_deferred(self, *, until: datetime) -> int:
         """Run (in run_after order) every deferred task due by ``until``; returns how many ran."""
-        due = sorted(
-            (r for r in self.deferred if r.task.run_after and r.task.run_after <= until),
-            key=lambda r: r.task.run_after,
-        )  # type: ignore[arg-type, return-value]
+        due = [r for r in self.deferred if r.task.run_after and r.task.run_after <= until]
+        due.sort(key=lambda r: r.task.run_after or until)
         for result in due:
             self.deferred.remove(result)
             result.task.call(*result.args, **result.kwargs)
@@ -62,7 +60,7 @@ def run_deferred_tasks(*, until: datetime) -> int:
     return backend.run_deferred(until=until)
 
 
-def deferred_tasks() -> list[TaskResult[Any]]:
+def deferred_tasks() -> list[TaskResult[Any, Any]]:
     backend = task_backends["default"]
     assert isinstance(backend, TestTaskBackend)
     return list(backend.deferred)

@@ -52,7 +52,9 @@ def invitation(booking: Booking, *, cancelled: bool = False) -> str:
     """A METHOD:REQUEST (or CANCEL) calendar with one event; the UID is stable per booking and
     SEQUENCE grows with every change, so calendar apps update the same entry."""
     cal = _calendar("CANCEL" if cancelled else "REQUEST")
-    people = [(c.user.display_name, c.user.email) for c in booking.claims.all() if c.active or cancelled]
+    people = [
+        (c.user.display_name, c.user.email) for c in booking.claims.all() if c.active or cancelled
+    ]
     cal.add_component(_event(booking, cancelled=cancelled, attendees=people))
     return cal.to_ical().decode()
 

@@ -22,10 +22,18 @@ from peerlearn.accounts.models import Subject
 class TutorPolicy(models.Model):
     """How a tutor can be booked. Missing row = the defaults."""
 
-    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="tutor_policy")
-    buffer_before_minutes = models.PositiveSmallIntegerField(default=0, validators=[MaxValueValidator(120)])
-    buffer_after_minutes = models.PositiveSmallIntegerField(default=10, validators=[MaxValueValidator(120)])
-    min_notice_hours = models.PositiveSmallIntegerField(default=12, validators=[MaxValueValidator(24 * 14)])
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="tutor_policy"
+    )
+    buffer_before_minutes = models.PositiveSmallIntegerField(
+        default=0, validators=[MaxValueValidator(120)]
+    )
+    buffer_after_minutes = models.PositiveSmallIntegerField(
+        default=10, validators=[MaxValueValidator(120)]
+    )
+    min_notice_hours = models.PositiveSmallIntegerField(
+        default=12, validators=[MaxValueValidator(24 * 14)]
+    )
     max_sessions_per_day = models.PositiveSmallIntegerField(
         default=4, validators=[MinValueValidator(1), MaxValueValidator(24)]
     )
@@ -37,7 +45,9 @@ class TutorPolicy(models.Model):
 class BookingSeries(models.Model):
     """A weekly recurring request: N occurrences at the same local time."""
 
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
     occurrences = models.PositiveSmallIntegerField()
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -60,16 +70,24 @@ class Booking(models.Model):
 
     uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     kind = models.CharField(max_length=12, choices=Kind.choices, default=Kind.ONE_TO_ONE)
-    tutor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="tutor_bookings")
+    tutor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="tutor_bookings"
+    )
     subject = models.ForeignKey(Subject, on_delete=models.PROTECT, related_name="bookings")
     title = models.CharField(max_length=120, blank=True)
     starts_at = models.DateTimeField()
     ends_at = models.DateTimeField()
-    capacity = models.PositiveSmallIntegerField(default=1, validators=[MinValueValidator(1), MaxValueValidator(50)])
+    capacity = models.PositiveSmallIntegerField(
+        default=1, validators=[MinValueValidator(1), MaxValueValidator(50)]
+    )
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.REQUESTED)
     note = models.CharField(max_length=500, blank=True)
-    series = models.ForeignKey(BookingSeries, null=True, blank=True, on_delete=models.SET_NULL, related_name="bookings")
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    series = models.ForeignKey(
+        BookingSeries, null=True, blank=True, on_delete=models.SET_NULL, related_name="bookings"
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
     # Bumped at every change the participants' calendars must learn about (ICS SEQUENCE); a
     # reminder task carries the value it was scheduled with and does nothing if it moved on.
     sequence = models.PositiveIntegerField(default=0)
@@ -82,9 +100,14 @@ class Booking(models.Model):
 
     class Meta:
         ordering = ["starts_at"]
-        indexes = [models.Index(fields=["tutor", "starts_at"]), models.Index(fields=["status", "starts_at"])]
+        indexes = [
+            models.Index(fields=["tutor", "starts_at"]),
+            models.Index(fields=["status", "starts_at"]),
+        ]
         constraints = [
-            models.CheckConstraint(condition=Q(starts_at__lt=models.F("ends_at")), name="booking_starts_before_end"),
+            models.CheckConstraint(
+                condition=Q(starts_at__lt=models.F("ends_at")), name="booking_starts_before_end"
+            ),
             models.CheckConstraint(
                 condition=Q(kind="group") | Q(capacity=1), name="booking_one_to_one_has_one_seat"
             ),
@@ -110,7 +133,9 @@ class TimeClaim(models.Model):
         LEARNER = "learner", "Learner"
 
     booking = models.ForeignKey(Booking, on_delete=models.CASCADE, related_name="claims")
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="time_claims")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="time_claims"
+    )
     role = models.CharField(max_length=8, choices=Role.choices)
     starts_at = models.DateTimeField()
     ends_at = models.DateTimeField()
@@ -120,8 +145,12 @@ class TimeClaim(models.Model):
     class Meta:
         indexes = [models.Index(fields=["user", "active", "starts_at"])]
         constraints = [
-            models.UniqueConstraint(fields=["booking", "user"], name="one_claim_per_booking_and_user"),
-            models.CheckConstraint(condition=Q(starts_at__lt=models.F("ends_at")), name="claim_starts_before_end"),
+            models.UniqueConstraint(
+                fields=["booking", "user"], name="one_claim_per_booking_and_user"
+            ),
+            models.CheckConstraint(
+                condition=Q(starts_at__lt=models.F("ends_at")), name="claim_starts_before_end"
+            ),
         ]
 
 
@@ -129,7 +158,9 @@ class BookingEvent(models.Model):
     """The audit trail: every state change with who, when and why."""
 
     booking = models.ForeignKey(Booking, on_delete=models.CASCADE, related_name="events")
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
     action = models.CharField(max_length=24)
     from_status = models.CharField(max_length=12, blank=True)
     to_status = models.CharField(max_length=12, blank=True)
@@ -148,8 +179,12 @@ class RescheduleProposal(models.Model):
         DECLINED = "declined", "Declined"
         WITHDRAWN = "withdrawn", "Withdrawn"
 
-    booking = models.ForeignKey(Booking, on_delete=models.CASCADE, related_name="reschedule_proposals")
-    proposed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    booking = models.ForeignKey(
+        Booking, on_delete=models.CASCADE, related_name="reschedule_proposals"
+    )
+    proposed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
     starts_at = models.DateTimeField()
     ends_at = models.DateTimeField()
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
@@ -158,7 +193,9 @@ class RescheduleProposal(models.Model):
     class Meta:
         constraints = [
             models.UniqueConstraint(
-                fields=["booking"], condition=Q(status="pending"), name="one_pending_reschedule_per_booking"
+                fields=["booking"],
+                condition=Q(status="pending"),
+                name="one_pending_reschedule_per_booking",
             )
         ]
 
@@ -188,6 +225,8 @@ def new_feed_token() -> str:
 class CalendarFeed(models.Model):
     """The private ICS subscription URL of one user; regenerating the token revokes the old URL."""
 
-    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="calendar_feed")
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="calendar_feed"
+    )
     token = models.CharField(max_length=64, unique=True, default=new_feed_token)
     created_at = models.DateTimeField(auto_now=True)

@@ -35,7 +35,9 @@ def _local(booking: Booking, user: User) -> str:
 def _other_name(booking: Booking, user: User) -> str:
     if booking.tutor_id != user.pk:
         return booking.tutor.display_name
-    learners = [c.user.display_name for c in booking.claims.all() if c.role == TimeClaim.Role.LEARNER]
+    learners = [
+        c.user.display_name for c in booking.claims.all() if c.role == TimeClaim.Role.LEARNER
+    ]
     return ", ".join(learners) or "your learners"
 
 
@@ -48,31 +50,54 @@ def _load(booking_id: int) -> Booking:
 
 
 def notify_booking(
-    booking_id: int, kind: str, *, recipients: list[int], reason: str = "", cancelled: bool = False, when: str = ""
+    booking_id: int,
+    kind: str,
+    *,
+    recipients: list[int],
+    reason: str = "",
+    cancelled: bool = False,
+    when: str = "",
+    invite: bool = True,
 ) -> None:
     """Tell each recipient (in-app, email with the .ics, SMS for reminders) about the booking.
-    Confirmations and changes carry METHOD:REQUEST; cancellations of confirmed sessions CANCEL."""
+    Confirmations and changes carry METHOD:REQUEST; cancellations of confirmed sessions CANCEL.
+    ``invite=False`` for news that does not change the calendar entry (a proposal, say)."""
     booking = _load(booking_id)
-    attach_invite = kind in {"booking_confirmed", "booking_changed", "booking_reminder"} and booking.status == Booking.Status.CONFIRMED
+    attach_invite = (
+        invite
+        and kind in {"booking_confirmed", "booking_changed", "booking_reminder"}
+        and booking.status == Booking.Status.CONFIRMED
+    )
     attach_cancel = kind == "booking_cancelled" and cancelled
     attachments = []
     if attach_invite or attach_cancel:
         method = "CANCEL" if attach_cancel else "REQUEST"
-        attachments.append({
-            "filename": "invite.ics",
-            "content": ics.invitation(booking, cancelled=attach_cancel),
-            "mimetype": f"text/calendar; method={method}",
-        })
+        attachments.append(
+            {
+                "filename": "invite.ics",
+                "content": ics.invitation(booking, cancelled=attach_cancel),
+                "mimetype": f"text/calendar; method={method}",
+            }
+        )
     for user in User.objects.filter(pk__in=recipients).select_related("profile"):
-        title = TITLES[kind].format(other=_other_name(booking, user), subject=booking.subject.name, when=when)
+        title = TITLES[kind].format(
+            other=_other_name(booking, user), subject=booking.subject.name, when=when
+        )
         lines = [f"When: {_local(booking, user)}, {booking.duration_minutes} minutes."]
         if booking.note and kind == "booking_request":
             lines.append(f"Note: {booking.note}")
         if reason:
-            lines.append(f"Reason: {reason}" if kind in {"booking_declined", "booking_cancelled"} else reason)
+            lines.append(
+                f"Reason: {reason}" if kind in {"booking_declined", "booking_cancelled"} else reason
+            )
         notify(
-            user=user, kind=kind, title=title[:200], body="\n".join(lines),
-            url=f"/sessions/{booking.pk}/", sms=kind == "booking_reminder", attachments=attachments or None,
+            user=user,
+            kind=kind,
+            title=title[:200],
+            body="\n".join(lines),
+            url=f"/sessions/{booking.pk}/",
+            sms=kind == "booking_reminder",
+            attachments=attachments or None,
         )
 
 
@@ -100,7 +125,9 @@ def schedule_reminders(booking_id: int, *, only_user: int | None = None) -> int:
             run_at = booking.starts_at - timedelta(minutes=minutes)
             if run_at <= now:
                 continue
-            send_booking_reminder.using(run_after=run_at).enqueue(booking.pk, booking.sequence, user_id, minutes)
+            send_booking_reminder.using(run_after=run_at).enqueue(
+                booking.pk, booking.sequence, user_id, minutes
+            )
             count += 1
     return count
 

@@ -13,7 +13,11 @@ from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from peerlearn.accounts.models import User
-from peerlearn.accounts.selectors import availability_exceptions_for, availability_for, day_intervals
+from peerlearn.accounts.selectors import (
+    availability_exceptions_for,
+    availability_for,
+    day_intervals,
+)
 from peerlearn.accounts.services import profile_ensure
 from peerlearn.common.errors import NotFound
 
@@ -31,7 +35,9 @@ def policy_for(tutor: User) -> TutorPolicy:
         return TutorPolicy(user=tutor)
 
 
-def tutor_claim_period(policy: TutorPolicy, starts_at: datetime, ends_at: datetime) -> tuple[datetime, datetime]:
+def tutor_claim_period(
+    policy: TutorPolicy, starts_at: datetime, ends_at: datetime
+) -> tuple[datetime, datetime]:
     """The period a tutor is busy for a session: the session plus their buffers."""
     return (
         starts_at - timedelta(minutes=policy.buffer_before_minutes),
@@ -69,7 +75,9 @@ def free_intervals(user: User, start: datetime, end: datetime) -> list[tuple[dat
     windows = availability_for(user=user)
     first = start.astimezone(tz).date() - timedelta(days=1)
     last = end.astimezone(tz).date() + timedelta(days=1)
-    exceptions = [x for x in availability_exceptions_for(user=user, from_date=first) if x.date <= last]
+    exceptions = [
+        x for x in availability_exceptions_for(user=user, from_date=first) if x.date <= last
+    ]
     result: list[tuple[datetime, datetime]] = []
     day = first
     while day <= last:
@@ -82,7 +90,9 @@ def free_intervals(user: User, start: datetime, end: datetime) -> list[tuple[dat
     return result
 
 
-def intersect(a: list[tuple[datetime, datetime]], b: list[tuple[datetime, datetime]]) -> list[tuple[datetime, datetime]]:
+def intersect(
+    a: list[tuple[datetime, datetime]], b: list[tuple[datetime, datetime]]
+) -> list[tuple[datetime, datetime]]:
     out = []
     i = j = 0
     a, b = sorted(a), sorted(b)
@@ -124,7 +134,10 @@ def bookable_slots(
     now = now or timezone.now()
     earliest = now + timedelta(hours=policy.min_notice_hours)
     start = max(start or now, earliest)
-    end = min(end or now + timedelta(weeks=policy.horizon_weeks), now + timedelta(weeks=policy.horizon_weeks))
+    end = min(
+        end or now + timedelta(weeks=policy.horizon_weeks),
+        now + timedelta(weeks=policy.horizon_weeks),
+    )
     if start >= end:
         return []
     duration = timedelta(minutes=duration_minutes)
@@ -133,14 +146,20 @@ def bookable_slots(
         intervals = intersect(intervals, free_intervals(learner, start, end))
     margin = timedelta(minutes=policy.buffer_before_minutes + policy.buffer_after_minutes + 24 * 60)
     tutor_busy = BusyTimes(tutor, start - margin, end + margin, exclude_booking=exclude_booking)
-    learner_busy = BusyTimes(learner, start, end, exclude_booking=exclude_booking) if learner else None
+    learner_busy = (
+        BusyTimes(learner, start, end, exclude_booking=exclude_booking) if learner else None
+    )
     tutor_tz = ZoneInfo(profile_ensure(user=tutor).timezone)
     per_day = Counter(
-        b.starts_at.astimezone(tutor_tz).date()
-        for b in Booking.objects.filter(
-            tutor=tutor, status__in=Booking.ACTIVE_STATUSES, starts_at__gte=start - timedelta(days=1),
+        starts.astimezone(tutor_tz).date()
+        for starts in Booking.objects.filter(
+            tutor=tutor,
+            status__in=Booking.ACTIVE_STATUSES,
+            starts_at__gte=start - timedelta(days=1),
             starts_at__lt=end + timedelta(days=1),
-        ).exclude(pk=exclude_booking or 0).only("starts_at")
+        )
+        .exclude(pk=exclude_booking or 0)
+        .values_list("starts_at", flat=True)
     )
     slots: list[Slot] = []
     for s, e in intervals:
@@ -199,10 +218,12 @@ def learners_of(booking: Booking) -> list[User]:
 
 
 def sessions_for(*, user: User) -> dict[str, QuerySet[Booking]]:
-    """"My sessions": upcoming confirmed, pending requests both ways, past, and cancelled."""
+    """ "My sessions": upcoming confirmed, pending requests both ways, past, and cancelled."""
     now = timezone.now()
     mine = (
-        Booking.objects.filter(Q(tutor=user) | Q(claims__user=user, claims__role=TimeClaim.Role.LEARNER))
+        Booking.objects.filter(
+            Q(tutor=user) | Q(claims__user=user, claims__role=TimeClaim.Role.LEARNER)
+        )
         .distinct()
         .select_related("tutor__profile", "subject__parent")
         .prefetch_related(
@@ -212,14 +233,18 @@ def sessions_for(*, user: User) -> dict[str, QuerySet[Booking]]:
     )
     pending = (Booking.Status.REQUESTED, Booking.Status.COUNTERED)
     return {
-        "upcoming": mine.filter(status=Booking.Status.CONFIRMED, ends_at__gte=now).order_by("starts_at"),
+        "upcoming": mine.filter(status=Booking.Status.CONFIRMED, ends_at__gte=now).order_by(
+            "starts_at"
+        ),
         "incoming": mine.filter(status__in=pending, tutor=user).order_by("starts_at"),
         "outgoing": mine.filter(status__in=pending).exclude(tutor=user).order_by("starts_at"),
         "past": mine.filter(
             Q(status__in=[Booking.Status.COMPLETED, Booking.Status.NO_SHOW])
             | Q(status=Booking.Status.CONFIRMED, ends_at__lt=now)
         ).order_by("-starts_at"),
-        "cancelled": mine.filter(status__in=[Booking.Status.CANCELLED, Booking.Status.DECLINED]).order_by("-starts_at"),
+        "cancelled": mine.filter(
+            status__in=[Booking.Status.CANCELLED, Booking.Status.DECLINED]
+        ).order_by("-starts_at"),
     }
 
 
@@ -258,9 +283,14 @@ def reliability_for(*, user: User) -> Reliability:
     """Late cancellations by this user and no-shows of this user, over their finished or
     cancelled bookings."""
     bookings = Booking.objects.filter(Q(tutor=user) | Q(claims__user=user)).distinct()
-    finished = bookings.filter(status__in=[Booking.Status.COMPLETED, Booking.Status.NO_SHOW, Booking.Status.CANCELLED])
+    finished = bookings.filter(
+        status__in=[Booking.Status.COMPLETED, Booking.Status.NO_SHOW, Booking.Status.CANCELLED]
+    )
     late = bookings.filter(
-        status=Booking.Status.CANCELLED, cancelled_late=True, events__action="cancel", events__actor=user
+        status=Booking.Status.CANCELLED,
+        cancelled_late=True,
+        events__action="cancel",
+        events__actor=user,
     ).distinct()
     return Reliability(
         sessions=finished.count(),
@@ -276,7 +306,9 @@ def calendar_feed_for(*, user: User) -> CalendarFeed:
 
 def feed_owner(*, token: str) -> User:
     try:
-        return CalendarFeed.objects.select_related("user").get(token=token, user__is_active=True).user
+        return (
+            CalendarFeed.objects.select_related("user").get(token=token, user__is_active=True).user
+        )
     except CalendarFeed.DoesNotExist as exc:
         raise NotFound("Unknown calendar feed.") from exc
 

@@ -169,8 +169,8 @@ def _check_slot(
     )
     if not any(s.starts_at == start for s in slots):
         raise Conflict(
-            "That time is not bookable: it is outside the tutor's availability, too soon, on a full "
-            "day, or it overlaps another session.",
+            "That time is not bookable: it is outside the tutor's availability, too soon, on a "
+            "full day, or it overlaps another session.",
             code="slot_unavailable",
         )
 
@@ -368,6 +368,7 @@ def booking_reschedule_propose(
                 "booking_changed",
                 recipients=other,
                 reason="A new time was proposed: please accept or decline it.",
+                invite=False,
             )
         )
     return proposal
@@ -401,6 +402,7 @@ def booking_reschedule_respond(*, actor: User, proposal_id: int, accept: bool) -
                     "booking_changed",
                     recipients=[proposal.proposed_by_id],
                     reason="The new time was declined; the original time stands.",
+                    invite=False,
                 )
             )
             return booking

@@ -10,13 +10,22 @@ from .notify import describe_offset, notify_booking
 
 
 @task()
-def send_booking_reminder(booking_id: int, sequence: int, user_id: int, offset_minutes: int) -> bool:
+def send_booking_reminder(
+    booking_id: int, sequence: int, user_id: int, offset_minutes: int
+) -> bool:
     """Remind one participant. Does nothing (returns False) when the booking has changed since
     the reminder was scheduled, is no longer confirmed, or the user left it."""
     booking = Booking.objects.filter(pk=booking_id).first()
-    if booking is None or booking.sequence != sequence or booking.status != Booking.Status.CONFIRMED:
+    if (
+        booking is None
+        or booking.sequence != sequence
+        or booking.status != Booking.Status.CONFIRMED
+    ):
         return False
-    still_in = booking.tutor_id == user_id or TimeClaim.objects.filter(booking=booking, user_id=user_id, active=True).exists()
+    still_in = (
+        booking.tutor_id == user_id
+        or TimeClaim.objects.filter(booking=booking, user_id=user_id, active=True).exists()
+    )
     if not still_in:
         return False
     with transaction.atomic():
@@ -25,5 +34,10 @@ def send_booking_reminder(booking_id: int, sequence: int, user_id: int, offset_m
         )
         if not created:
             return False
-        notify_booking(booking_id, "booking_reminder", recipients=[user_id], when=describe_offset(offset_minutes))
+        notify_booking(
+            booking_id,
+            "booking_reminder",
+            recipients=[user_id],
+            when=describe_offset(offset_minutes),
+        )
     return True

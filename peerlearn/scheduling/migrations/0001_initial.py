@@ -9,162 +9,426 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('accounts', '0002_catalogue'),
+        ("accounts", "0002_catalogue"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Booking',
+            name="Booking",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('uid', models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
-                ('kind', models.CharField(choices=[('one_to_one', 'One-to-one'), ('group', 'Group session')], default='one_to_one', max_length=12)),
-                ('title', models.CharField(blank=True, max_length=120)),
-                ('starts_at', models.DateTimeField()),
-                ('ends_at', models.DateTimeField()),
-                ('capacity', models.PositiveSmallIntegerField(default=1, validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(50)])),
-                ('status', models.CharField(choices=[('requested', 'Requested'), ('countered', 'Counter-proposed'), ('confirmed', 'Confirmed'), ('declined', 'Declined'), ('cancelled', 'Cancelled'), ('completed', 'Completed'), ('no_show', 'No-show')], default='requested', max_length=12)),
-                ('note', models.CharField(blank=True, max_length=500)),
-                ('sequence', models.PositiveIntegerField(default=0)),
-                ('cancelled_late', models.BooleanField(default=False)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('created_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('no_show_user', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('subject', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='bookings', to='accounts.subject')),
-                ('tutor', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='tutor_bookings', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("uid", models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[("one_to_one", "One-to-one"), ("group", "Group session")],
+                        default="one_to_one",
+                        max_length=12,
+                    ),
+                ),
+                ("title", models.CharField(blank=True, max_length=120)),
+                ("starts_at", models.DateTimeField()),
+                ("ends_at", models.DateTimeField()),
+                (
+                    "capacity",
+                    models.PositiveSmallIntegerField(
+                        default=1,
+                        validators=[
+                            django.core.validators.MinValueValidator(1),
+                            django.core.validators.MaxValueValidator(50),
+                        ],
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("requested", "Requested"),
+                            ("countered", "Counter-proposed"),
+                            ("confirmed", "Confirmed"),
+                            ("declined", "Declined"),
+                            ("cancelled", "Cancelled"),
+                            ("completed", "Completed"),
+                            ("no_show", "No-show"),
+                        ],
+                        default="requested",
+                        max_length=12,
+                    ),
+                ),
+                ("note", models.CharField(blank=True, max_length=500)),
+                ("sequence", models.PositiveIntegerField(default=0)),
+                ("cancelled_late", models.BooleanField(default=False)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "no_show_user",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "subject",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="bookings",
+                        to="accounts.subject",
+                    ),
+                ),
+                (
+                    "tutor",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="tutor_bookings",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['starts_at'],
+                "ordering": ["starts_at"],
             },
         ),
         migrations.CreateModel(
-            name='BookingEvent',
+            name="BookingEvent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('action', models.CharField(max_length=24)),
-                ('from_status', models.CharField(blank=True, max_length=12)),
-                ('to_status', models.CharField(blank=True, max_length=12)),
-                ('reason', models.CharField(blank=True, max_length=500)),
-                ('data', models.JSONField(blank=True, default=dict)),
-                ('at', models.DateTimeField(auto_now_add=True)),
-                ('actor', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('booking', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='events', to='scheduling.booking')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("action", models.CharField(max_length=24)),
+                ("from_status", models.CharField(blank=True, max_length=12)),
+                ("to_status", models.CharField(blank=True, max_length=12)),
+                ("reason", models.CharField(blank=True, max_length=500)),
+                ("data", models.JSONField(blank=True, default=dict)),
+                ("at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "actor",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "booking",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="events",
+                        to="scheduling.booking",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['at', 'pk'],
+                "ordering": ["at", "pk"],
             },
         ),
         migrations.CreateModel(
-            name='BookingSeries',
+            name="BookingSeries",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('occurrences', models.PositiveSmallIntegerField()),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('created_by', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("occurrences", models.PositiveSmallIntegerField()),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
         ),
         migrations.AddField(
-            model_name='booking',
-            name='series',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='bookings', to='scheduling.bookingseries'),
+            model_name="booking",
+            name="series",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="bookings",
+                to="scheduling.bookingseries",
+            ),
         ),
         migrations.CreateModel(
-            name='CalendarFeed',
+            name="CalendarFeed",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('token', models.CharField(default=peerlearn.scheduling.models.new_feed_token, max_length=64, unique=True)),
-                ('created_at', models.DateTimeField(auto_now=True)),
-                ('user', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='calendar_feed', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "token",
+                    models.CharField(
+                        default=peerlearn.scheduling.models.new_feed_token,
+                        max_length=64,
+                        unique=True,
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now=True)),
+                (
+                    "user",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="calendar_feed",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='RescheduleProposal',
+            name="RescheduleProposal",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('starts_at', models.DateTimeField()),
-                ('ends_at', models.DateTimeField()),
-                ('status', models.CharField(choices=[('pending', 'Pending'), ('accepted', 'Accepted'), ('declined', 'Declined'), ('withdrawn', 'Withdrawn')], default='pending', max_length=10)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('booking', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='reschedule_proposals', to='scheduling.booking')),
-                ('proposed_by', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("starts_at", models.DateTimeField()),
+                ("ends_at", models.DateTimeField()),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("pending", "Pending"),
+                            ("accepted", "Accepted"),
+                            ("declined", "Declined"),
+                            ("withdrawn", "Withdrawn"),
+                        ],
+                        default="pending",
+                        max_length=10,
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "booking",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="reschedule_proposals",
+                        to="scheduling.booking",
+                    ),
+                ),
+                (
+                    "proposed_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='SentReminder',
+            name="SentReminder",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('sequence', models.PositiveIntegerField()),
-                ('offset_minutes', models.PositiveIntegerField()),
-                ('sent_at', models.DateTimeField(auto_now_add=True)),
-                ('booking', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='scheduling.booking')),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("sequence", models.PositiveIntegerField()),
+                ("offset_minutes", models.PositiveIntegerField()),
+                ("sent_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "booking",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="scheduling.booking",
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='TimeClaim',
+            name="TimeClaim",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('role', models.CharField(choices=[('tutor', 'Tutor'), ('learner', 'Learner')], max_length=8)),
-                ('starts_at', models.DateTimeField()),
-                ('ends_at', models.DateTimeField()),
-                ('active', models.BooleanField(default=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('booking', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='claims', to='scheduling.booking')),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='time_claims', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "role",
+                    models.CharField(
+                        choices=[("tutor", "Tutor"), ("learner", "Learner")], max_length=8
+                    ),
+                ),
+                ("starts_at", models.DateTimeField()),
+                ("ends_at", models.DateTimeField()),
+                ("active", models.BooleanField(default=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "booking",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="claims",
+                        to="scheduling.booking",
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="time_claims",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='TutorPolicy',
+            name="TutorPolicy",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('buffer_before_minutes', models.PositiveSmallIntegerField(default=0, validators=[django.core.validators.MaxValueValidator(120)])),
-                ('buffer_after_minutes', models.PositiveSmallIntegerField(default=10, validators=[django.core.validators.MaxValueValidator(120)])),
-                ('min_notice_hours', models.PositiveSmallIntegerField(default=12, validators=[django.core.validators.MaxValueValidator(336)])),
-                ('max_sessions_per_day', models.PositiveSmallIntegerField(default=4, validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(24)])),
-                ('horizon_weeks', models.PositiveSmallIntegerField(default=8, validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(26)])),
-                ('user', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='tutor_policy', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "buffer_before_minutes",
+                    models.PositiveSmallIntegerField(
+                        default=0, validators=[django.core.validators.MaxValueValidator(120)]
+                    ),
+                ),
+                (
+                    "buffer_after_minutes",
+                    models.PositiveSmallIntegerField(
+                        default=10, validators=[django.core.validators.MaxValueValidator(120)]
+                    ),
+                ),
+                (
+                    "min_notice_hours",
+                    models.PositiveSmallIntegerField(
+                        default=12, validators=[django.core.validators.MaxValueValidator(336)]
+                    ),
+                ),
+                (
+                    "max_sessions_per_day",
+                    models.PositiveSmallIntegerField(
+                        default=4,
+                        validators=[
+                            django.core.validators.MinValueValidator(1),
+                            django.core.validators.MaxValueValidator(24),
+                        ],
+                    ),
+                ),
+                (
+                    "horizon_weeks",
+                    models.PositiveSmallIntegerField(
+                        default=8,
+                        validators=[
+                            django.core.validators.MinValueValidator(1),
+                            django.core.validators.MaxValueValidator(26),
+                        ],
+                    ),
+                ),
+                (
+                    "user",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="tutor_policy",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
         ),
         migrations.AddIndex(
-            model_name='booking',
-            index=models.Index(fields=['tutor', 'starts_at'], name='scheduling__tutor_i_fd0cc5_idx'),
+            model_name="booking",
+            index=models.Index(
+                fields=["tutor", "starts_at"], name="scheduling__tutor_i_fd0cc5_idx"
+            ),
         ),
         migrations.AddIndex(
-            model_name='booking',
-            index=models.Index(fields=['status', 'starts_at'], name='scheduling__status_eda4f6_idx'),
+            model_name="booking",
+            index=models.Index(
+                fields=["status", "starts_at"], name="scheduling__status_eda4f6_idx"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='booking',
-            constraint=models.CheckConstraint(condition=models.Q(('starts_at__lt', models.F('ends_at'))), name='booking_starts_before_end'),
+            model_name="booking",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("starts_at__lt", models.F("ends_at"))),
+                name="booking_starts_before_end",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='booking',
-            constraint=models.CheckConstraint(condition=models.Q(('kind', 'group'), ('capacity', 1), _connector='OR'), name='booking_one_to_one_has_one_seat'),
+            model_name="booking",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("kind", "group"), ("capacity", 1), _connector="OR"),
+                name="booking_one_to_one_has_one_seat",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='rescheduleproposal',
-            constraint=models.UniqueConstraint(condition=models.Q(('status', 'pending')), fields=('booking',), name='one_pending_reschedule_per_booking'),
+            model_name="rescheduleproposal",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("status", "pending")),
+                fields=("booking",),
+                name="one_pending_reschedule_per_booking",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='sentreminder',
-            constraint=models.UniqueConstraint(fields=('booking', 'sequence', 'user', 'offset_minutes'), name='remind_once'),
+            model_name="sentreminder",
+            constraint=models.UniqueConstraint(
+                fields=("booking", "sequence", "user", "offset_minutes"), name="remind_once"
+            ),
         ),
         migrations.AddIndex(
-            model_name='timeclaim',
-            index=models.Index(fields=['user', 'active', 'starts_at'], name='scheduling__user_id_12500c_idx'),
+            model_name="timeclaim",
+            index=models.Index(
+                fields=["user", "active", "starts_at"], name="scheduling__user_id_12500c_idx"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='timeclaim',
-            constraint=models.UniqueConstraint(fields=('booking', 'user'), name='one_claim_per_booking_and_user'),
+            model_name="timeclaim",
+            constraint=models.UniqueConstraint(
+                fields=("booking", "user"), name="one_claim_per_booking_and_user"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='timeclaim',
-            constraint=models.CheckConstraint(condition=models.Q(('starts_at__lt', models.F('ends_at'))), name='claim_starts_before_end'),
+            model_name="timeclaim",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("starts_at__lt", models.F("ends_at"))),
+                name="claim_starts_before_end",
+            ),
         ),
     ]

@@ -19,11 +19,19 @@ def starts(slots: list[selectors.Slot], tz: ZoneInfo = UTC) -> list[str]:  # typ
     return [s.starts_at.astimezone(tz).strftime("%m-%d %H:%M") for s in slots]
 
 
-def day_slots(tutor, day: date, *, now: datetime, duration: int = 60, learner=None) -> list[selectors.Slot]:  # type: ignore[no-untyped-def]
+def day_slots(
+    tutor, day: date, *, now: datetime, duration: int = 60, learner=None
+) -> list[selectors.Slot]:  # type: ignore[no-untyped-def]
     start = datetime.combine(day, time(0), UTC) - timedelta(hours=14)
     return [
-        s for s in selectors.bookable_slots(
-            tutor=tutor, duration_minutes=duration, start=start, end=start + timedelta(hours=52), learner=learner, now=now
+        s
+        for s in selectors.bookable_slots(
+            tutor=tutor,
+            duration_minutes=duration,
+            start=start,
+            end=start + timedelta(hours=52),
+            learner=learner,
+            now=now,
         )
     ]
 
@@ -46,10 +54,15 @@ class TestDaylightSaving:
             (date(2026, 11, 2), "12:00"),  # both on winter time
         ],
     )
-    def test_the_slot_is_at_the_right_instant_for_the_viewer(self, tutor, monday: date, new_york_time: str) -> None:  # type: ignore[no-untyped-def]
+    def test_the_slot_is_at_the_right_instant_for_the_viewer(
+        self, tutor, monday: date, new_york_time: str
+    ) -> None:  # type: ignore[no-untyped-def]
         now = datetime.combine(monday - timedelta(days=7), time(12), UTC)
-        slots = [s for s in selectors.bookable_slots(tutor=tutor, duration_minutes=60, now=now)
-                 if s.starts_at.astimezone(BERLIN).date() == monday]
+        slots = [
+            s
+            for s in selectors.bookable_slots(tutor=tutor, duration_minutes=60, now=now)
+            if s.starts_at.astimezone(BERLIN).date() == monday
+        ]
         assert len(slots) == 1
         assert slots[0].starts_at.astimezone(BERLIN).strftime("%H:%M") == "18:00"
         assert slots[0].starts_at.astimezone(NEW_YORK).strftime("%H:%M") == new_york_time
@@ -68,8 +81,15 @@ class TestRules:
 
     def test_slots_fill_the_windows_in_half_hour_steps(self) -> None:
         tutor = make_tutor(windows=[(1, "09:00", "11:00")])
-        assert starts(day_slots(tutor, self.DAY, now=self.NOW)) == ["01-05 09:00", "01-05 09:30", "01-05 10:00"]
-        assert starts(day_slots(tutor, self.DAY, now=self.NOW, duration=90)) == ["01-05 09:00", "01-05 09:30"]
+        assert starts(day_slots(tutor, self.DAY, now=self.NOW)) == [
+            "01-05 09:00",
+            "01-05 09:30",
+            "01-05 10:00",
+        ]
+        assert starts(day_slots(tutor, self.DAY, now=self.NOW, duration=90)) == [
+            "01-05 09:00",
+            "01-05 09:30",
+        ]
 
     def test_minimum_notice(self) -> None:
         tutor = make_tutor(windows=[(0, "09:00", "12:00")])
@@ -79,12 +99,17 @@ class TestRules:
 
     def test_buffers_keep_a_gap_around_existing_sessions(self) -> None:
         tutor = make_tutor(windows=[(1, "09:00", "13:00")])
-        TutorPolicy.objects.create(user=tutor, buffer_before_minutes=15, buffer_after_minutes=15, min_notice_hours=0)
+        TutorPolicy.objects.create(
+            user=tutor, buffer_before_minutes=15, buffer_after_minutes=15, min_notice_hours=0
+        )
         learner = make_user()
         with time_machine.travel(self.NOW, tick=False):
             services.booking_request(
-                actor=learner, tutor_id=tutor.pk, subject_id=tutor.teaching_subjects.get().subject_id,
-                starts_at=datetime(2027, 1, 5, 10, 30, tzinfo=UTC), duration_minutes=60,
+                actor=learner,
+                tutor_id=tutor.pk,
+                subject_id=tutor.teaching_subjects.get().subject_id,
+                starts_at=datetime(2027, 1, 5, 10, 30, tzinfo=UTC),
+                duration_minutes=60,
             )
         # The session holds 10:15-11:45 for the tutor; a new one needs its own 15 minutes before.
         assert starts(day_slots(tutor, self.DAY, now=self.NOW)) == ["01-05 09:00", "01-05 12:00"]
@@ -94,8 +119,11 @@ class TestRules:
         TutorPolicy.objects.create(user=tutor, max_sessions_per_day=1, min_notice_hours=0)
         with time_machine.travel(self.NOW, tick=False):
             services.booking_request(
-                actor=make_user(), tutor_id=tutor.pk, subject_id=tutor.teaching_subjects.get().subject_id,
-                starts_at=datetime(2027, 1, 5, 9, tzinfo=UTC), duration_minutes=30,
+                actor=make_user(),
+                tutor_id=tutor.pk,
+                subject_id=tutor.teaching_subjects.get().subject_id,
+                starts_at=datetime(2027, 1, 5, 9, tzinfo=UTC),
+                duration_minutes=30,
             )
         assert day_slots(tutor, self.DAY, now=self.NOW) == []
 
@@ -104,7 +132,11 @@ class TestRules:
         AvailabilityException.objects.create(user=tutor, date=self.DAY, kind="unavailable")
         assert day_slots(tutor, self.DAY, now=self.NOW) == []
         AvailabilityException.objects.create(
-            user=tutor, date=date(2027, 1, 6), kind="available", start_time=time(15), end_time=time(16)
+            user=tutor,
+            date=date(2027, 1, 6),
+            kind="available",
+            start_time=time(15),
+            end_time=time(16),
         )
         assert starts(day_slots(tutor, date(2027, 1, 6), now=self.NOW)) == ["01-06 15:00"]
 
@@ -118,11 +150,18 @@ class TestRules:
         assert selectors.bookable_slots(tutor=make_tutor(), duration_minutes=50, now=self.NOW) == []
 
     def test_times_we_are_both_free(self) -> None:
-        tutor = make_tutor(timezone="Europe/Berlin", windows=[(1, "09:00", "13:00")])  # 08-12 UTC in January
+        tutor = make_tutor(
+            timezone="Europe/Berlin", windows=[(1, "09:00", "13:00")]
+        )  # 08-12 UTC in January
         learner = make_user(timezone="Europe/London")
         from peerlearn.accounts import services as account_services
 
         account_services.availability_replace(
-            actor=learner, user=learner, windows=[account_services.WindowInput(1, time(10), time(11, 30))]
+            actor=learner,
+            user=learner,
+            windows=[account_services.WindowInput(1, time(10), time(11, 30))],
         )
-        assert starts(day_slots(tutor, self.DAY, now=self.NOW, learner=learner)) == ["01-05 10:00", "01-05 10:30"]
+        assert starts(day_slots(tutor, self.DAY, now=self.NOW, learner=learner)) == [
+            "01-05 10:00",
+            "01-05 10:30",
+        ]
