@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "peerlearn.accounts",
     "peerlearn.notifications",
     "peerlearn.scheduling",
+    "peerlearn.live",
 ]
 
 MIDDLEWARE = [
@@ -315,6 +316,8 @@ API_RATE_LIMIT_PER_MINUTE = env_int("API_RATE_LIMIT_PER_MINUTE", 600)
 STUN_URLS = env_list("STUN_URLS", [])
 TURN_URLS = env_list("TURN_URLS", [])
 TURN_SECRET = env_str("TURN_SECRET")
+LIVE_JOIN_EARLY_MINUTES = env_int("LIVE_JOIN_EARLY_MINUTES", 10)
+LIVE_JOIN_LATE_MINUTES = env_int("LIVE_JOIN_LATE_MINUTES", 30)
 
 # --- logging --------------------------------------------------------------------------------
 LOGGING = {

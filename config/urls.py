@@ -17,6 +17,7 @@ urlpatterns = [
     path("", include("peerlearn.accounts.urls")),
     path("notifications/", include("peerlearn.notifications.urls")),
     path("sessions/", include("peerlearn.scheduling.urls")),
+    path("rooms/", include("peerlearn.live.urls")),
 ]
 
 if settings.DEBUG:

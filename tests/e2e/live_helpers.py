@@ -32,10 +32,16 @@ MEDIA_ARGS = [
     "--use-fake-ui-for-media-stream",
     # Real host addresses instead of mDNS names: no multicast lookups leave the machine.
     "--disable-features=WebRtcHideLocalIpsWithMdns",
+    # Gather on the loopback interface too: the TURN server of the tests listens on 127.0.0.1
+    # (without this, Chromium now and then gathers no relay candidate at all), and direct
+    # calls stay on loopback.
+    "--allow-loopback-in-peer-connection",
 ]
 
 
-def open_booking(tutor: User, learner: User, *, starts_in: timedelta = timedelta(minutes=5)) -> Booking:
+def open_booking(
+    tutor: User, learner: User, *, starts_in: timedelta = timedelta(minutes=5)
+) -> Booking:
     """A confirmed one-to-one booking starting ``starts_in`` from now (its room is open)."""
     subject = tutor.teaching_subjects.get().subject  # type: ignore[attr-defined]
     starts_at = timezone.now() + starts_in
@@ -52,7 +58,11 @@ def open_booking(tutor: User, learner: User, *, starts_in: timedelta = timedelta
         booking=booking, user=tutor, role=TimeClaim.Role.TUTOR, starts_at=starts_at, ends_at=ends_at
     )
     TimeClaim.objects.create(
-        booking=booking, user=learner, role=TimeClaim.Role.LEARNER, starts_at=starts_at, ends_at=ends_at
+        booking=booking,
+        user=learner,
+        role=TimeClaim.Role.LEARNER,
+        starts_at=starts_at,
+        ends_at=ends_at,
     )
     return booking
 
@@ -136,12 +146,31 @@ def connected_peers(page: Page) -> Any:
     )
 
 
+#: What the call looks like, for failure messages.
+CALL_STATE = """() => {
+  const room = window.peerlearnRoom;
+  if (!room) return "no room page";
+  return {
+    socket: room.socket.status, ready: room.call.readyDone, me: room.call.myId,
+    peers: [...room.call.peers.values()].map((p) => ({
+      id: p.id, polite: p.polite, connection: p.pc.connectionState, ice: p.pc.iceConnectionState,
+      gathering: p.pc.iceGatheringState, signaling: p.pc.signalingState,
+      errors: p.iceErrors, camera: Boolean(p.cameraStream),
+    })),
+    restarts: room.call.iceRestarts, stuck: room.call.stuckRestarts,
+  };
+}"""
+
+
 def wait_connected(page: Page, timeout_ms: int = 20_000) -> None:
-    page.wait_for_function(
-        """() => window.peerlearnRoom && [...window.peerlearnRoom.call.peers.values()]
-             .some((p) => p.pc.connectionState === "connected")""",
-        timeout=timeout_ms,
-    )
+    try:
+        page.wait_for_function(
+            """() => window.peerlearnRoom && [...window.peerlearnRoom.call.peers.values()]
+                 .some((p) => p.pc.connectionState === "connected")""",
+            timeout=timeout_ms,
+        )
+    except Exception as exc:
+        raise AssertionError(f"the call did not connect: {page.evaluate(CALL_STATE)}") from exc
 
 
 # --- coturn -----------------------------------------------------------------------------------

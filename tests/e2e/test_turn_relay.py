@@ -91,9 +91,9 @@ def test_the_call_flows_through_a_turn_relay(
     for page in pages:
         # The page asked the API for servers and got the TURN server with credentials.
         servers = page.evaluate("() => window.peerlearnRoom.call.iceServers")
-        assert servers[0]["urls"] == coturn.urls and servers[0]["username"].endswith(":" + str(
-            page.evaluate("() => window.peerlearnRoom.me.id")
-        ))
+        assert servers[0]["urls"] == coturn.urls and servers[0]["username"].endswith(
+            ":" + str(page.evaluate("() => window.peerlearnRoom.me.id"))
+        )
         assert page.evaluate("() => window.peerlearnRoom.call.forceRelay") is True
         wait_connected(page, timeout_ms=30_000)
 

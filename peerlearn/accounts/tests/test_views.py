@@ -232,7 +232,7 @@ class TestSignUp:
         assert response.status_code == 302
         (message,) = mail.outbox
         assert "Hello from PeerLearn" in message.body
-        link = re.search(r"http://\S+/accounts/confirm-email/\S+/", message.body)
+        link = re.search(r"http://\S+/accounts/confirm-email/\S+/", str(message.body))
         assert link is not None
         path = "/" + link.group(0).split("/", 3)[3]
         assert client.post(path).status_code == 302

@@ -10,6 +10,9 @@ export const MAX_REMOTE_PEERS = 3; // a mesh of 4 participants
 const STATS_EVERY_MS = 2000;
 const DISCONNECTED_GRACE_MS = 2500;
 const REANNOUNCE_GRACE_MS = 8000;
+const STUCK_AFTER_MS = 5000; // negotiated but ICE not connected by then: restart ICE
+const MAX_STUCK_RESTARTS = 4;
+const CANDIDATE_BATCH_MS = 60;
 
 const QUALITY_TEXT = {
   good: "Good connection",
@@ -142,17 +145,32 @@ class Peer {
   }
 
   createConnection() {
-    const config = { iceServers: this.call.iceServers };
+    // One transport for audio, video and screen: fewer candidates to gather and to signal.
+    const config = { iceServers: this.call.iceServers, bundlePolicy: "max-bundle" };
     if (this.call.forceRelay) config.iceTransportPolicy = "relay";
     const pc = new RTCPeerConnection(config);
     this.pc = pc;
     pc.onnegotiationneeded = () => this.negotiate();
+    // Candidates go out in small batches: fewer socket messages (the room socket is rate-limited).
+    this.outgoingCandidates = [];
+    this.candidateTimer = null;
     pc.onicecandidate = ({ candidate }) => {
-      if (candidate) this.send({ candidate: candidate.toJSON() });
+      if (candidate) this.outgoingCandidates.push(candidate.toJSON());
+      if (!candidate) this.flushCandidates();
+      else if (!this.candidateTimer) this.candidateTimer = setTimeout(() => this.flushCandidates(), CANDIDATE_BATCH_MS);
     };
     pc.ontrack = (event) => this.onTrack(event);
+    this.iceErrors = [];
+    pc.onicecandidateerror = (event) => {
+      // Kept for diagnosis (window.peerlearnRoom): e.g. a TURN server refusing credentials.
+      this.iceErrors.push({ url: event.url, code: event.errorCode, text: event.errorText, address: event.address });
+      if (this.iceErrors.length > 20) this.iceErrors.shift();
+    };
     pc.onconnectionstatechange = () => this.onConnectionState();
     pc.oniceconnectionstatechange = () => this.onConnectionState();
+    pc.onsignalingstatechange = () => {
+      if (pc.signalingState === "stable" && pc.remoteDescription) this.watchConnecting();
+    };
     const local = this.call.localStream;
     if (local) {
       for (const track of local.getTracks()) {
@@ -171,6 +189,15 @@ class Peer {
 
   send(data) {
     return this.call.signal(this.id, { ...data, sid: this.localSid });
+  }
+
+  flushCandidates() {
+    clearTimeout(this.candidateTimer);
+    this.candidateTimer = null;
+    if (!this.outgoingCandidates.length || this.closed) return;
+    const candidates = this.outgoingCandidates;
+    this.outgoingCandidates = [];
+    this.send({ candidates });
   }
 
   /** An offer that may have been lost while the socket was down: send it again. */
@@ -236,11 +263,13 @@ class Peer {
         await pc.setLocalDescription();
         this.send({ description: pc.localDescription.toJSON(), streams: this.streamsMeta() });
       }
-    } else if (data.candidate) {
+    }
+    const candidates = data.candidates || (data.candidate ? [data.candidate] : []);
+    for (const candidate of candidates) {
       try {
-        await pc.addIceCandidate(data.candidate);
+        await pc.addIceCandidate(candidate);
       } catch (error) {
-        if (!this.ignoreOffer) throw error;
+        if (!this.ignoreOffer) console.warn("ICE candidate refused", error);
       }
     }
   }
@@ -332,13 +361,31 @@ class Peer {
     this.parts.mic.hidden = this.remoteState.audio !== false;
   }
 
+  /** A negotiated connection that never gets going (no candidates gathered, checks that never
+   * start) is restarted, a few times with growing patience. */
+  watchConnecting() {
+    clearTimeout(this.stuckTimer);
+    const attempt = this.stuckRestarts || 0;
+    if (attempt >= MAX_STUCK_RESTARTS) return;
+    this.stuckTimer = setTimeout(() => {
+      const state = this.pc.connectionState;
+      if (this.closed || state === "connected" || state === "closed") return;
+      if (this.pc.signalingState !== "stable") return; // a negotiation is under way
+      this.stuckRestarts = attempt + 1;
+      this.call.stuckRestarts += 1;
+      this.restartIce();
+    }, STUCK_AFTER_MS * (attempt + 1));
+  }
+
   onConnectionState() {
     const pc = this.pc;
     const state = pc.connectionState;
     if (state === "connected") {
       clearTimeout(this.disconnectTimer);
+      clearTimeout(this.stuckTimer);
       this.disconnectTimer = null;
       this.restarts = 0;
+      this.stuckRestarts = 0;
     } else if (state === "failed") {
       this.restartIce();
     } else if (state === "disconnected" && !this.disconnectTimer) {
@@ -433,7 +480,9 @@ class Peer {
   close() {
     if (this.closed) return;
     this.closed = true;
+    clearTimeout(this.candidateTimer);
     clearTimeout(this.disconnectTimer);
+    clearTimeout(this.stuckTimer);
     this.removeScreen();
     this.pc.close();
     this.parts.video.srcObject = null;
@@ -468,6 +517,7 @@ export class Call extends EventTarget {
     this.micOn = true;
     this.cameraOn = true;
     this.iceRestarts = 0;
+    this.stuckRestarts = 0;
     this.metrics = { firstRemoteFrameMs: null };
     this.mediaError = null;
     this.local = makeTile({ name: `${me.name} (you)`, local: true });
@@ -849,7 +899,11 @@ export class Call extends EventTarget {
       peer.parts.quality.setAttribute("aria-label", details.join(", "));
     }
     const level = this.overallQuality();
-    this.dispatchEvent(new CustomEvent("quality", { detail: { level, text: QUALITY_TEXT[level] || level } }));
+    const active = [...this.peers.values()].filter((p) => !p.orphaned);
+    const relayed = active.length > 0 && active.every((p) => p.quality.candidateType === "relay");
+    let text = QUALITY_TEXT[level] || level;
+    if (relayed && ["good", "fair", "poor"].includes(level)) text += " · relayed";
+    this.dispatchEvent(new CustomEvent("quality", { detail: { level, text, relayed } }));
   }
 
   /** Tile count drives the grid's columns; a shared screen takes the stage. */

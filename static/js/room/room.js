@@ -19,10 +19,14 @@ const forceRelay = new URLSearchParams(location.search).get("relay") === "1";
 // --- the socket ---------------------------------------------------------------------------------
 
 let chat = null;
-const socket = new ReconnectingSocket(() => {
-  const lastId = chat ? chat.lastId : Number(data.lastChatId || 0);
-  return socketUrl(`/ws/rooms/${roomId}/?last_id=${lastId}`);
-});
+// The server allows 20 messages a second after a burst of 60: stay under it, queueing the rest.
+const socket = new ReconnectingSocket(
+  () => {
+    const lastId = chat ? chat.lastId : Number(data.lastChatId || 0);
+    return socketUrl(`/ws/rooms/${roomId}/?last_id=${lastId}`);
+  },
+  { rate: 15, burst: 40 },
+);
 const send = (message) => socket.send(message);
 
 // --- toasts and status ------------------------------------------------------------------------

@@ -20,9 +20,11 @@ export function backoffDelay(attempt, { base = 500, max = 15000, random = Math.r
 export class ReconnectingSocket extends EventTarget {
   /**
    * @param {() => string} url  called before each attempt
-   * @param {object} options  heartbeatMs (send {"type":"ping"}), staleMs (no frame → reconnect)
+   * @param {object} options  heartbeatMs (send {"type":"ping"}), staleMs (no frame → reconnect),
+   *   base / max (backoff), rate / burst: at most ``rate`` messages a second after a ``burst``
+   *   (the server refuses more); extra messages wait in a queue instead of being refused.
    */
-  constructor(url, { heartbeatMs = 20000, staleMs = 45000, base = 500, max = 15000 } = {}) {
+  constructor(url, { heartbeatMs = 20000, staleMs = 45000, base = 500, max = 15000, rate = 0, burst = 0 } = {}) {
     super();
     this.url = url;
     this.heartbeatMs = heartbeatMs;
@@ -38,6 +40,12 @@ export class ReconnectingSocket extends EventTarget {
     this.everOpened = false;
     this.retryTimer = null;
     this.heartbeat = null;
+    this.rate = rate;
+    this.burst = burst;
+    this.tokens = burst;
+    this.tokensAt = Date.now();
+    this.queue = [];
+    this.drainTimer = null;
     this.onOnline = () => this.retryNow();
     window.addEventListener("online", this.onOnline);
   }
@@ -90,6 +98,7 @@ export class ReconnectingSocket extends EventTarget {
     ws.addEventListener("close", (event) => {
       if (ws !== this.ws) return;
       this.stopHeartbeat();
+      this.queue = [];
       this.ws = null;
       if (event.code === CLOSE_FORBIDDEN || event.code === CLOSE_LOGGED_OUT) {
         this.stopped = true;
@@ -140,8 +149,34 @@ export class ReconnectingSocket extends EventTarget {
   /** Send a JSON message; false when not connected (the caller decides what to keep). */
   send(message) {
     if (!this.isOpen) return false;
-    this.ws.send(JSON.stringify(message));
+    if (!this.rate) {
+      this.ws.send(JSON.stringify(message));
+      return true;
+    }
+    this.queue.push(message);
+    this.drain();
     return true;
+  }
+
+  refill() {
+    const now = Date.now();
+    this.tokens = Math.min(this.burst, this.tokens + ((now - this.tokensAt) / 1000) * this.rate);
+    this.tokensAt = now;
+  }
+
+  drain() {
+    clearTimeout(this.drainTimer);
+    this.drainTimer = null;
+    this.refill();
+    while (this.queue.length && this.tokens >= 1 && this.isOpen) {
+      this.tokens -= 1;
+      this.ws.send(JSON.stringify(this.queue.shift()));
+    }
+    if (!this.isOpen) {
+      this.queue = []; // addressed to a connection that is gone
+      return;
+    }
+    if (this.queue.length) this.drainTimer = setTimeout(() => this.drain(), Math.ceil(1000 / this.rate));
   }
 
   /** Close the current connection and reconnect as after a network loss (also for tests). */

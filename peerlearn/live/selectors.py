@@ -1,0 +1,95 @@
+"""Reads for live rooms. ``access_room`` is the one authorization rule for every room read,
+write and socket message: the booking's participants, while the join window is open (or at any
+time, for reading what the room left behind)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from peerlearn.accounts.models import User
+from peerlearn.common.errors import Forbidden, NotFound
+from peerlearn.scheduling.models import Booking, TimeClaim
+
+from .models import ChatMessage, Room, RoomFile, SharedNotes, WhiteboardStroke
+
+
+def participant_ids(booking: Booking) -> set[int]:
+    learners = TimeClaim.objects.filter(booking=booking, role=TimeClaim.Role.LEARNER, active=True)
+    return {booking.tutor_id, *learners.values_list("user_id", flat=True)}
+
+
+@dataclass(frozen=True)
+class JoinWindow:
+    opens_at: datetime
+    closes_at: datetime
+
+    def is_open(self, now: datetime | None = None) -> bool:
+        now = now or timezone.now()
+        return self.opens_at <= now <= self.closes_at
+
+
+def join_window(booking: Booking) -> JoinWindow:
+    return JoinWindow(
+        booking.starts_at - timedelta(minutes=settings.LIVE_JOIN_EARLY_MINUTES),
+        booking.ends_at + timedelta(minutes=settings.LIVE_JOIN_LATE_MINUTES),
+    )
+
+
+def access_room(*, user: User, room_id: int, live: bool = False) -> Room:
+    """The room if ``user`` takes part in its booking; with ``live=True`` also require the
+    booking to be confirmed and its join window open. NotFound for everyone else."""
+    if not user.is_authenticated:
+        raise NotFound("No such room.")
+    room = (
+        Room.objects.select_related("booking__tutor", "booking__subject").filter(pk=room_id).first()
+    )
+    if room is None or room.booking is None or user.pk not in participant_ids(room.booking):
+        raise NotFound("No such room.")
+    if live:
+        booking = room.booking
+        if booking.status != Booking.Status.CONFIRMED:
+            raise Forbidden("This session is not confirmed.")
+        if not join_window(booking).is_open():
+            raise Forbidden(
+                "The room is open from shortly before the start until shortly after the end."
+            )
+    return room
+
+
+def room_for_booking(*, booking: Booking) -> Room:
+    room, _ = Room.objects.get_or_create(booking=booking)
+    return room
+
+
+def chat_history(*, room: Room, after_id: int = 0, limit: int = 500) -> list[ChatMessage]:
+    return list(
+        ChatMessage.objects.filter(room=room, id__gt=after_id)
+        .select_related("author__profile", "file")
+        .order_by("id")[:limit]
+    )
+
+
+def strokes(*, room: Room) -> QuerySet[WhiteboardStroke]:
+    return WhiteboardStroke.objects.filter(room=room).order_by("id")
+
+
+def notes(*, room: Room) -> SharedNotes:
+    obj, _ = SharedNotes.objects.get_or_create(room=room)
+    return obj
+
+
+def files(*, room: Room) -> QuerySet[RoomFile]:
+    return RoomFile.objects.filter(room=room).select_related("uploader__profile").order_by("id")
+
+
+def access_room_file(*, user: User, file_id: int) -> RoomFile:
+    item = RoomFile.objects.select_related("room").filter(pk=file_id).first()
+    if item is None:
+        raise NotFound("No such file.")
+    access_room(user=user, room_id=item.room_id)
+    return item

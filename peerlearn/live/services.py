@@ -1,0 +1,211 @@
+"""Writes in live rooms. The database is the source of truth: a message is stored, then
+broadcast after commit; a client that reconnects asks for everything after the last id it saw.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+from django.core.files.base import ContentFile
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.urls import reverse
+
+from peerlearn.accounts.models import User
+from peerlearn.common.errors import ServiceError
+from peerlearn.common.markdown import render_markdown
+from peerlearn.common.uploads import DOCUMENT_TYPES, IMAGE_TYPES, check_upload
+
+from . import events, selectors
+from .merge import merge3
+from .models import ChatMessage, NotesRevision, Room, RoomFile, SharedNotes, WhiteboardStroke
+
+MAX_CHAT_CHARS = 4000
+MAX_STROKE_POINTS = 2000
+ROOM_FILE_TYPES = {**DOCUMENT_TYPES, **IMAGE_TYPES, "application/zip": "zip"}
+
+
+def broadcast(group: str, event: Any) -> None:
+    """Send an event to a group after the current transaction commits (at once outside one)."""
+    layer = get_channel_layer()
+    if layer is None:
+        return
+
+    def send() -> None:
+        async_to_sync(layer.group_send)(group, {"type": "room.event", "event": event})
+
+    transaction.on_commit(send, robust=True)  # a lost broadcast must not fail the stored write
+
+
+def person(user: User) -> events.Person:
+    return {"id": user.pk, "name": user.display_name}
+
+
+def chat_event(message: ChatMessage) -> events.ChatEvent:
+    event: events.ChatEvent = {
+        "type": "chat",
+        "id": message.pk,
+        "author": person(message.author),
+        "html": message.html,
+        "created_at": message.created_at.isoformat(),
+    }
+    if message.file is not None:
+        event["file"] = {
+            "id": message.file.pk,
+            "name": message.file.original_name,
+            "size": message.file.size,
+            "url": reverse("live:file", args=[message.file.pk]),
+        }
+    return event
+
+
+def chat_post(*, actor: User, room: Room, body: str, file: RoomFile | None = None) -> ChatMessage:
+    """Store a chat message (markdown, sanitized once here) and broadcast it after commit."""
+    body = body.strip()
+    if not body and file is None:
+        raise ServiceError("Type a message.", code="empty", field="body")
+    if len(body) > MAX_CHAT_CHARS:
+        raise ServiceError(
+            f"Messages are at most {MAX_CHAT_CHARS} characters.", code="too_long", field="body"
+        )
+    with transaction.atomic():
+        message = ChatMessage.objects.create(
+            room=room, author=actor, body=body, html=render_markdown(body), file=file
+        )
+        broadcast(events.room_group(room.pk), chat_event(message))
+    return message
+
+
+def file_share(*, actor: User, room_id: int, upload: UploadedFile) -> ChatMessage:
+    """Upload a file over HTTP (validated by content) and announce it in the chat."""
+    room = selectors.access_room(user=actor, room_id=room_id, live=True)
+    checked = check_upload(upload, allowed=ROOM_FILE_TYPES, field="file")
+    with transaction.atomic():
+        item = RoomFile(
+            room=room,
+            uploader=actor,
+            original_name=checked.original_name,
+            content_type=checked.content_type,
+            size=len(checked.content),
+        )
+        item.file.save(checked.storage_name(), ContentFile(checked.content), save=False)
+        item.save()
+        return chat_post(
+            actor=actor, room=room, body=f"shared a file: {item.original_name}", file=item
+        )
+
+
+def _clean_stroke(data: Any) -> dict[str, object]:
+    if not isinstance(data, dict):
+        raise ServiceError("A stroke is an object.", code="invalid_stroke")
+    points = data.get("points")
+    if not isinstance(points, list) or not 1 <= len(points) <= MAX_STROKE_POINTS:
+        raise ServiceError("A stroke has 1 to 2000 points.", code="invalid_stroke")
+    clean_points = []
+    for point in points:
+        if not (
+            isinstance(point, list)
+            and len(point) == 2
+            and all(isinstance(v, int | float) and math.isfinite(v) for v in point)
+        ):
+            raise ServiceError("Points are [x, y] pairs.", code="invalid_stroke")
+        clean_points.append(
+            [
+                round(min(max(float(point[0]), 0.0), 1.0), 4),
+                round(min(max(float(point[1]), 0.0), 1.0), 4),
+            ]
+        )
+    color = str(data.get("color", "#222222"))
+    if not (
+        len(color) == 7
+        and color.startswith("#")
+        and all(c in "0123456789abcdefABCDEF" for c in color[1:])
+    ):
+        color = "#222222"
+    width = data.get("width", 3)
+    if not isinstance(width, int | float):
+        width = 3.0
+    if not math.isfinite(width):
+        raise ServiceError("A stroke's width is a finite number.", code="invalid_stroke")
+    width = min(max(float(width), 1.0), 40.0)
+    erase = bool(data.get("erase", False))
+    return {"points": clean_points, "color": color, "width": width, "erase": erase}
+
+
+def stroke_add(*, actor: User, room: Room, data: Any) -> WhiteboardStroke:
+    with transaction.atomic():
+        stroke = WhiteboardStroke.objects.create(room=room, author=actor, data=_clean_stroke(data))
+        broadcast(
+            events.room_group(room.pk),
+            {"type": "wb.stroke", "id": stroke.pk, "author": actor.pk, "data": stroke.data},
+        )
+    return stroke
+
+
+def whiteboard_clear(*, actor: User, room: Room) -> int:
+    with transaction.atomic():
+        deleted, _ = WhiteboardStroke.objects.filter(room=room).delete()
+        broadcast(events.room_group(room.pk), {"type": "wb.clear", "by": person(actor)})
+    return deleted
+
+
+def notes_update(
+    *, actor: User, room: Room, base_version: int, text: str
+) -> events.NotesEvent | events.NotesConflictEvent:
+    """Apply an edit made on ``base_version``. If others saved since, merge line-wise; if the
+    edits collide, keep the server text and answer with a conflict holding both versions."""
+    if len(text) > 100_000:
+        raise ServiceError("The notes are too long.", code="too_long", field="text")
+    with transaction.atomic():
+        notes = SharedNotes.objects.select_for_update().get(pk=selectors.notes(room=room).pk)
+        merged = False
+        if base_version != notes.version:
+            base = (
+                NotesRevision.objects.filter(notes=notes, version=base_version)
+                .values_list("text", flat=True)
+                .first()
+            )
+            result = (
+                merge3(base if base is not None else "", text, notes.text)
+                if base_version < notes.version
+                else None
+            )
+            if result is None:
+                return {
+                    "type": "notes.conflict",
+                    "version": notes.version,
+                    "text": notes.text,
+                    "yours": text,
+                }
+            text, merged = result, True
+        if text == notes.text:
+            return {
+                "type": "notes",
+                "version": notes.version,
+                "text": notes.text,
+                "by": person(actor),
+            }
+        notes.text, notes.version, notes.updated_by = text, notes.version + 1, actor
+        notes.save(update_fields=["text", "version", "updated_by", "updated_at"])
+        NotesRevision.objects.create(notes=notes, version=notes.version, text=text, author=actor)
+        event: events.NotesEvent = {
+            "type": "notes",
+            "version": notes.version,
+            "text": text,
+            "by": person(actor),
+            "merged": merged,
+        }
+        broadcast(events.room_group(room.pk), event)
+    return event
+
+
+def disconnect_session(session_key: str, *, reason: str) -> None:
+    """Close every live socket opened with one browser session (it was logged out)."""
+    layer = get_channel_layer()
+    if layer is not None:
+        async_to_sync(layer.group_send)(
+            events.session_group(session_key), {"type": "force.disconnect", "reason": reason}
+        )
