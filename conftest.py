@@ -39,6 +39,13 @@ def _immediate_tasks(settings):  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture(autouse=True)
+def _in_memory_channel_layer(settings):  # type: ignore[no-untyped-def]
+    """In-process tests use the in-memory channel layer even when REDIS_URL points the site
+    at Redis; the Redis layer is tested across real server processes (live/test_multiprocess)."""
+    settings.CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+
+
+@pytest.fixture(autouse=True)
 def _fast_password_hashing(settings):  # type: ignore[no-untyped-def]
     """Argon2 (the production hasher, see test_project) for every test user only costs time."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

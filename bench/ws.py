@@ -201,7 +201,17 @@ def stop(proc: subprocess.Popen[bytes]) -> None:
 class Server:
     kind: str
     port: int
+    log: Path
     procs: list[subprocess.Popen[bytes]] = field(default_factory=list)
+
+    def errors(self) -> dict[str, int]:
+        """Unhandled exceptions in the server's log, by exception line."""
+        counts: dict[str, int] = {}
+        if self.log.exists():
+            for line in self.log.read_text(errors="replace").splitlines():
+                if re.match(r"^[\w.]+(Error|Exception): ", line):
+                    counts[line] = counts.get(line, 0) + 1
+        return counts
 
     def url(self, pair: list[Any], member: int) -> str:
         if self.kind == "bare":
@@ -215,10 +225,11 @@ class Server:
 
 def start_server(kind: str, env: dict[str, str], tmp: Path) -> Server:
     port = free_port()
-    server = Server(kind, port)
+    server = Server(kind, port, tmp / f"{kind}.log")
+    log = server.log.open("ab")
     if kind == "bare":
         cmd = [sys.executable, str(Path(__file__).resolve()), "--serve-bare", str(port)]
-        server.procs.append(subprocess.Popen(cmd, cwd=ROOT, env=env))
+        server.procs.append(subprocess.Popen(cmd, cwd=ROOT, env=env, stderr=log))
         wait_for_port(port, server.procs[-1], "bare server")
         return server
     app_env = dict(env)
@@ -258,7 +269,7 @@ def start_server(kind: str, env: dict[str, str], tmp: Path) -> Server:
         "warning",
         "--no-access-log",
     ]
-    server.procs.append(subprocess.Popen(cmd, cwd=ROOT, env=app_env))
+    server.procs.append(subprocess.Popen(cmd, cwd=ROOT, env=app_env, stderr=log))
     wait_for_port(port, server.procs[-1], "uvicorn")
     return server
 
@@ -531,6 +542,7 @@ def main() -> None:
 
         relay_results: dict[tuple[str, int], Result] = {}
         chat_results: dict[tuple[str, int], Result] = {}
+        errors: dict[str, dict[str, int]] = {}
         for kind in ["bare", *layers]:
             server = start_server(kind, env, tmp)
             try:
@@ -545,12 +557,13 @@ def main() -> None:
                         progress(f"{kind} chat N={n}: {time.perf_counter() - t:.0f} s")
             finally:
                 server.stop()
+            errors[kind] = server.errors()
 
         print()
         print("Relay (typing events, one per client per second)")
         print(
             f"{'server':7} {'N':>5} {'sent':>6} {'reach':>6} {'p50 ms':>8} {'p99 ms':>8} "
-            f"{'p50 ×bare':>9} {'p99 ×bare':>9} {'connect s':>9}"
+            f"{'p50 ×bare':>9} {'p99 ×bare':>9} {'connect s':>9} {'dropped':>7}"
         )
         for n in sizes:
             base = relay_results["bare", n]
@@ -560,7 +573,8 @@ def main() -> None:
                 print(
                     f"{kind:7} {n:5d} {r.sent:6d} {r.reach:6.3f} {p50:8.2f} {p99:8.2f} "
                     f"{fmt_ratio(p50, base.percentile(0.5)):>9} "
-                    f"{fmt_ratio(p99, base.percentile(0.99)):>9} {r.connect_seconds:9.1f}"
+                    f"{fmt_ratio(p99, base.percentile(0.99)):>9} {r.connect_seconds:9.1f} "
+                    f"{r.dropped:7d}"
                 )
         if chat_results:
             print()
@@ -577,6 +591,9 @@ def main() -> None:
                     f"{r.reach:6.3f} {r.percentile(0.5):8.2f} {r.percentile(0.99):8.2f} "
                     f"{ratio:>9}"
                 )
+        for kind, counts in errors.items():
+            for line, count in sorted(counts.items(), key=lambda item: -item[1]):
+                print(f"{kind}: {count} × {line}")
         load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
         print(f"\ntotal {time.perf_counter() - began:.0f} s; load average at the end: {load}")
     finally:

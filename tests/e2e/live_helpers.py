@@ -155,7 +155,9 @@ CALL_STATE = """() => {
     peers: [...room.call.peers.values()].map((p) => ({
       id: p.id, polite: p.polite, connection: p.pc.connectionState, ice: p.pc.iceConnectionState,
       gathering: p.pc.iceGatheringState, signaling: p.pc.signalingState,
-      errors: p.iceErrors, camera: Boolean(p.cameraStream),
+      errors: p.iceErrors, camera: Boolean(p.cameraStream), log: p.log,
+      remoteSdpCandidates: (p.pc.remoteDescription?.sdp.match(/a=candidate/g) || []).length,
+      localSdpCandidates: (p.pc.localDescription?.sdp.match(/a=candidate/g) || []).length,
     })),
     restarts: room.call.iceRestarts, stuck: room.call.stuckRestarts,
   };

@@ -18,6 +18,7 @@ from peerlearn.common.testing import make_tutor, make_user
 
 from .conftest import CHROMIUM_ARGS
 from .live_helpers import (
+    CALL_STATE,
     INBOUND_VIDEO,
     MEDIA_ARGS,
     PLAYING,
@@ -95,8 +96,13 @@ def test_the_call_flows_through_a_turn_relay(
             ":" + str(page.evaluate("() => window.peerlearnRoom.me.id"))
         )
         assert page.evaluate("() => window.peerlearnRoom.call.forceRelay") is True
-        wait_connected(page, timeout_ms=30_000)
+        try:
+            wait_connected(page, timeout_ms=30_000)
+        except AssertionError as exc:
+            others = [p.evaluate(CALL_STATE) for p in pages if p is not page]
+            raise AssertionError(f"{exc}; the other side: {others}") from exc
 
+    print("STATES", [p.evaluate(CALL_STATE) for p in pages])
     for page in pages:
         pairs = page.evaluate(SELECTED_PAIR)
         assert pairs and all(p is not None for p in pairs), pairs

@@ -129,6 +129,8 @@ class Peer {
     this.localSid = Math.random().toString(36).slice(2, 12);
     this.remoteSid = null;
     this.needsResend = false;
+    // Counters for diagnosis (window.peerlearnRoom.call.peers): signaling as it happened.
+    this.log = { out: [], in: [], candidatesIn: 0, candidatesRefused: 0, candidatesOut: 0 };
     this.parts = makeTile({ name: user ? user.name : "Someone" });
     this.parts.tile.dataset.peer = id;
     if (user) this.parts.tile.dataset.user = String(user.id);
@@ -197,6 +199,7 @@ class Peer {
     if (!this.outgoingCandidates.length || this.closed) return;
     const candidates = this.outgoingCandidates;
     this.outgoingCandidates = [];
+    this.log.candidatesOut += candidates.length;
     this.send({ candidates });
   }
 
@@ -221,6 +224,7 @@ class Peer {
     try {
       this.makingOffer = true;
       await this.pc.setLocalDescription();
+      this.log.out.push(`${this.pc.localDescription.type}@${this.pc.signalingState}`);
       this.send({ description: this.pc.localDescription.toJSON(), streams: this.streamsMeta() });
     } catch (error) {
       console.warn("negotiation failed", error);
@@ -251,6 +255,7 @@ class Peer {
     }
     if (data.description) {
       const description = data.description;
+      this.log.in.push(`${description.type}${this.makingOffer ? "*" : ""}@${pc.signalingState}`);
       const readyForOffer =
         !this.makingOffer && (pc.signalingState === "stable" || this.settingRemoteAnswer);
       const offerCollision = description.type === "offer" && !readyForOffer;
@@ -268,7 +273,9 @@ class Peer {
     for (const candidate of candidates) {
       try {
         await pc.addIceCandidate(candidate);
+        this.log.candidatesIn += 1;
       } catch (error) {
+        this.log.candidatesRefused += 1;
         if (!this.ignoreOffer) console.warn("ICE candidate refused", error);
       }
     }
