@@ -175,9 +175,18 @@ class RoomConsumer(AuthenticatedSocket):
         if time.monotonic() - self.checked_at < RECHECK_SECONDS:
             return True
         self.checked_at = time.monotonic()
+        user = self.scope["user"]
+        session = self.scope.get("session")
+        signed_in = await database_sync_to_async(selectors.session_is_current)(
+            session_key=session.session_key if session is not None else None, user_id=user.pk
+        )
+        if not signed_in:
+            await self.send_error("disconnected", "Your session has ended. Sign in again.")
+            await self.close(code=CLOSE_LOGGED_OUT)
+            return False
         try:
             await database_sync_to_async(selectors.access_room)(
-                user=self.scope["user"], room_id=self.room_id, live=True
+                user=user, room_id=self.room_id, live=True
             )
         except ServiceError:
             await self.send_error("access_ended", "Your access to this room has ended.")

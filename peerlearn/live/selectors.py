@@ -6,9 +6,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from importlib import import_module
 
 from django.conf import settings
+from django.contrib.auth import get_user
 from django.db.models import QuerySet
+from django.http import HttpRequest
 from django.utils import timezone
 
 from peerlearn.accounts.models import User
@@ -59,6 +62,16 @@ def access_room(*, user: User, room_id: int, live: bool = False) -> Room:
                 "The room is open from shortly before the start until shortly after the end."
             )
     return room
+
+
+def session_is_current(*, session_key: str | None, user_id: int) -> bool:
+    """Is this browser session still signed in as this user? False once it was logged out,
+    ended from the sessions page, or invalidated by a password change."""
+    if not session_key:
+        return False
+    request = HttpRequest()
+    request.session = import_module(settings.SESSION_ENGINE).SessionStore(session_key)
+    return get_user(request).pk == user_id
 
 
 def room_for_booking(*, booking: Booking) -> Room:

@@ -369,6 +369,20 @@ class TestDisconnect:
         assert await room.wait_closed() == consumers.CLOSE_FORBIDDEN
         assert await chat_count(party.room) == 0
 
+    async def test_a_session_ended_elsewhere_closes_the_socket_at_the_next_check(  # type: ignore[no-untyped-def]
+        self, party, sockets, monkeypatch
+    ) -> None:
+        """Ended from the sessions page or by a password change: no logout call reaches us."""
+        from django.contrib.sessions.models import Session
+
+        monkeypatch.setattr(consumers, "RECHECK_SECONDS", 0)
+        room = await sockets.room(party.room, party.learner_key)
+        await sync_to_async(Session.objects.filter(session_key=party.learner_key).delete)()
+        await room.send({"type": "chat", "body": "anyone?"})
+        assert (await room.wait_for("error"))["code"] == "disconnected"
+        assert await room.wait_closed() == consumers.CLOSE_LOGGED_OUT
+        assert await chat_count(party.room) == 0
+
     async def test_a_cancelled_booking_closes_the_socket_at_the_next_check(  # type: ignore[no-untyped-def]
         self, party, sockets, monkeypatch
     ) -> None:
