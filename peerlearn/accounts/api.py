@@ -9,11 +9,7 @@ caller (``/me/...``); there is no operation that writes another person's data by
 # operation at import time, and for @paginate-wrapped operations it resolves string annotations
 # in ninja's own module, where ``date`` and the models do not exist.
 import dataclasses
-import zoneinfo
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import date
-from functools import cache
 from typing import Any
 
 from django.db.models import QuerySet
@@ -23,7 +19,8 @@ from ninja.pagination import PageNumberPagination, paginate
 
 from peerlearn.api.auth import optional_user, request_user
 from peerlearn.api.errors import ERROR_RESPONSES
-from peerlearn.common.errors import Forbidden, ServiceError
+from peerlearn.api.helpers import api_field_names, ok, require_timezone
+from peerlearn.common.errors import Forbidden
 
 from . import selectors, services
 from .models import (
@@ -73,32 +70,6 @@ router.add_router("", catalogue)
 router.add_router("", verification)
 
 NO_CONTENT: dict[Any, Any] = {204: None, **ERROR_RESPONSES}
-
-
-def ok(schema: Any, status: int = 200) -> dict[Any, Any]:
-    return {status: schema, **ERROR_RESPONSES}
-
-
-@contextmanager
-def api_field_names(**renames: str) -> Iterator[None]:
-    """Name a service's failing field as the API client sent it (``subject`` → ``subject_id``)."""
-    try:
-        yield
-    except ServiceError as exc:
-        if exc.field in renames:
-            exc.field = renames[exc.field]
-        raise
-
-
-@cache
-def _known_timezones() -> frozenset[str]:
-    return frozenset(zoneinfo.available_timezones())
-
-
-def _require_timezone(name: str, *, field: str) -> str:
-    if name not in _known_timezones():
-        raise ServiceError("Unknown time zone.", code="invalid_timezone", field=field)
-    return name
 
 
 def _profile_input(profile: Profile) -> services.ProfileInput:
@@ -309,7 +280,7 @@ def user_availability(
     if tz is not None:
         grid = selectors.availability_week_grid(
             owner=person,
-            viewer_tz=_require_timezone(tz, field="tz"),
+            viewer_tz=require_timezone(tz, field="tz"),
             start_hour=0,
             end_hour=24,
             week_of=week_of,

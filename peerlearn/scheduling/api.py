@@ -10,11 +10,8 @@ then gets the service's 403, and a refused transition its 409.
 # No ``from __future__ import annotations`` here: ninja reads the parameter annotations of an
 # operation at import time, and for @paginate-wrapped operations it resolves string annotations
 # in ninja's own module, where ``datetime`` and the models do not exist.
-import zoneinfo
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from datetime import UTC, datetime
-from functools import cache
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
@@ -29,6 +26,7 @@ from peerlearn.accounts import selectors as accounts_selectors
 from peerlearn.accounts.models import User
 from peerlearn.api.auth import request_user
 from peerlearn.api.errors import ERROR_RESPONSES
+from peerlearn.api.helpers import api_field_names, ok, require_timezone
 from peerlearn.common.errors import Conflict, NotFound, ServiceError
 
 from . import ics, selectors, services
@@ -70,31 +68,8 @@ router.add_router("", people)
 SessionView = Literal["upcoming", "incoming", "outgoing", "past", "cancelled"]
 
 
-def ok(schema: Any, status: int = 200) -> dict[Any, Any]:
-    return {status: schema, **ERROR_RESPONSES}
-
-
-@contextmanager
-def api_field_names(**renames: str) -> Iterator[None]:
-    """Name a service's failing field as the API client sent it (``starts_at`` →
-    ``first_starts_at``)."""
-    try:
-        yield
-    except ServiceError as exc:
-        if exc.field in renames:
-            exc.field = renames[exc.field]
-        raise
-
-
-@cache
-def _known_timezones() -> frozenset[str]:
-    return frozenset(zoneinfo.available_timezones())
-
-
 def _zone_named(name: str, *, field: str) -> ZoneInfo:
-    if name not in _known_timezones():
-        raise ServiceError("Unknown time zone.", code="invalid_timezone", field=field)
-    return ZoneInfo(name)
+    return ZoneInfo(require_timezone(name, field=field))
 
 
 def _aware(moment: datetime | None, *, field: str) -> datetime | None:
