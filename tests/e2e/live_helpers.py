@@ -1,6 +1,10 @@
 """Shared parts of the live-room browser tests (and bench/rtc.py): a booking whose room is open
-now, signing a browser context in without the login form, Chromium launched with fake camera,
-microphone and screen, and the in-page probes of the WebRTC call."""
+now, signing a browser context in without the login form, one Chromium per person with a fake
+camera, microphone and screen, the in-page probes of the WebRTC call, and coturn.
+
+The test modules override the e2e ``new_page`` fixture with ``pages_in_own_browsers``: each
+person gets a browser of their own (two Chromium browsers, as two people have). Two relay-only
+calls from the same Chromium process now and then gather no candidate at all."""
 
 from __future__ import annotations
 
@@ -9,10 +13,12 @@ import shutil
 import socket
 import subprocess
 import time
+from collections.abc import Callable, Iterator
 from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import pytest
 from django.conf import settings
 from django.test import Client
 from django.utils import timezone
@@ -23,7 +29,7 @@ from peerlearn.live.selectors import room_for_booking
 from peerlearn.scheduling.models import Booking, TimeClaim
 
 if TYPE_CHECKING:
-    from playwright.sync_api import BrowserContext, Page
+    from playwright.sync_api import Browser, BrowserContext, Page
 
 MEDIA_ARGS = [
     # A fake camera (a moving test pattern) and microphone (a beep), granted without a prompt;
@@ -37,6 +43,64 @@ MEDIA_ARGS = [
     # calls stay on loopback.
     "--allow-loopback-in-peer-connection",
 ]
+
+
+def media_browsers() -> Iterator[Callable[[], Browser]]:
+    """For a fixture: ``launch()`` starts one more Chromium with fake media; all are closed
+    afterwards. Start it after the database and the server (``live_url``), as the e2e
+    ``browser`` fixture does."""
+    from conftest import chromium_path, require
+
+    from .conftest import CHROMIUM_ARGS
+
+    require(chromium_path() is not None, "Chromium")
+    from django.db import connections
+    from playwright.sync_api import sync_playwright
+
+    playwright = sync_playwright().start()
+    launched: list[Browser] = []
+
+    def launch() -> Browser:
+        browser = playwright.chromium.launch(
+            executable_path=chromium_path(), args=[*CHROMIUM_ARGS, *MEDIA_ARGS], headless=True
+        )
+        launched.append(browser)
+        return browser
+
+    try:
+        yield launch
+    finally:
+        for browser in launched:
+            browser.close()
+        connections.close_all()  # see the e2e ``browser`` fixture
+        playwright.stop()
+
+
+def pages_in_own_browsers(
+    launch: Callable[[], Browser], request: pytest.FixtureRequest
+) -> Iterator[Callable[..., Page]]:
+    """For a fixture: like the e2e ``new_page``, but each page is one person in a Chromium of
+    their own."""
+    from .conftest import DEFAULT_TIMEOUT_MS, SCREENSHOTS
+
+    contexts: list[BrowserContext] = []
+
+    def make(**context_options: Any) -> Page:
+        options: dict[str, Any] = {"viewport": {"width": 1280, "height": 800}, **context_options}
+        context = launch().new_context(**options)
+        context.set_default_timeout(DEFAULT_TIMEOUT_MS)
+        contexts.append(context)
+        return context.new_page()
+
+    yield make
+    report = getattr(request.node, "e2e_report_call", None)
+    if report is not None and report.failed:
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        pages = [page for context in contexts for page in context.pages]
+        for number, page in enumerate(pages, start=1):
+            page.screenshot(path=str(SCREENSHOTS / f"FAILED-{request.node.name}-{number}.png"))
+    for context in contexts:
+        context.close()
 
 
 def open_booking(

@@ -7,25 +7,24 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
 import pytest
 from django.utils import timezone
 
-from conftest import chromium_path, require
 from peerlearn.common.testing import PDF_BYTES, make_tutor, make_user
 from peerlearn.live.models import ChatMessage, RoomFile, SharedNotes, WhiteboardStroke
 
-from .conftest import CHROMIUM_ARGS
 from .live_helpers import (
     INBOUND_VIDEO,
-    MEDIA_ARGS,
     PLAYING,
     REMOTE_CAMERA,
     REMOTE_SCREEN,
+    media_browsers,
     open_booking,
+    pages_in_own_browsers,
     sign_in,
     wait_connected,
 )
@@ -39,24 +38,14 @@ pytestmark = pytest.mark.e2e
 
 
 @pytest.fixture
-def browser(live_url: str) -> Iterator[Browser]:
-    """The e2e ``browser`` fixture, with a fake camera, microphone and screen."""
-    require(chromium_path() is not None, "Chromium")
-    from django.db import connections
-    from playwright.sync_api import sync_playwright
+def browsers(live_url: str) -> Iterator[Callable[[], Browser]]:
+    yield from media_browsers()
 
-    playwright = sync_playwright().start()
-    try:
-        chromium = playwright.chromium.launch(
-            executable_path=chromium_path(), args=[*CHROMIUM_ARGS, *MEDIA_ARGS], headless=True
-        )
-        try:
-            yield chromium
-        finally:
-            chromium.close()
-    finally:
-        connections.close_all()
-        playwright.stop()
+
+@pytest.fixture
+def new_page(browsers: Callable[[], Browser], request: pytest.FixtureRequest) -> Iterator[NewPage]:
+    """Each person in a Chromium of their own, with a fake camera, microphone and screen."""
+    yield from pages_in_own_browsers(browsers, request)
 
 
 def _grows(page: Page, probe: str, key: str = "bytes", wait_s: float = 1.5) -> tuple[int, int]:

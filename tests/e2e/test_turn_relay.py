@@ -7,25 +7,25 @@ from __future__ import annotations
 
 import shutil
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from conftest import chromium_path, require
+from conftest import require
 from peerlearn.common.testing import make_tutor, make_user
 
-from .conftest import CHROMIUM_ARGS
 from .live_helpers import (
     CALL_STATE,
     INBOUND_VIDEO,
-    MEDIA_ARGS,
     PLAYING,
     REMOTE_CAMERA,
     SELECTED_PAIR,
     Coturn,
+    media_browsers,
     open_booking,
+    pages_in_own_browsers,
     room_of,
     sign_in,
     wait_connected,
@@ -40,6 +40,17 @@ pytestmark = pytest.mark.e2e
 
 
 @pytest.fixture
+def browsers(live_url: str) -> Iterator[Callable[[], Browser]]:
+    yield from media_browsers()
+
+
+@pytest.fixture
+def new_page(browsers: Callable[[], Browser], request: pytest.FixtureRequest) -> Iterator[NewPage]:
+    """Each person in a Chromium of their own, with a fake camera, microphone and screen."""
+    yield from pages_in_own_browsers(browsers, request)
+
+
+@pytest.fixture
 def coturn(tmp_path: Path) -> Iterator[Coturn]:
     require(shutil.which("turnserver") is not None, "coturn (turnserver)")
     server = Coturn(tmp_path).start()
@@ -47,27 +58,6 @@ def coturn(tmp_path: Path) -> Iterator[Coturn]:
         yield server
     finally:
         server.stop()
-
-
-@pytest.fixture
-def browser(live_url: str) -> Iterator[Browser]:
-    """The e2e ``browser`` fixture, with a fake camera, microphone and screen."""
-    require(chromium_path() is not None, "Chromium")
-    from django.db import connections
-    from playwright.sync_api import sync_playwright
-
-    playwright = sync_playwright().start()
-    try:
-        chromium = playwright.chromium.launch(
-            executable_path=chromium_path(), args=[*CHROMIUM_ARGS, *MEDIA_ARGS], headless=True
-        )
-        try:
-            yield chromium
-        finally:
-            chromium.close()
-    finally:
-        connections.close_all()
-        playwright.stop()
 
 
 def test_the_call_flows_through_a_turn_relay(
@@ -102,18 +92,20 @@ def test_the_call_flows_through_a_turn_relay(
             others = [p.evaluate(CALL_STATE) for p in pages if p is not page]
             raise AssertionError(f"{exc}; the other side: {others}") from exc
 
-    print("STATES", [p.evaluate(CALL_STATE) for p in pages])
     for page in pages:
+        # The selected pair's own state may lag "connected" by a moment.
+        deadline = time.monotonic() + 10
         pairs = page.evaluate(SELECTED_PAIR)
+        while time.monotonic() < deadline and not (
+            pairs and all(p is not None and p["state"] == "succeeded" for p in pairs)
+        ):
+            time.sleep(0.2)
+            pairs = page.evaluate(SELECTED_PAIR)
         assert pairs and all(p is not None for p in pairs), pairs
         for pair in pairs:
             assert pair["state"] == "succeeded", pair
             assert pair["local"] == "relay" and pair["remote"] == "relay", pair
             assert pair["localAddress"] == "127.0.0.1" and pair["relayProtocol"] == "udp", pair
-        first = page.evaluate(INBOUND_VIDEO)["bytes"]
-        time.sleep(1.5)
-        second = page.evaluate(INBOUND_VIDEO)["bytes"]
-        assert second > first > 0, (first, second)
         deadline = time.monotonic() + 15
         state: dict[str, Any] = {}
         while time.monotonic() < deadline:
@@ -123,6 +115,10 @@ def test_the_call_flows_through_a_turn_relay(
             time.sleep(0.3)
         else:
             raise AssertionError(f"the remote video is not playing: {state}")
+        first = page.evaluate(INBOUND_VIDEO)["bytes"]
+        time.sleep(1.5)
+        second = page.evaluate(INBOUND_VIDEO)["bytes"]
+        assert second > first > 0, (first, second)
         # The quality indicator says the call goes through the relay.
         page.wait_for_function(
             """() => [...window.peerlearnRoom.call.peers.values()]

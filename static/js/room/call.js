@@ -9,10 +9,13 @@
 export const MAX_REMOTE_PEERS = 3; // a mesh of 4 participants
 const STATS_EVERY_MS = 2000;
 const DISCONNECTED_GRACE_MS = 2500;
-const REANNOUNCE_GRACE_MS = 8000;
+const REANNOUNCE_GRACE_MS = 8000; // after our socket came back: others re-announce by then
+const ORPHAN_GRACE_MS = 20000; // someone's socket dropped: keep their call this long
 const STUCK_AFTER_MS = 5000; // negotiated but ICE not connected by then: restart ICE
 const MAX_STUCK_RESTARTS = 4;
 const CANDIDATE_BATCH_MS = 60;
+const POLITE_RESTART_DELAY_MS = 3000;
+const INITIATE_FALLBACK_MS = 8000;
 
 const QUALITY_TEXT = {
   good: "Good connection",
@@ -381,7 +384,7 @@ class Peer {
       this.stuckRestarts = attempt + 1;
       this.call.stuckRestarts += 1;
       this.restartIce();
-    }, STUCK_AFTER_MS * (attempt + 1));
+    }, STUCK_AFTER_MS * (attempt + 1) + this.restartDelay());
   }
 
   onConnectionState() {
@@ -393,19 +396,24 @@ class Peer {
       this.disconnectTimer = null;
       this.restarts = 0;
       this.stuckRestarts = 0;
-    } else if (state === "failed") {
-      this.restartIce();
-    } else if (state === "disconnected" && !this.disconnectTimer) {
+    } else if ((state === "failed" || state === "disconnected") && !this.disconnectTimer) {
+      const grace = (state === "failed" ? 0 : DISCONNECTED_GRACE_MS) + this.restartDelay();
       this.disconnectTimer = setTimeout(() => {
         this.disconnectTimer = null;
-        if (this.pc.connectionState === "disconnected") this.restartIce();
-      }, DISCONNECTED_GRACE_MS);
+        if (["failed", "disconnected"].includes(this.pc.connectionState)) this.restartIce();
+      }, grace);
     }
     if (state !== "connected") {
       this.quality = { ...this.quality, level: state === "new" || state === "connecting" ? "connecting" : "reconnecting" };
     }
     this.parts.tile.dataset.connection = state;
     this.call.renderQuality();
+  }
+
+  /** Both sides notice a failure at about the same time; the impolite one restarts first, so
+   * the two restarts do not collide (glare), and the polite one only if that did not help. */
+  restartDelay() {
+    return this.polite ? POLITE_RESTART_DELAY_MS : 0;
   }
 
   /** ICE restart: a new offer with fresh credentials, through perfect negotiation. */
@@ -515,6 +523,7 @@ export class Call extends EventTarget {
     this.myId = "";
     this.peers = new Map();
     this.waiting = new Map(); // peers announced before media and ICE servers were ready
+    this.expected = new Map(); // peers who just arrived: their offer is on its way
     this.orphans = new Map(); // peer id → timer: peers that left, kept briefly in case they come back
     this.iceServers = [];
     this.iceFetchedAt = 0;
@@ -545,7 +554,7 @@ export class Call extends EventTarget {
       this.readyDone = true;
       const waiting = [...this.waiting];
       this.waiting.clear();
-      for (const [id, user] of waiting) this.peerJoined(id, user);
+      for (const [id, user] of waiting) this.addPeer(id, user);
     });
     return this.ready;
   }
@@ -749,11 +758,17 @@ export class Call extends EventTarget {
     }
   }
 
-  peerJoined(id, user) {
-    const existing = this.peers.get(id);
-    if (existing) {
-      existing.reannounced = true;
-      return existing;
+  /**
+   * Someone is in the room. ``existing``: they were there before us (we start the call with
+   * them); otherwise they just arrived and start it with us: we wait for their offer, so that
+   * the first negotiation never collides (both offering at once can leave Chromium without
+   * ICE candidates after the rollback).
+   */
+  peerJoined(id, user, { existing = true, fromSignal = false } = {}) {
+    const known = this.peers.get(id);
+    if (known) {
+      known.reannounced = true;
+      return known;
     }
     // The same person back on a new socket: keep the media connection, give it the new id.
     const orphan = [...this.peers.values()].find((p) => p.orphaned && p.user && user && p.user.id === user.id);
@@ -771,6 +786,18 @@ export class Call extends EventTarget {
       orphan.needsResend = true;
       return orphan;
     }
+    if (!existing && !fromSignal) {
+      this.expected.set(id, user);
+      // Should their offer never come (an older page, a failure there), start it ourselves.
+      setTimeout(() => {
+        if (this.expected.has(id) && !this.peers.has(id)) {
+          this.expected.delete(id);
+          this.addPeer(id, user);
+        }
+      }, INITIATE_FALLBACK_MS);
+      return null;
+    }
+    this.expected.delete(id);
     return this.addPeer(id, user);
   }
 
@@ -799,6 +826,7 @@ export class Call extends EventTarget {
 
   peerLeft(id) {
     this.waiting.delete(id);
+    this.expected.delete(id);
     const peer = this.peers.get(id);
     if (!peer) return;
     // Give them a few seconds to come back on a new socket before tearing the call down.
@@ -807,7 +835,7 @@ export class Call extends EventTarget {
     this.orphans.set(id, setTimeout(() => {
       this.orphans.delete(id);
       if (peer.orphaned) this.removePeer(peer.id);
-    }, REANNOUNCE_GRACE_MS));
+    }, ORPHAN_GRACE_MS));
   }
 
   removePeer(id) {
@@ -840,7 +868,8 @@ export class Call extends EventTarget {
         if (this.ready) this.ready.then(() => this.handleSignal(from, fromUser, data));
         return;
       }
-      peer = this.peerJoined(from, { id: fromUser, name: this.nameOf(fromUser) });
+      const user = this.expected.get(from) || { id: fromUser, name: this.nameOf(fromUser) };
+      peer = this.peerJoined(from, user, { fromSignal: true });
       if (!peer) return;
     }
     if (data.sid) {

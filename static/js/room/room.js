@@ -380,7 +380,7 @@ socket.addEventListener("message", ({ detail: event }) => {
     case "peer.joined":
       if (!peerUsers.has(event.peer)) setOnline(event.user.id, 1);
       peerUsers.set(event.peer, event.user);
-      call.peerJoined(event.peer, event.user);
+      call.peerJoined(event.peer, event.user, { existing: Boolean(event.existing) });
       if (!event.existing) toast(`${event.user.name} joined`);
       break;
     case "peer.left": {
