@@ -67,6 +67,7 @@ DIAGNOSIS = """() => {
       orphaned: Boolean(p.orphaned),
       frame: p.firstFrameAt, camera: Boolean(p.cameraStream), gathering: p.pc.iceGatheringState,
       ice: p.pc.iceConnectionState, errors: p.iceErrors, restarts: p.call.stuckRestarts,
+      rebuilds: p.call.rebuilds,
     })),
     servers: room.call.iceServers,
   };

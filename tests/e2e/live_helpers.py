@@ -223,7 +223,7 @@ CALL_STATE = """() => {
       remoteSdpCandidates: (p.pc.remoteDescription?.sdp.match(/a=candidate/g) || []).length,
       localSdpCandidates: (p.pc.localDescription?.sdp.match(/a=candidate/g) || []).length,
     })),
-    restarts: room.call.iceRestarts, stuck: room.call.stuckRestarts,
+    restarts: room.call.iceRestarts, stuck: room.call.stuckRestarts, rebuilds: room.call.rebuilds,
   };
 }"""
 

@@ -4,7 +4,9 @@
 // as an extra video track shown next to the camera.
 //
 // Signaling goes through the room socket: ``signal(to, data)`` sends {"type": "signal", to, data};
-// data is one of {description, streams}, {candidate}, {state}, {streams}, {bye}.
+// data holds any of: description (offer/answer), candidates (a batch), streams (which stream id
+// is the camera, which the screen), state (microphone/camera on), bye, full; and always sid,
+// the id of the sending RTCPeerConnection. The person who arrives last makes the first offer.
 
 export const MAX_REMOTE_PEERS = 3; // a mesh of 4 participants
 const STATS_EVERY_MS = 2000;
@@ -15,6 +17,7 @@ const STUCK_AFTER_MS = 5000; // negotiated but ICE not connected by then: restar
 const MAX_STUCK_RESTARTS = 4;
 const CANDIDATE_BATCH_MS = 60;
 const POLITE_RESTART_DELAY_MS = 3000;
+const GATHER_STALL_MS = 3000;
 const INITIATE_FALLBACK_MS = 8000;
 
 const QUALITY_TEXT = {
@@ -87,6 +90,33 @@ export function makeTile({ name, kind = "camera", local = false }) {
   return { tile, video, caption, mic, quality, notice, label };
 }
 
+/**
+ * Let the browser gather host candidates once before the first real connection: in Chromium the
+ * first connection of a page, made right after the camera starts, now and then gathers nothing
+ * at all. Resolves at the first candidate (milliseconds) or after a second.
+ */
+export function warmUpGathering(timeoutMs = 1000) {
+  return new Promise((resolve) => {
+    let probe;
+    try {
+      probe = new RTCPeerConnection();
+    } catch {
+      resolve(false);
+      return;
+    }
+    const done = (ok) => {
+      clearTimeout(timer);
+      probe.onicecandidate = null;
+      probe.close();
+      resolve(ok);
+    };
+    const timer = setTimeout(() => done(false), timeoutMs);
+    probe.onicecandidate = ({ candidate }) => done(Boolean(candidate));
+    probe.createDataChannel("warm-up");
+    probe.setLocalDescription().catch(() => done(false));
+  });
+}
+
 /** Play a remote <video>; when autoplay with sound is refused, play muted and offer a click. */
 function playWithSound(parts) {
   const { video, notice } = parts;
@@ -107,13 +137,16 @@ function playWithSound(parts) {
 }
 
 class Peer {
-  constructor(call, id, user) {
+  /** ``passive``: the other side starts the negotiation; we answer their first offer. */
+  constructor(call, id, user, { passive = false } = {}) {
     this.call = call;
     this.id = id;
     this.user = user;
     this.makingOffer = false;
     this.ignoreOffer = false;
     this.settingRemoteAnswer = false;
+    this.passive = passive;
+    this.suppressedNegotiation = false;
     this.chain = Promise.resolve();
     this.senders = { audio: null, video: null, screen: null };
     this.remoteMeta = { camera: null, screen: null };
@@ -150,6 +183,7 @@ class Peer {
   }
 
   createConnection() {
+    this.gathered = 0;
     // One transport for audio, video and screen: fewer candidates to gather and to signal.
     const config = { iceServers: this.call.iceServers, bundlePolicy: "max-bundle" };
     if (this.call.forceRelay) config.iceTransportPolicy = "relay";
@@ -160,7 +194,10 @@ class Peer {
     this.outgoingCandidates = [];
     this.candidateTimer = null;
     pc.onicecandidate = ({ candidate }) => {
-      if (candidate) this.outgoingCandidates.push(candidate.toJSON());
+      if (candidate) {
+        this.gathered += 1;
+        this.outgoingCandidates.push(candidate.toJSON());
+      }
       if (!candidate) this.flushCandidates();
       else if (!this.candidateTimer) this.candidateTimer = setTimeout(() => this.flushCandidates(), CANDIDATE_BATCH_MS);
     };
@@ -175,6 +212,7 @@ class Peer {
     pc.oniceconnectionstatechange = () => this.onConnectionState();
     pc.onsignalingstatechange = () => {
       if (pc.signalingState === "stable" && pc.remoteDescription) this.watchConnecting();
+      if (pc.signalingState !== "closed") this.watchGathering();
     };
     const local = this.call.localStream;
     if (local) {
@@ -224,16 +262,26 @@ class Peer {
 
   async negotiate() {
     if (this.closed) return;
+    if (this.passive) {
+      this.suppressedNegotiation = true; // after their offer, see whether ours is still needed
+      return;
+    }
     try {
       this.makingOffer = true;
       await this.pc.setLocalDescription();
-      this.log.out.push(`${this.pc.localDescription.type}@${this.pc.signalingState}`);
+      this.note("out", `${this.pc.localDescription.type}@${this.pc.signalingState}`);
       this.send({ description: this.pc.localDescription.toJSON(), streams: this.streamsMeta() });
     } catch (error) {
       console.warn("negotiation failed", error);
     } finally {
       this.makingOffer = false;
     }
+  }
+
+  note(direction, entry) {
+    const list = this.log[direction];
+    list.push(entry);
+    if (list.length > 30) list.shift();
   }
 
   /** Signals are applied one at a time, in arrival order. */
@@ -258,7 +306,7 @@ class Peer {
     }
     if (data.description) {
       const description = data.description;
-      this.log.in.push(`${description.type}${this.makingOffer ? "*" : ""}@${pc.signalingState}`);
+      this.note("in", `${description.type}${this.makingOffer ? "*" : ""}@${pc.signalingState}`);
       const readyForOffer =
         !this.makingOffer && (pc.signalingState === "stable" || this.settingRemoteAnswer);
       const offerCollision = description.type === "offer" && !readyForOffer;
@@ -270,6 +318,13 @@ class Peer {
       if (description.type === "offer") {
         await pc.setLocalDescription();
         this.send({ description: pc.localDescription.toJSON(), streams: this.streamsMeta() });
+      }
+      if (this.passive) {
+        this.passive = false;
+        // Tracks their offer had no place for (a screen being shared): offer them now.
+        const unplaced = pc.getTransceivers().some((t) => !t.mid && !t.stopped);
+        if (this.suppressedNegotiation && unplaced) setTimeout(() => this.negotiate(), 0);
+        this.suppressedNegotiation = false;
       }
     }
     const candidates = data.candidates || (data.candidate ? [data.candidate] : []);
@@ -383,8 +438,56 @@ class Peer {
       if (this.pc.signalingState !== "stable") return; // a negotiation is under way
       this.stuckRestarts = attempt + 1;
       this.call.stuckRestarts += 1;
-      this.restartIce();
+      // A connection that gathered no candidate at all stays that way (seen in Chromium):
+      // start over with a new one. Otherwise an ICE restart.
+      if (this.gathered === 0) this.rebuild();
+      else this.restartIce();
     }, STUCK_AFTER_MS * (attempt + 1) + this.restartDelay());
+  }
+
+  /** Candidates come within milliseconds (a far TURN server: a second or two). A connection
+   * that has none after GATHER_STALL_MS is rebuilt at once rather than after STUCK_AFTER_MS. */
+  watchGathering() {
+    if (this.gatherTimer || this.gathered > 0) return;
+    const pc = this.pc;
+    this.gatherTimer = setTimeout(() => {
+      this.gatherTimer = null;
+      if (this.closed || pc !== this.pc || this.gathered > 0) return;
+      if (pc.iceGatheringState === "gathering" && pc.signalingState === "stable") this.rebuild();
+    }, GATHER_STALL_MS);
+  }
+
+  /** Replace the RTCPeerConnection (same tile, same person). The new ``sid`` tells the other
+   * side to start over too; this side makes the offer. */
+  rebuild() {
+    if (this.closed) return;
+    this.call.rebuilds += 1;
+    const old = this.pc;
+    for (const name of ["onnegotiationneeded", "onicecandidate", "ontrack", "onconnectionstatechange",
+      "oniceconnectionstatechange", "onsignalingstatechange", "onicecandidateerror"]) {
+      old[name] = null;
+    }
+    old.close();
+    clearTimeout(this.candidateTimer);
+    clearTimeout(this.disconnectTimer);
+    clearTimeout(this.gatherTimer);
+    this.candidateTimer = null;
+    this.disconnectTimer = null;
+    this.gatherTimer = null;
+    this.outgoingCandidates = [];
+    this.makingOffer = false;
+    this.ignoreOffer = false;
+    this.settingRemoteAnswer = false;
+    this.passive = false;
+    this.chain = Promise.resolve();
+    this.senders = { audio: null, video: null, screen: null };
+    this.localSid = Math.random().toString(36).slice(2, 12);
+    this.remoteSid = null;
+    this.removeScreen();
+    this.cameraStream = null;
+    this.parts.video.srcObject = null;
+    this.createConnection();
+    this.send({ streams: this.streamsMeta(), state: { audio: this.call.micOn, video: this.call.cameraOn } });
   }
 
   onConnectionState() {
@@ -495,6 +598,7 @@ class Peer {
   close() {
     if (this.closed) return;
     this.closed = true;
+    clearTimeout(this.gatherTimer);
     clearTimeout(this.candidateTimer);
     clearTimeout(this.disconnectTimer);
     clearTimeout(this.stuckTimer);
@@ -534,6 +638,7 @@ export class Call extends EventTarget {
     this.cameraOn = true;
     this.iceRestarts = 0;
     this.stuckRestarts = 0;
+    this.rebuilds = 0;
     this.metrics = { firstRemoteFrameMs: null };
     this.mediaError = null;
     this.local = makeTile({ name: `${me.name} (you)`, local: true });
@@ -550,12 +655,14 @@ export class Call extends EventTarget {
   start() {
     this.statsTimer = setInterval(() => this.sampleAll(), STATS_EVERY_MS);
     this.layout();
-    this.ready = Promise.all([this.startMedia(), this.fetchIceServers()]).then(() => {
-      this.readyDone = true;
-      const waiting = [...this.waiting];
-      this.waiting.clear();
-      for (const [id, user] of waiting) this.addPeer(id, user);
-    });
+    this.ready = Promise.all([this.startMedia(), this.fetchIceServers()])
+      .then(() => warmUpGathering())
+      .then(() => {
+        this.readyDone = true;
+        const waiting = [...this.waiting];
+        this.waiting.clear();
+        for (const [id, user] of waiting) this.addPeer(id, user);
+      });
     return this.ready;
   }
 
@@ -798,10 +905,11 @@ export class Call extends EventTarget {
       return null;
     }
     this.expected.delete(id);
-    return this.addPeer(id, user);
+    // Created for their first signal: they are the ones offering.
+    return this.addPeer(id, user, { passive: fromSignal });
   }
 
-  addPeer(id, user) {
+  addPeer(id, user, { passive = false } = {}) {
     if (this.peers.has(id)) return this.peers.get(id);
     if (!this.readyDone) {
       // Media and ICE servers first: remember the peer until then.
@@ -815,7 +923,16 @@ export class Call extends EventTarget {
       return null;
     }
     if (Date.now() - this.iceFetchedAt > (this.iceTtl * 1000) / 2) this.fetchIceServers();
-    const peer = new Peer(this, id, user);
+    const peer = new Peer(this, id, user, { passive });
+    if (passive) {
+      // Their offer should follow their first signal at once; if it does not, offer ourselves.
+      setTimeout(() => {
+        if (peer.passive && !peer.closed) {
+          peer.passive = false;
+          peer.negotiate();
+        }
+      }, INITIATE_FALLBACK_MS);
+    }
     peer.reannounced = true;
     this.peers.set(id, peer);
     peer.send({ streams: peer.streamsMeta(), state: { audio: this.micOn, video: this.cameraOn } });
@@ -877,7 +994,7 @@ export class Call extends EventTarget {
         // The other side started over (a reloaded page): start over too.
         const user = peer.user;
         this.removePeer(from);
-        peer = this.addPeer(from, user);
+        peer = this.addPeer(from, user, { passive: true });
         if (!peer) return;
       }
       peer.remoteSid = data.sid;
