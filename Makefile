@@ -27,6 +27,7 @@ install: $(VENV)/.installed node_modules/.installed
 run: install
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py seed_demo
+	$(PY) manage.py import_problems
 	@echo ""
 	@echo "  PeerLearn is starting at http://localhost:$(PORT)   (mail viewer: http://localhost:$(PORT)/dev/mail/)"
 	@echo "  (http://127.0.0.1:$(PORT) works too, but passkeys need the localhost name)"

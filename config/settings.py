@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "peerlearn.notifications",
     "peerlearn.scheduling",
     "peerlearn.live",
+    "peerlearn.practice",
 ]
 
 MIDDLEWARE = [
@@ -237,12 +238,19 @@ DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "PeerLearn <no-reply@peerlear
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 SMS_BACKEND = env_str("SMS_BACKEND", "console")
 
+# --- practice -------------------------------------------------------------------------------
+PRACTICE_SUBMISSIONS_PER_MINUTE = env_int("PRACTICE_SUBMISSIONS_PER_MINUTE", 12)
+PRACTICE_PASSWORD_ATTEMPTS = env_int("PRACTICE_PASSWORD_ATTEMPTS", 5)  # per person, 15 minutes
+PRACTICE_MAX_OPEN_SESSIONS = env_int("PRACTICE_MAX_OPEN_SESSIONS", 3)
+PRACTICE_LOBBY_HOURS = env_int("PRACTICE_LOBBY_HOURS", 2)  # unjoined sessions leave the lobby
+
 # --- files ----------------------------------------------------------------------------------
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "staticfiles"
 STATICFILES_DIRS = [
     BASE_DIR / "static",
     ("vendor/htmx", BASE_DIR / "node_modules" / "htmx.org" / "dist"),
+    ("vendor/monaco", BASE_DIR / "node_modules" / "monaco-editor" / "min"),
 ]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = VAR_DIR / "media"

@@ -18,6 +18,7 @@ urlpatterns = [
     path("notifications/", include("peerlearn.notifications.urls")),
     path("sessions/", include("peerlearn.scheduling.urls")),
     path("rooms/", include("peerlearn.live.urls")),
+    path("practice/", include("peerlearn.practice.urls")),
 ]
 
 if settings.DEBUG:

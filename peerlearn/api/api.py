@@ -18,6 +18,7 @@ from ninja import NinjaAPI
 from peerlearn.accounts.api import router as accounts_router
 from peerlearn.live.api import router as live_router
 from peerlearn.notifications.api import router as notifications_router
+from peerlearn.practice.api import router as practice_router
 from peerlearn.scheduling.api import router as scheduling_router
 
 from .auth import API_AUTH
@@ -102,3 +103,4 @@ api.add_router("/", accounts_router)
 api.add_router("/", scheduling_router)
 api.add_router("/", notifications_router)
 api.add_router("/", live_router)
+api.add_router("/", practice_router)

@@ -14,18 +14,28 @@ from peerlearn.scheduling.models import Booking
 
 
 class Room(models.Model):
-    """A room belongs to exactly one owner object. Today that is a booking; the practice
-    issue adds a nullable ``practice_session`` link and extends the check constraint."""
+    """A room belongs to exactly one owner: a booking or a practice session."""
 
     uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     booking = models.OneToOneField(
         Booking, null=True, blank=True, on_delete=models.CASCADE, related_name="room"
     )
+    practice_session = models.OneToOneField(
+        "practice.PracticeSession",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="room",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         constraints = [
-            models.CheckConstraint(condition=Q(booking__isnull=False), name="room_has_an_owner")
+            models.CheckConstraint(
+                condition=Q(booking__isnull=False, practice_session__isnull=True)
+                | Q(booking__isnull=True, practice_session__isnull=False),
+                name="room_has_one_owner",
+            )
         ]
 
     def __str__(self) -> str:

@@ -43,18 +43,37 @@ def join_window(booking: Booking) -> JoinWindow:
     )
 
 
+def room_participant_ids(room: Room) -> set[int]:
+    """Who takes part: the booking's tutor and learners, or the practice session's two seats."""
+    if room.booking is not None:
+        return participant_ids(room.booking)
+    if room.practice_session is not None:
+        return room.practice_session.participant_ids
+    return set()
+
+
 def access_room(*, user: User, room_id: int, live: bool = False) -> Room:
-    """The room if ``user`` takes part in its booking; with ``live=True`` also require the
-    booking to be confirmed and its join window open. NotFound for everyone else."""
+    """The room if ``user`` takes part in its booking or practice session; with ``live=True``
+    also require it to be running now (a confirmed booking inside its join window, or a
+    practice session that has not ended). NotFound for everyone else."""
     if not user.is_authenticated:
         raise NotFound("No such room.")
     room = (
-        Room.objects.select_related("booking__tutor", "booking__subject").filter(pk=room_id).first()
+        Room.objects.select_related(
+            "booking__tutor", "booking__subject", "practice_session__problem"
+        )
+        .filter(pk=room_id)
+        .first()
     )
-    if room is None or room.booking is None or user.pk not in participant_ids(room.booking):
+    if room is None or user.pk not in room_participant_ids(room):
         raise NotFound("No such room.")
     if live:
+        if room.practice_session is not None:
+            if not room.practice_session.is_live:
+                raise Forbidden("This practice session has ended.")
+            return room
         booking = room.booking
+        assert booking is not None
         if booking.status != Booking.Status.CONFIRMED:
             raise Forbidden("This session is not confirmed.")
         if not join_window(booking).is_open():

@@ -41,6 +41,8 @@ def room(request: HttpRequest, room_id: int) -> HttpResponse:
         item = selectors.access_room(user=user, room_id=room_id)
     except NotFound as exc:
         raise Http404(exc.message) from exc
+    if item.practice_session is not None:
+        return redirect("practice:session", uid=item.practice_session.uid)
     booking = item.booking
     assert booking is not None
     window = selectors.join_window(booking)

@@ -4,7 +4,8 @@
 const TYPING_SEND_EVERY_MS = 2500;
 const TYPING_SHOW_MS = 3500;
 
-function csrfToken() {
+/** The CSRF token for fetch() calls (cookie first, else the page's form field). */
+export function csrfToken() {
   const match = document.cookie.match(/(?:^|; )csrftoken=([^;]+)/);
   if (match) return decodeURIComponent(match[1]);
   const input = document.querySelector("input[name=csrfmiddlewaretoken]");

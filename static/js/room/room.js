@@ -51,7 +51,7 @@ socket.addEventListener("status", ({ detail }) => {
   if (detail.status === "open") {
     connPill.textContent = "Connected";
   } else if (detail.status === "waiting") {
-    if (Date.now() > new Date(data.closesAt).getTime()) {
+    if (data.closesAt && Date.now() > new Date(data.closesAt).getTime()) {
       socket.close();
       ended("The session is over", "The room has closed. Its chat, notes, whiteboard and files stay on the session's page.");
       return;
@@ -435,14 +435,17 @@ socket.addEventListener("message", ({ detail: event }) => {
 
 // --- the clock ----------------------------------------------------------------------------------
 
+// Booking rooms have an end time; practice rooms last until someone leaves (no clock).
 const clock = $("room-clock");
 function tickClock() {
   const left = Math.round((new Date(data.endsAt).getTime() - Date.now()) / 60000);
   if (left > 0) clock.textContent = `${left} min left`;
   else clock.textContent = `ended ${-left} min ago · room closes at ${formatTime(new Date(data.closesAt), data.timezone)}`;
 }
-tickClock();
-setInterval(tickClock, 30000);
+if (clock && data.endsAt) {
+  tickClock();
+  setInterval(tickClock, 30000);
+}
 
 // --- start --------------------------------------------------------------------------------------
 
@@ -450,4 +453,4 @@ renderControls();
 call.start().then(renderControls);
 socket.start();
 
-window.peerlearnRoom = { socket, call, chat, board, notes, me, roomId, metrics };
+window.peerlearnRoom = { socket, call, chat, board, notes, me, roomId, metrics, ended };

@@ -1,0 +1,152 @@
+"""The judge's costs: a sandboxed run, the per-test overhead, submissions per second.
+
+Run: .venv/bin/python bench/judge.py [--runs 15] [--tests 100] [--submissions 16]
+
+Baselines, measured in the same run:
+
+(a) a trivial Python submission (one test) judged in the sandbox, against starting the same
+    interpreter outside it (`/usr/bin/python3 -c pass`): ratio of the medians.
+(b) per language, one submission with --tests tiny tests against the same submission with one
+    test: the extra wall time per test, minus the CPU time the solution itself reports (for
+    node that includes its own start-up, so the "runtime" column shows it apart).
+(c) per language, submissions per second through judge() with one worker and with two
+    concurrent workers (threads), for a trivial problem (one test) and a typical one (sort
+    10^4 numbers, 10 tests); the ratio is two workers against one.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import statistics
+import subprocess
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path[0] = str(ROOT)  # bench/ first on the path would shadow the standard library's http
+
+from sandbox import LANGUAGES, judge  # noqa: E402
+
+IDENTITY = {"name": "identity", "params": [{"name": "n", "type": "int"}], "returns": "int"}
+SORT = {"name": "sort_numbers", "params": [{"name": "nums", "type": "int[]"}], "returns": "int[]"}
+CODE = {
+    "identity": {
+        "python": "def identity(n):\n    return n\n",
+        "cpp": "int identity(int n) { return n; }\n",
+        "javascript": "function identity(n) { return n; }\n",
+    },
+    "sort": {
+        "python": "def sort_numbers(nums):\n    return sorted(nums)\n",
+        "cpp": "vector<int> sortNumbers(vector<int> nums) {"
+        " sort(nums.begin(), nums.end()); return nums; }\n",
+        "javascript": "function sortNumbers(nums) { return nums.sort((a, b) => a - b); }\n",
+    },
+}
+
+
+def trivial(language: str, tests: int = 1) -> dict[str, Any]:
+    return {
+        "language": language,
+        "code": CODE["identity"][language],
+        "kind": "function",
+        "signature": IDENTITY,
+        "tests": [{"args": [n], "expected": n} for n in range(tests)],
+    }
+
+
+def typical(language: str) -> dict[str, Any]:
+    rng = random.Random(7)
+    tests = []
+    for _ in range(10):
+        nums = [rng.randint(-(10**9), 10**9) for _ in range(10_000)]
+        tests.append({"args": [nums], "expected": sorted(nums)})
+    return {
+        "language": language,
+        "code": CODE["sort"][language],
+        "kind": "function",
+        "signature": SORT,
+        "tests": tests,
+    }
+
+
+def timed_judge(arguments: dict[str, Any]) -> tuple[float, dict[str, Any]]:
+    started = time.perf_counter()
+    result = judge(**arguments)
+    elapsed = time.perf_counter() - started
+    if result["verdict"] != "accepted":
+        raise SystemExit(f"benchmark submission not accepted: {result}")
+    return elapsed, result
+
+
+def bare_python_ms(runs: int) -> float:
+    samples = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        subprocess.run(["/usr/bin/python3", "-c", "pass"], check=True)
+        samples.append(time.perf_counter() - started)
+    return statistics.median(samples) * 1000
+
+
+def sandboxed_python_ms(runs: int) -> float:
+    return statistics.median(timed_judge(trivial("python"))[0] for _ in range(runs)) * 1000
+
+
+def per_test_overhead_ms(language: str, tests: int, runs: int) -> tuple[float, float]:
+    """(wall ms per extra test minus the solution's own CPU, the solution's CPU ms per test)."""
+    overheads, runtimes = [], []
+    for _ in range(max(1, runs // 5)):
+        one_wall, one = timed_judge(trivial(language, 1))
+        many_wall, many = timed_judge(trivial(language, tests))
+        own = sum(test["time_ms"] for test in many["tests"]) - one["tests"][0]["time_ms"]
+        extra_tests = tests - 1
+        overheads.append(((many_wall - one_wall) * 1000 - own) / extra_tests)
+        runtimes.append(own / extra_tests)
+    return statistics.median(overheads), statistics.median(runtimes)
+
+
+def submissions_per_second(arguments: dict[str, Any], workers: int, count: int) -> float:
+    started = time.perf_counter()
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        list(pool.map(lambda _: timed_judge(arguments), range(count)))
+    return count / (time.perf_counter() - started)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--runs", type=int, default=15)
+    parser.add_argument("--tests", type=int, default=100)
+    parser.add_argument("--submissions", type=int, default=16)
+    args = parser.parse_args()
+    began = time.perf_counter()
+    for language in LANGUAGES:  # warm the page cache: compilers, interpreters, node
+        timed_judge(trivial(language))
+
+    bare = bare_python_ms(args.runs)
+    boxed = sandboxed_python_ms(args.runs)
+    print("(a) trivial Python submission")
+    print(f"    /usr/bin/python3 -c pass, outside  {bare:8.1f} ms   (baseline)")
+    print(f"    judge(), one test, in the sandbox  {boxed:8.1f} ms   ratio {boxed / bare:6.1f}")
+
+    print(f"(b) per-test overhead, {args.tests} tiny tests in one submission")
+    print(f"    {'language':11} {'overhead ms/test':>17} {'runtime ms/test':>16}")
+    for language in LANGUAGES:
+        overhead, runtime = per_test_overhead_ms(language, args.tests, args.runs)
+        print(f"    {language:11} {overhead:17.2f} {runtime:16.2f}")
+
+    print(f"(c) submissions per second ({args.submissions} submissions each)")
+    print(f"    {'problem':8} {'language':11} {'1 worker':>9} {'2 workers':>10} {'ratio':>6}")
+    for name, make in (("trivial", trivial), ("typical", typical)):
+        for language in LANGUAGES:
+            arguments = make(language)
+            one = submissions_per_second(arguments, 1, args.submissions)
+            two = submissions_per_second(arguments, 2, args.submissions)
+            print(f"    {name:8} {language:11} {one:9.2f} {two:10.2f} {two / one:6.2f}")
+    print(f"total {time.perf_counter() - began:.1f} s")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,54 @@
+"""/ws/practice/: live judging progress and session state.
+
+- ``?session=<uid>``: a participant of that practice session hears both people's progress
+  (summaries only: counts and verdicts, never code) and seat changes;
+- ``?lobby=1``: anyone signed in hears that the public lobby changed (the page reloads its list);
+- neither: the user's own solo submissions' progress.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import parse_qs
+
+from channels.db import database_sync_to_async
+
+from peerlearn.common.errors import ServiceError
+from peerlearn.live.consumers import CLOSE_FORBIDDEN, AuthenticatedSocket
+
+from . import events, selectors
+
+
+class PracticeConsumer(AuthenticatedSocket):
+    async def connect(self) -> None:
+        user = self.scope["user"]
+        if not user.is_authenticated:
+            await self.close(code=CLOSE_FORBIDDEN)
+            return
+        query = parse_qs(self.scope.get("query_string", b"").decode())
+        uid = (query.get("session") or [""])[0]
+        if uid:
+            try:
+                session = await database_sync_to_async(selectors.access_session)(user=user, uid=uid)
+            except ServiceError:
+                await self.close(code=CLOSE_FORBIDDEN)
+                return
+            group = events.session_group(session.pk)
+        elif query.get("lobby"):
+            group = events.LOBBY_GROUP
+        else:
+            group = events.user_group(user.pk)
+        await self.join_user_groups()
+        self.groups_joined.append(group)
+        await self.channel_layer.group_add(group, self.channel_name)
+        await self.accept()
+
+    async def receive_json(self, content: dict[str, Any], **kwargs: Any) -> None:
+        if content["type"] == "ping":
+            await self.send_json({"type": "pong"})
+
+    async def room_event(self, message: dict[str, Any]) -> None:
+        await self.send_json(message["event"])
+
+    async def notification_push(self, message: dict[str, Any]) -> None:
+        """The bell has its own socket."""

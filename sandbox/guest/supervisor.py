@@ -1,0 +1,514 @@
+"""The in-sandbox supervisor: PID 1 of the bubblewrap box, run by the system's python3.
+
+It is copied into the box read-only (bwrap --ro-bind-data) and talks to the host over its stdin
+and stdout, one JSON object per line:
+
+    host -> box   {"files": ..., "compile": ..., "run": ..., "limits": ...}     the plan, once
+    box -> host   {"event": "compiled", "ok": bool, "output": str}
+    host -> box   {"stdin": str, "args": str | null}                              one per test
+    box -> host   {"event": "result", "status": ..., "time_ms": ..., ...}         one per test
+
+Each test runs in a forked child with its own rlimits (a Python submission runs in the forked
+child itself, an already warm interpreter; C++ and JavaScript exec their program), its own
+pipes for stdin, stdout, stderr, the function's arguments (fd 3) and its return value (fd 4).
+Being PID 1 of the box's PID namespace, the supervisor cannot be killed from inside the box and
+ends every test with kill(-1, SIGKILL), which takes every other process in the box with it.
+
+Only the standard library of Python 3.11 is used: this file runs on Debian's /usr/bin/python3.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import fcntl
+import importlib
+import json
+import math
+import os
+import resource
+import select
+import shutil
+import signal
+import stat
+import sys
+import time
+import traceback
+import types
+
+WORK = "/work"
+# Imported before forking, so that a Python submission importing them pays nothing.
+PRELOADED = (
+    "bisect",
+    "collections",
+    "functools",
+    "heapq",
+    "itertools",
+    "math",
+    "operator",
+    "random",
+    "re",
+    "string",
+    "typing",
+)
+ARGS_FD = 3
+RESULT_FD = 4
+POLL_INTERVAL_MS = 10
+CHUNK = 65536
+STDERR_KEEP = 64 * 1024
+STDERR_CAP = 1024 * 1024
+MAX_FILES = 2000
+TRACEBACK_FRAMES = 20  # the innermost ones; a 100 000-deep recursion is slow to format in full
+PR_SET_DUMPABLE = 4
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+# Substrings of a crashed program's stderr that mean it ran out of memory.
+MEMORY_MARKERS = (
+    "MemoryError",
+    "std::bad_alloc",
+    "heap out of memory",
+    "Allocation failed",
+    "Array buffer allocation failed",
+)
+# ... and that it wrote more than RLIMIT_FSIZE or the work directory holds (node ignores SIGXFSZ).
+FILE_MARKERS = ("EFBIG", "File too large", "ENOSPC", "No space left on device")
+
+
+class Capture:
+    """Bytes read from one pipe: all of them up to `keep`, or only the last `keep` bytes."""
+
+    def __init__(self, keep: int, tail: bool = False) -> None:
+        self.keep = keep
+        self.tail = tail
+        self.data = bytearray()
+        self.total = 0
+
+    def add(self, chunk: bytes) -> None:
+        self.total += len(chunk)
+        if self.tail:
+            self.data += chunk
+            del self.data[: max(0, len(self.data) - self.keep)]
+        elif len(self.data) < self.keep:
+            self.data += chunk[: self.keep - len(self.data)]
+
+    def text(self) -> str:
+        return self.data.decode("utf-8", errors="replace")
+
+
+# ---------------------------------------------------------------------------------------------
+# The child side: runs between fork and exec (or, for Python, instead of exec).
+
+
+def _install_fds(fds: dict[int, int]) -> None:
+    """Make `fds` (target -> source) the child's only descriptors: 0..n-1, nothing else."""
+    moved = {target: fcntl.fcntl(source, fcntl.F_DUPFD, 64) for target, source in fds.items()}
+    for target, source in moved.items():
+        os.dup2(source, target)
+    os.closerange(len(fds), resource.getrlimit(resource.RLIMIT_NOFILE)[0])
+
+
+def _set_limits(limits: dict[str, int]) -> None:
+    address_space = limits["address_space_bytes"]
+    if limits["address_space_on_top"]:
+        # A Python submission runs in this forked interpreter: its own footprint comes on top.
+        address_space += _current_address_space()
+    soft_cpu = math.ceil(limits["cpu_ms"] / 1000) + 1
+    for which, value in (
+        (resource.RLIMIT_CPU, (soft_cpu, soft_cpu + 1)),
+        (resource.RLIMIT_AS, (address_space, address_space)),
+        (resource.RLIMIT_NPROC, (limits["nproc"], limits["nproc"])),
+        (resource.RLIMIT_FSIZE, (limits["file_bytes"], limits["file_bytes"])),
+        (resource.RLIMIT_NOFILE, (limits["nofile"], limits["nofile"])),
+        (resource.RLIMIT_CORE, (0, 0)),
+        (resource.RLIMIT_MEMLOCK, (0, 0)),
+        (resource.RLIMIT_MSGQUEUE, (0, 0)),
+    ):
+        resource.setrlimit(which, value)
+    if limits["stack_bytes"]:
+        # The only limit that may be raised: never past the hard limit bwrap was started with.
+        hard = resource.getrlimit(resource.RLIMIT_STACK)[1]
+        stack = (
+            limits["stack_bytes"]
+            if hard == resource.RLIM_INFINITY
+            else min(hard, limits["stack_bytes"])
+        )
+        resource.setrlimit(resource.RLIMIT_STACK, (stack, stack))
+
+
+def _current_address_space() -> int:
+    with open("/proc/self/statm") as statm:
+        return int(statm.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
+
+
+def _child(
+    fds: dict[int, int], limits: dict[str, int], run: dict, code: types.CodeType | None
+) -> None:
+    """Never returns: execs the program or runs the Python submission, then exits."""
+    exit_code = 126
+    try:
+        _install_fds(fds)
+        for sig in (signal.SIGPIPE, signal.SIGINT, signal.SIGXFSZ, signal.SIGXCPU):
+            signal.signal(sig, signal.SIG_DFL)
+        _set_limits(limits)
+        if run["kind"] == "python":
+            exit_code = _run_python(run, code)
+        else:
+            os.execv(run["argv"][0], run["argv"])  # noqa: S606 - no shell, an argv list
+    except BaseException:
+        traceback.print_exc(file=sys.stderr)
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(BaseException):  # a closed or broken stream: nothing to say
+            stream.flush()
+    os._exit(exit_code)
+
+
+def _fresh_stdio() -> None:
+    sys.stdin = open(0, encoding="utf-8", errors="replace", closefd=False)  # noqa: SIM115
+    sys.stdout = open(1, "w", encoding="utf-8", closefd=False)  # noqa: SIM115
+    sys.stderr = open(2, "w", encoding="utf-8", closefd=False)  # noqa: SIM115
+
+
+def _to_type(value: object, type_name: str) -> object:
+    if type_name.endswith("[]"):
+        if not isinstance(value, list):
+            raise TypeError(f"expected a list for {type_name}, got {value!r:.80}")
+        return [_to_type(item, type_name[:-2]) for item in value]
+    if type_name == "double" and isinstance(value, int) and not isinstance(value, bool):
+        return float(value)
+    return value
+
+
+def _jsonable(value: object) -> object:
+    if isinstance(value, (set, frozenset)):
+        return list(value)
+    raise TypeError(f"the return value contains a {type(value).__name__}, not JSON-serialisable")
+
+
+def _run_python(run: dict, code: types.CodeType | None) -> int:
+    """Run the submission in this (forked) interpreter; returns the exit code."""
+    _fresh_stdio()
+    sys.argv = ["solution.py"]
+    sys.path[0] = WORK
+    sys.setrecursionlimit(100_000)
+    namespace: dict[str, object] = {"__name__": "__main__", "__builtins__": __builtins__}
+    assert code is not None
+    try:
+        if run["mode"] == "stdio":
+            exec(code, namespace)  # noqa: S102 - the whole point: run the submission
+        else:
+            with open(ARGS_FD, encoding="utf-8") as args_file:
+                raw_args = json.load(args_file)
+            exec(code, namespace)  # noqa: S102
+            function = namespace.get(run["function"])
+            if not callable(function):
+                print(f"solution.py does not define a function {run['function']}", file=sys.stderr)
+                return 1
+            args = [_to_type(arg, t) for arg, t in zip(raw_args, run["param_types"], strict=True)]
+            result = json.dumps(function(*args), default=_jsonable)
+            sys.stdout.flush()
+            with open(RESULT_FD, "w", encoding="utf-8") as result_file:
+                result_file.write(result)
+    except SystemExit as exit_request:
+        sys.stdout.flush()
+        if run["mode"] != "stdio":
+            print("the function called exit() instead of returning", file=sys.stderr)
+            return 1
+        if exit_request.code is None or isinstance(exit_request.code, int):
+            return exit_request.code or 0
+        print(exit_request.code, file=sys.stderr)
+        return 1
+    except BaseException as error:
+        # Skip this harness's own frame: the user sees their code's traceback only.
+        frames = error.__traceback__.tb_next if error.__traceback__ else None
+        traceback.print_exception(type(error), error, frames, limit=-TRACEBACK_FRAMES)
+        return 1
+    return 0
+
+
+# ---------------------------------------------------------------------------------------------
+# The supervisor side.
+
+
+def _cpu_ms_of(pid: int) -> int:
+    """CPU time so far of `pid` (all its threads and waited-for children)."""
+    try:
+        with open(f"/proc/{pid}/stat") as proc_stat:
+            fields = proc_stat.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0
+    ticks = sum(int(field) for field in fields[11:15])  # utime stime cutime cstime
+    return ticks * 1000 // CLOCK_TICKS
+
+
+def _files_in_work() -> int:
+    info = os.statvfs(WORK)
+    return info.f_files - info.f_ffree
+
+
+def _kill_everything() -> None:
+    """kill(-1) from PID 1 reaches every other process in the box's PID namespace."""
+    with contextlib.suppress(ProcessLookupError):
+        os.kill(-1, signal.SIGKILL)
+
+
+def _reap_everything() -> None:
+    while True:
+        try:
+            os.waitpid(-1, 0)
+        except ChildProcessError:
+            return
+
+
+def run_once(
+    run: dict,
+    limits: dict[str, int],
+    stdin: bytes,
+    args: bytes | None,
+    code: types.CodeType | None = None,
+    stderr_tail: bool = True,
+) -> dict:
+    """Run one program to completion under `limits`; returns its outcome (see classify)."""
+    child_ends: dict[int, int] = {}
+    parent_ends: dict[str, int] = {}
+    pipes = {"stdin": 0, "stdout": 1, "stderr": 2}
+    if args is not None:
+        pipes.update(args=ARGS_FD, result=RESULT_FD)
+    for name, target in pipes.items():
+        read_end, write_end = os.pipe()
+        if name in ("stdin", "args"):
+            child_ends[target], parent_ends[name] = read_end, write_end
+        else:
+            child_ends[target], parent_ends[name] = write_end, read_end
+    pid = os.fork()
+    if pid == 0:
+        _child(child_ends, limits, run, code)
+    for fd in child_ends.values():
+        os.close(fd)
+    pidfd = os.pidfd_open(pid)
+
+    outgoing = {parent_ends["stdin"]: memoryview(stdin)}
+    if args is not None:
+        outgoing[parent_ends["args"]] = memoryview(args)
+    captures = {
+        parent_ends["stdout"]: Capture(limits["output_bytes"]),
+        parent_ends["stderr"]: Capture(STDERR_KEEP, tail=stderr_tail),
+    }
+    if args is not None:
+        captures[parent_ends["result"]] = Capture(limits["output_bytes"])
+    poller = select.poll()
+    for fd in outgoing:
+        os.set_blocking(fd, False)
+        poller.register(fd, select.POLLOUT)
+    for fd in captures:
+        poller.register(fd, select.POLLIN)
+    poller.register(pidfd, select.POLLIN)
+
+    started = time.monotonic()
+    killed_for = ""
+    status = rusage = None
+    open_fds = set(outgoing) | set(captures)
+    while open_fds or status is None:
+        for fd, _event in poller.poll(POLL_INTERVAL_MS):
+            if fd == pidfd:
+                _, status, rusage = os.wait4(pid, 0)
+                poller.unregister(pidfd)
+                os.close(pidfd)
+                _kill_everything()  # the test is over: nothing it started may linger
+            elif fd in outgoing:
+                data = outgoing[fd]
+                try:
+                    written = os.write(fd, data[:CHUNK])
+                except (BrokenPipeError, BlockingIOError) as error:
+                    written = 0 if isinstance(error, BlockingIOError) else len(data)
+                outgoing[fd] = data = data[written:]
+                if not data:
+                    poller.unregister(fd)
+                    os.close(fd)
+                    open_fds.discard(fd)
+            else:
+                chunk = os.read(fd, CHUNK)
+                if chunk:
+                    captures[fd].add(chunk)
+                else:
+                    poller.unregister(fd)
+                    os.close(fd)
+                    open_fds.discard(fd)
+        if status is not None or killed_for:
+            continue
+        produced = sum(c.total for fd, c in captures.items() if fd != parent_ends["stderr"])
+        if produced > limits["output_bytes"] or captures[parent_ends["stderr"]].total > STDERR_CAP:
+            killed_for = "output_limit_exceeded"
+        elif _files_in_work() > MAX_FILES:
+            killed_for = "too_many_files"
+        elif (time.monotonic() - started) * 1000 > limits["wall_ms"]:
+            killed_for = "wall_time"
+        elif _cpu_ms_of(pid) > limits["cpu_ms"]:
+            killed_for = "cpu_time"
+        if killed_for:
+            _kill_everything()
+    _reap_everything()
+    assert rusage is not None and status is not None
+    produced = sum(c.total for fd, c in captures.items() if fd != parent_ends["stderr"])
+    if produced > limits["output_bytes"]:
+        killed_for = "output_limit_exceeded"  # it may have exited before the loop noticed
+    outcome = {
+        "status": status,
+        "killed_for": killed_for,
+        "time_ms": round((rusage.ru_utime + rusage.ru_stime) * 1000),
+        "wall_ms": round((time.monotonic() - started) * 1000),
+        "memory_kb": rusage.ru_maxrss,
+        "stdout": captures[parent_ends["stdout"]].data.decode("utf-8", errors="replace"),
+        "stderr": captures[parent_ends["stderr"]].text(),
+        "result": None,
+    }
+    if args is not None:
+        outcome["result"] = captures[parent_ends["result"]].text()
+    return outcome
+
+
+def classify(outcome: dict, limits: dict[str, int], expects_result: bool) -> tuple[str, str]:
+    """(verdict, error message) of a finished run; the host turns "ok" into AC/WA/ran."""
+    status, killed_for, stderr = outcome["status"], outcome["killed_for"], outcome["stderr"]
+    last_lines = "\n".join(stderr.rstrip("\n").split("\n")[-20:])
+    signal_number = os.WTERMSIG(status) if os.WIFSIGNALED(status) else 0
+    if killed_for == "output_limit_exceeded" or signal_number == signal.SIGXFSZ:
+        return "output_limit_exceeded", ""
+    if killed_for == "too_many_files":
+        return "output_limit_exceeded", f"created more than {MAX_FILES} files"
+    if killed_for in ("cpu_time", "wall_time") or outcome["time_ms"] > limits["cpu_ms"]:
+        return "time_limit_exceeded", ""
+    if signal_number == signal.SIGXCPU:
+        return "time_limit_exceeded", ""
+    failed = signal_number != 0 or os.WEXITSTATUS(status) != 0
+    if failed and any(marker in last_lines for marker in FILE_MARKERS):
+        return "output_limit_exceeded", "wrote more than the files may hold"
+    if failed and any(marker in last_lines for marker in MEMORY_MARKERS):
+        return "memory_limit_exceeded", last_lines
+    if signal_number and outcome["memory_kb"] * 1024 >= 0.9 * limits["memory_bytes"]:
+        return "memory_limit_exceeded", last_lines
+    if signal_number:
+        name = signal.Signals(signal_number).name
+        return "runtime_error", (last_lines + f"\nkilled by signal {name}").strip()
+    if failed:
+        code = os.WEXITSTATUS(status)
+        return "runtime_error", (last_lines or f"exited with code {code}").strip()
+    if expects_result and not outcome["result"]:
+        return "runtime_error", (last_lines + "\nthe function did not return").strip()
+    return "ok", ""
+
+
+class Workspace:
+    """/work: the files of the plan plus what compilation produced, restored before each run."""
+
+    def __init__(self, files: dict[str, str]) -> None:
+        self.files = {name: text.encode() for name, text in files.items()}
+        self.built: dict[str, tuple[bytes, int]] = {}
+
+    def keep(self, names: list[str]) -> None:
+        for name in names:
+            path = os.path.join(WORK, name)
+            with open(path, "rb") as built:
+                self.built[name] = (built.read(), stat.S_IMODE(os.stat(path).st_mode))
+
+    def reset(self) -> None:
+        for entry in os.scandir(WORK):
+            if entry.is_dir(follow_symlinks=False):
+                shutil.rmtree(entry.path, ignore_errors=True)
+            else:
+                os.unlink(entry.path)
+        os.mkdir(os.path.join(WORK, "tmp"))
+        for name, data in self.files.items():
+            self._write(name, data, 0o644)
+        for name, (data, mode) in self.built.items():
+            self._write(name, data, mode)
+
+    @staticmethod
+    def _write(name: str, data: bytes, mode: int) -> None:
+        fd = os.open(os.path.join(WORK, name), os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
+        with open(fd, "wb") as out:
+            out.write(data)
+
+
+class Channel:
+    """JSON lines over the host's pipes (fd 0 in, fd 1 out), unbuffered."""
+
+    def __init__(self) -> None:
+        self.pending = b""
+
+    def receive(self) -> dict | None:
+        while b"\n" not in self.pending:
+            chunk = os.read(0, 1 << 20)
+            if not chunk:
+                return None
+            self.pending += chunk
+        line, self.pending = self.pending.split(b"\n", 1)
+        return json.loads(line)
+
+    @staticmethod
+    def send(message: dict) -> None:
+        data = memoryview((json.dumps(message) + "\n").encode())
+        while data:
+            data = data[os.write(1, data) :]
+
+
+def compile_submission(plan: dict, workspace: Workspace) -> tuple[bool, str, types.CodeType | None]:
+    """(ok, compiler output, compiled Python code object or None)."""
+    step = plan["compile"]
+    if step is None:
+        return True, "", None
+    if step["kind"] == "python":
+        source = plan["files"]["solution.py"]
+        try:
+            return True, "", compile(source, "solution.py", "exec", dont_inherit=True)
+        except (SyntaxError, ValueError) as error:
+            return False, "".join(traceback.format_exception_only(type(error), error)), None
+    workspace.reset()
+    outcome = run_once(step, step["limits"], b"", None, stderr_tail=False)
+    verdict, _ = classify(outcome, step["limits"], expects_result=False)
+    output = (outcome["stdout"] + outcome["stderr"]).strip()
+    if verdict == "time_limit_exceeded":
+        output = (output + "\ncompilation took too long").strip()
+    if verdict != "ok":
+        return False, output or f"compilation failed ({verdict})", None
+    workspace.keep(step.get("keep", []))
+    return True, output, None
+
+
+def main() -> None:
+    # Non-dumpable: no process in the box may open /proc/1/fd/* (the host's pipes) or ptrace us.
+    ctypes.CDLL(None, use_errno=True).prctl(PR_SET_DUMPABLE, 0, 0, 0, 0)
+    for module in PRELOADED:
+        importlib.import_module(module)
+    signal.signal(signal.SIGPIPE, signal.SIG_IGN)
+    os.chdir(WORK)
+    channel = Channel()
+    plan = channel.receive()
+    if plan is None:
+        return
+    workspace = Workspace(plan["files"])
+    ok, output, code = compile_submission(plan, workspace)
+    channel.send({"event": "compiled", "ok": ok, "output": output})
+    if not ok:
+        return
+    run, limits = plan["run"], plan["limits"]
+    while (test := channel.receive()) is not None:
+        workspace.reset()
+        args = None if test["args"] is None else test["args"].encode()
+        outcome = run_once(run, limits, test["stdin"].encode(), args, code)
+        verdict, error = classify(outcome, limits, expects_result=args is not None)
+        channel.send(
+            {
+                "event": "result",
+                "status": verdict,
+                "error": error,
+                "time_ms": outcome["time_ms"],
+                "wall_ms": outcome["wall_ms"],
+                "memory_kb": outcome["memory_kb"],
+                "stdout": outcome["stdout"],
+                "result": outcome["result"],
+            }
+        )
+
+
+if __name__ == "__main__":
+    main()
