@@ -9,7 +9,17 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from django.conf import settings
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models import (
+    Case,
+    Count,
+    Exists,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Value,
+    When,
+)
 from django.utils import timezone
 
 from peerlearn.accounts.models import User
@@ -60,7 +70,11 @@ def problems(
             items = items.filter(is_attempted=True, is_solved=False)
         elif status == "unsolved":
             items = items.filter(is_solved=False)
-    return items.order_by("id")
+    rank = Case(
+        *(When(difficulty=d.value, then=Value(i)) for i, d in enumerate(DIFFICULTY_ORDER)),
+        output_field=IntegerField(),
+    )
+    return items.order_by(rank, "title")
 
 
 def is_solved(*, user: User, problem: Problem) -> bool:

@@ -9,6 +9,7 @@ import json
 import logging
 import random
 import re
+from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
@@ -44,6 +45,7 @@ OUTPUT_LIMIT_KB = 256
 HIDDEN_ERROR_LINES = 3
 HIDDEN_ERROR_CHARS = 300
 SHOWN_TEXT_CHARS = 4000
+STALE_AFTER_SECONDS = 10 * 60  # longer than any submission's wall-clock budget in the judge
 
 
 # --- the problem bank -----------------------------------------------------------------------
@@ -200,9 +202,19 @@ def submission_create(
     with transaction.atomic():
         # One at a time: lock the user's row so two quick clicks cannot both pass the check.
         User.objects.select_for_update().filter(pk=actor.pk).first()
-        busy = Submission.objects.filter(
+        unfinished = Submission.objects.filter(
             user=actor, status__in=[Submission.Status.QUEUED, Submission.Status.RUNNING]
-        ).exists()
+        )
+        # A submission the worker never finished (it was stopped, or crashed) must not block
+        # the user for ever: past the judge's longest possible run it is marked failed.
+        stale_before = timezone.now() - timedelta(seconds=STALE_AFTER_SECONDS)
+        unfinished.filter(created_at__lt=stale_before).update(
+            status=Submission.Status.FAILED,
+            verdict=Submission.Verdict.INTERNAL_ERROR,
+            error="The judge did not finish this one; submit again.",
+            finished_at=timezone.now(),
+        )
+        busy = unfinished.filter(created_at__gte=stale_before).exists()
         if busy:
             raise Conflict("Your previous run is still being judged.", code="busy")
         submission = Submission.objects.create(
@@ -301,7 +313,7 @@ def judge_submission(submission_id: int) -> Submission | None:
 
     with transaction.atomic():
         submission = (
-            Submission.objects.select_for_update()
+            Submission.objects.select_for_update(of=("self",))
             .select_related("problem", "user__profile")
             .filter(pk=submission_id, status=Submission.Status.QUEUED)
             .first()
@@ -485,7 +497,7 @@ def session_join(*, actor: User, uid: str, password: str = "") -> PracticeSessio
     person and per session so a password cannot be guessed by brute force."""
     with transaction.atomic():
         session = (
-            PracticeSession.objects.select_for_update()
+            PracticeSession.objects.select_for_update(of=("self",))
             .select_related("problem")
             .filter(uid=uid)
             .first()
@@ -529,7 +541,7 @@ def session_end(*, actor: User, uid: str) -> PracticeSession:
     chat, notes and files stay readable on the summary page."""
     with transaction.atomic():
         session = (
-            PracticeSession.objects.select_for_update()
+            PracticeSession.objects.select_for_update(of=("self",))
             .select_related("host__profile", "guest__profile")
             .filter(uid=uid)
             .first()

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 
 import pytest
 from asgiref.sync import async_to_sync
 from channels.layers import channel_layers, get_channel_layer
+from django.utils import timezone
 
 from peerlearn.common.errors import Conflict, Forbidden, NotFound, ServiceError
 from peerlearn.common.ratelimit import RateLimited
@@ -128,6 +130,21 @@ def test_one_submission_at_a_time(settings) -> None:
             actor=ada, problem=problem, language="python", code=ADD_RIGHT, mode="run"
         )
     assert caught.value.code == "busy"
+
+
+def test_a_submission_the_worker_never_finished_stops_blocking_after_a_while() -> None:
+    problem, ada = make_add_problem(), make_user()
+    stuck = Submission.objects.create(
+        user=ada, problem=problem, language="python", code="x", mode="run", status="running"
+    )
+    Submission.objects.filter(pk=stuck.pk).update(
+        created_at=timezone.now() - timedelta(seconds=services.STALE_AFTER_SECONDS + 1)
+    )
+    services.submission_create(
+        actor=ada, problem=problem, language="python", code=ADD_RIGHT, mode="run"
+    )
+    stuck.refresh_from_db()
+    assert stuck.status == "failed" and "did not finish" in stuck.error
 
 
 def test_submissions_are_rate_limited_per_minute(settings) -> None:
