@@ -63,6 +63,8 @@ INSTALLED_APPS = [
     "peerlearn.scheduling",
     "peerlearn.live",
     "peerlearn.practice",
+    "peerlearn.reviews",
+    "peerlearn.gamification",
 ]
 
 MIDDLEWARE = [
@@ -243,6 +245,10 @@ PRACTICE_SUBMISSIONS_PER_MINUTE = env_int("PRACTICE_SUBMISSIONS_PER_MINUTE", 12)
 PRACTICE_PASSWORD_ATTEMPTS = env_int("PRACTICE_PASSWORD_ATTEMPTS", 5)  # per person, 15 minutes
 PRACTICE_MAX_OPEN_SESSIONS = env_int("PRACTICE_MAX_OPEN_SESSIONS", 3)
 PRACTICE_LOBBY_HOURS = env_int("PRACTICE_LOBBY_HOURS", 2)  # unjoined sessions leave the lobby
+
+# --- points and badges ----------------------------------------------------------------------
+GAMIFICATION_PAIR_WEEKLY_CAP = env_int("GAMIFICATION_PAIR_WEEKLY_CAP", 3)  # sessions per pair
+GAMIFICATION_MIN_SESSION_MINUTES = env_int("GAMIFICATION_MIN_SESSION_MINUTES", 20)
 
 # --- files ----------------------------------------------------------------------------------
 STATIC_URL = "/static/"

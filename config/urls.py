@@ -19,6 +19,8 @@ urlpatterns = [
     path("sessions/", include("peerlearn.scheduling.urls")),
     path("rooms/", include("peerlearn.live.urls")),
     path("practice/", include("peerlearn.practice.urls")),
+    path("reviews/", include("peerlearn.reviews.urls")),
+    path("leaderboard/", include("peerlearn.gamification.urls")),
 ]
 
 if settings.DEBUG:

@@ -16,9 +16,11 @@ from django.urls import URLPattern, URLResolver, re_path
 from ninja import NinjaAPI
 
 from peerlearn.accounts.api import router as accounts_router
+from peerlearn.gamification.api import router as gamification_router
 from peerlearn.live.api import router as live_router
 from peerlearn.notifications.api import router as notifications_router
 from peerlearn.practice.api import router as practice_router
+from peerlearn.reviews.api import router as reviews_router
 from peerlearn.scheduling.api import router as scheduling_router
 
 from .auth import API_AUTH
@@ -104,3 +106,5 @@ api.add_router("/", scheduling_router)
 api.add_router("/", notifications_router)
 api.add_router("/", live_router)
 api.add_router("/", practice_router)
+api.add_router("/", reviews_router)
+api.add_router("/", gamification_router)

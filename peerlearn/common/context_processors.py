@@ -22,6 +22,7 @@ NAVIGATION = [
     NavItem("Find a tutor", "matching:search", "search"),
     NavItem("My sessions", "scheduling:my_sessions", "calendar", needs_login=True),
     NavItem("Practice", "practice:problems", "code"),
+    NavItem("Leaderboard", "gamification:leaderboard", "trophy"),
     NavItem("Discussions", "forum:index", "forum"),
     NavItem("Messages", "messaging:inbox", "chat", needs_login=True),
     NavItem("Institutions", "accounts:institutions", "building"),

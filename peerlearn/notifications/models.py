@@ -41,6 +41,7 @@ class Notification(models.Model):
         BOOKING_REMINDER = "booking_reminder", "Session reminder"
         VERIFICATION_DECISION = "verification_decision", "Verification decision"
         REVIEW_REQUEST = "review_request", "Review request"
+        REVIEW_REVEALED = "review_revealed", "Review visible"
         REPLY = "reply", "Reply"
         MENTION = "mention", "Mention"
         MESSAGE = "message", "Message"

@@ -21,6 +21,7 @@ from peerlearn.accounts.models import User
 from peerlearn.common import ratelimit
 from peerlearn.common.errors import Conflict, Forbidden, NotFound, ServiceError
 from peerlearn.common.markdown import render_markdown
+from peerlearn.gamification import events as gamification_events
 from peerlearn.live.models import Room
 from peerlearn.live.services import broadcast, person
 
@@ -396,9 +397,12 @@ def _finish(
 
 
 def _record_solve(submission: Submission) -> None:
+    """The first Accepted submit of a problem is its Solve (points); every Accepted submit
+    rechecks the practice badges (a solution in a new language can complete Polyglot)."""
+    gamification_events.submission_accepted(submission.pk)
     try:
         with transaction.atomic():
-            Solve.objects.get_or_create(
+            solve, created = Solve.objects.get_or_create(
                 user_id=submission.user_id,
                 problem_id=submission.problem_id,
                 defaults={
@@ -406,6 +410,8 @@ def _record_solve(submission: Submission) -> None:
                     "solved_at": submission.finished_at or timezone.now(),
                 },
             )
+            if created:
+                gamification_events.problem_solved(solve.pk)
     except IntegrityError:  # solved concurrently by another of the user's submissions
         pass
 

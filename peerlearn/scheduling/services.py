@@ -488,6 +488,13 @@ def booking_complete(*, actor: User, booking_id: int) -> Booking:
         booking.status = Status.COMPLETED
         booking.save(update_fields=["status", "updated_at"])
         _record(booking, actor, "complete", before)
+        # What a completed session leads to elsewhere: both sides are asked to review each
+        # other, and both earn points (each enqueues its work once this transaction commits).
+        from peerlearn.gamification import events as gamification_events
+        from peerlearn.reviews.services import reviews_request
+
+        transaction.on_commit(lambda: reviews_request(booking=booking))
+        gamification_events.session_completed(booking.pk)
     return booking
 
 

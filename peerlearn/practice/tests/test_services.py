@@ -410,3 +410,16 @@ def test_without_bubblewrap_a_submission_fails_with_what_to_install(judged, monk
     assert submission.status == Submission.Status.FAILED
     assert submission.verdict == "internal_error"
     assert "bubblewrap" in submission.error and "apt install" in submission.error
+
+
+def test_a_first_solve_earns_points_once_and_a_rerun_nothing(judged) -> None:
+    from peerlearn.gamification.models import PointAward
+    from peerlearn.gamification.rules import PROBLEM_SOLVED
+
+    require_sandbox()
+    problem, ada = make_add_problem(), make_user()
+    for _ in range(2):
+        judged(actor=ada, problem=problem, language="python", code=ADD_RIGHT, mode="submit")
+    awards = list(PointAward.objects.filter(user=ada, cause=PROBLEM_SOLVED))
+    assert len(awards) == 1 and awards[0].points > 0
+    assert awards[0].object_id == Solve.objects.get().pk

@@ -294,6 +294,20 @@ class TestConfirmedSessions:
         with pytest.raises(Conflict):
             services.booking_complete(actor=tutor, booking_id=booking.pk)
 
+    def test_completing_asks_both_sides_for_a_review_and_awards_both_once(
+        self, tutor, learner, frozen_time, django_capture_on_commit_callbacks
+    ) -> None:  # type: ignore[no-untyped-def]
+        from peerlearn.gamification.models import PointAward
+
+        booking = confirmed(tutor, learner)
+        frozen_time.move_to(SLOT + timedelta(hours=2))
+        with django_capture_on_commit_callbacks(execute=True):
+            services.booking_complete(actor=learner, booking_id=booking.pk)
+        asked = Notification.objects.filter(kind="review_request").values_list("user", flat=True)
+        assert sorted(asked) == sorted([tutor.pk, learner.pk])
+        awarded = PointAward.objects.filter(object_id=booking.pk).values_list("user", flat=True)
+        assert sorted(awarded) == sorted([tutor.pk, learner.pk])
+
     def test_strangers_cannot_touch_a_booking(self, tutor, learner) -> None:  # type: ignore[no-untyped-def]
         booking = confirmed(tutor, learner)
         stranger = make_user()

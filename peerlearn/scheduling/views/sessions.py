@@ -23,6 +23,7 @@ from django.views.decorators.http import require_POST
 from peerlearn.accounts.models import User
 from peerlearn.common.errors import NotFound, ServiceError
 from peerlearn.common.web import paginate
+from peerlearn.reviews.selectors import review_state_for
 
 from .. import ics, selectors, services
 from ..forms import (
@@ -279,6 +280,9 @@ def booking_detail(request: HttpRequest, booking_id: int) -> HttpResponse:
             "here": request.path,
             "cutoff_hours": settings.BOOKING_CANCELLATION_CUTOFF_HOURS,
             "room": room_of(booking),
+            "reviews": review_state_for(viewer, booking)
+            if booking.status == Booking.Status.COMPLETED
+            else None,
         },
     )
 
