@@ -422,4 +422,4 @@ def test_a_first_solve_earns_points_once_and_a_rerun_nothing(judged) -> None:
         judged(actor=ada, problem=problem, language="python", code=ADD_RIGHT, mode="submit")
     awards = list(PointAward.objects.filter(user=ada, cause=PROBLEM_SOLVED))
     assert len(awards) == 1 and awards[0].points > 0
-    assert awards[0].object_id == Solve.objects.get().pk
+    assert awards[0].object_id == problem.pk  # keyed by the problem: only the first solve counts
