@@ -28,12 +28,14 @@ run: install
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py seed_demo
 	$(PY) manage.py import_problems
+	$(PY) manage.py seed_forum --demo
 	@echo ""
 	@echo "  PeerLearn is starting at http://localhost:$(PORT)   (mail viewer: http://localhost:$(PORT)/dev/mail/)"
 	@echo "  (http://127.0.0.1:$(PORT) works too, but passkeys need the localhost name)"
 	@echo ""
 	@trap 'kill 0' EXIT INT TERM; \
 	$(PY) manage.py db_worker & \
+	while sleep 3600; do $(PY) manage.py send_digests; $(PY) manage.py reviews_reveal; done & \
 	$(VENV)/bin/uvicorn config.asgi:application --host $(HOST) --port $(PORT) --lifespan off & \
 	wait
 

@@ -65,6 +65,8 @@ INSTALLED_APPS = [
     "peerlearn.practice",
     "peerlearn.reviews",
     "peerlearn.gamification",
+    "peerlearn.forum",
+    "peerlearn.messaging",
 ]
 
 MIDDLEWARE = [
@@ -249,6 +251,20 @@ PRACTICE_LOBBY_HOURS = env_int("PRACTICE_LOBBY_HOURS", 2)  # unjoined sessions l
 # --- points and badges ----------------------------------------------------------------------
 GAMIFICATION_PAIR_WEEKLY_CAP = env_int("GAMIFICATION_PAIR_WEEKLY_CAP", 3)  # sessions per pair
 GAMIFICATION_MIN_SESSION_MINUTES = env_int("GAMIFICATION_MIN_SESSION_MINUTES", 20)
+
+# --- discussions ------------------------------------------------------------------------------
+FORUM_EDIT_WINDOW_MINUTES = env_int("FORUM_EDIT_WINDOW_MINUTES", 30)
+FORUM_THREAD_LIMIT = env_int("FORUM_THREAD_LIMIT", 10)  # new threads per person per window
+FORUM_THREAD_WINDOW_SECONDS = env_int("FORUM_THREAD_WINDOW_SECONDS", 3600)
+FORUM_REPLY_LIMIT = env_int("FORUM_REPLY_LIMIT", 30)
+FORUM_REPLY_WINDOW_SECONDS = env_int("FORUM_REPLY_WINDOW_SECONDS", 600)
+FORUM_VOTE_LIMIT = env_int("FORUM_VOTE_LIMIT", 120)
+FORUM_VOTE_WINDOW_SECONDS = env_int("FORUM_VOTE_WINDOW_SECONDS", 3600)
+FORUM_FLAG_LIMIT = env_int("FORUM_FLAG_LIMIT", 20)
+FORUM_FLAG_WINDOW_SECONDS = env_int("FORUM_FLAG_WINDOW_SECONDS", 86400)
+
+# --- messages -----------------------------------------------------------------------------------
+MESSAGE_MAX_ATTACHMENT_BYTES = env_int("MESSAGE_MAX_ATTACHMENT_BYTES", 10 * 1024 * 1024)
 
 # --- files ----------------------------------------------------------------------------------
 STATIC_URL = "/static/"

@@ -21,6 +21,8 @@ urlpatterns = [
     path("practice/", include("peerlearn.practice.urls")),
     path("reviews/", include("peerlearn.reviews.urls")),
     path("leaderboard/", include("peerlearn.gamification.urls")),
+    path("discussions/", include("peerlearn.forum.urls")),
+    path("messages/", include("peerlearn.messaging.urls")),
 ]
 
 if settings.DEBUG:

@@ -16,8 +16,10 @@ from django.urls import URLPattern, URLResolver, re_path
 from ninja import NinjaAPI
 
 from peerlearn.accounts.api import router as accounts_router
+from peerlearn.forum.api import router as forum_router
 from peerlearn.gamification.api import router as gamification_router
 from peerlearn.live.api import router as live_router
+from peerlearn.messaging.api import router as messaging_router
 from peerlearn.notifications.api import router as notifications_router
 from peerlearn.practice.api import router as practice_router
 from peerlearn.reviews.api import router as reviews_router
@@ -108,3 +110,5 @@ api.add_router("/", live_router)
 api.add_router("/", practice_router)
 api.add_router("/", reviews_router)
 api.add_router("/", gamification_router)
+api.add_router("/", forum_router)
+api.add_router("/", messaging_router)

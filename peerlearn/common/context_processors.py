@@ -41,5 +41,17 @@ def navigation(request: HttpRequest) -> dict[str, object]:
         except NoReverseMatch:
             url = None
         active = bool(url) and request.path.startswith(url or "//")
-        items.append({"label": item.label, "url": url, "icon": item.icon, "active": active})
+        badge = 0
+        if url and authenticated and item.url_name == "messaging:inbox":
+            badge = _unread_messages(user)
+        items.append(
+            {"label": item.label, "url": url, "icon": item.icon, "active": active, "badge": badge}
+        )
     return {"nav_items": items}
+
+
+def _unread_messages(user: object) -> int:
+    """Unread direct messages for the navigation badge (one indexed count query)."""
+    from peerlearn.messaging.selectors import unread_total
+
+    return unread_total(user)  # type: ignore[arg-type]

@@ -84,6 +84,21 @@ class AuthenticatedSocket(AsyncJsonWebsocketConsumer):
         await self.receive_json(content)
 
 
+class ListeningSocket(AuthenticatedSocket):
+    """A socket that only listens (the page writes over HTTP): answers pings, forwards the
+    events broadcast to its groups (``live.services.broadcast``), ignores bell pushes."""
+
+    async def receive_json(self, content: dict[str, Any], **kwargs: Any) -> None:
+        if content["type"] == "ping":
+            await self.send_json({"type": "pong"})
+
+    async def room_event(self, message: dict[str, Any]) -> None:
+        await self.send_json(message["event"])
+
+    async def notification_push(self, message: dict[str, Any]) -> None:
+        """The bell has its own socket."""
+
+
 class NotificationConsumer(AuthenticatedSocket):
     """/ws/notifications/: the live bell of one user."""
 

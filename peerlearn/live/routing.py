@@ -2,6 +2,8 @@ from __future__ import annotations
 
 from django.urls import path
 
+from peerlearn.forum.consumers import CategoryConsumer, ThreadConsumer
+from peerlearn.messaging.consumers import MessagingConsumer
 from peerlearn.practice.consumers import PracticeConsumer
 
 from . import consumers
@@ -10,4 +12,7 @@ websocket_urlpatterns = [
     path("ws/rooms/<int:room_id>/", consumers.RoomConsumer.as_asgi()),
     path("ws/notifications/", consumers.NotificationConsumer.as_asgi()),
     path("ws/practice/", PracticeConsumer.as_asgi()),
+    path("ws/forum/threads/<int:thread_id>/", ThreadConsumer.as_asgi()),
+    path("ws/forum/categories/<int:category_id>/", CategoryConsumer.as_asgi()),
+    path("ws/messages/", MessagingConsumer.as_asgi()),
 ]

@@ -17,10 +17,12 @@ from peerlearn.api.auth import request_user
 from peerlearn.api.errors import ERROR_RESPONSES
 
 from . import selectors, services
-from .models import Notification, NotificationSettings
+from .models import KIND_GROUPS, SMS, Notification, NotificationSettings, channels_for
 from .schemas import (
     MarkedReadOut,
     NotificationOut,
+    NotificationPreferencesIn,
+    NotificationPreferencesOut,
     NotificationSettingsIn,
     NotificationSettingsOut,
     UnreadCountOut,
@@ -85,3 +87,50 @@ def notification_settings_put(
         reminder_offsets_minutes=payload.reminder_offsets_minutes,
         email_enabled=payload.email_enabled,
     )
+
+
+def _preferences_out(prefs: NotificationSettings) -> dict[str, Any]:
+    return {
+        "email_enabled": prefs.email_enabled,
+        "digest_enabled": prefs.digest_enabled,
+        "kinds": [
+            {
+                "kind": kind,
+                "label": Notification.Kind(kind).label,
+                "group": group,
+                "in_app": prefs.wants(kind, "in_app"),
+                "email": prefs.wants(kind, "email"),
+                "sms": prefs.wants(kind, SMS) if SMS in channels_for(kind) else None,
+            }
+            for group, kinds in KIND_GROUPS
+            for kind in kinds
+        ],
+    }
+
+
+@router.get(
+    "/me/notification-preferences",
+    response=ok(NotificationPreferencesOut),
+    summary="Your switches per kind × channel, and the daily digest",
+)
+def notification_preferences_get(request: HttpRequest) -> dict[str, Any]:
+    return _preferences_out(selectors.delivery_settings(request_user(request)))
+
+
+@router.put(
+    "/me/notification-preferences",
+    response=ok(NotificationPreferencesOut),
+    summary="Replace your switches per kind × channel",
+)
+def notification_preferences_put(
+    request: HttpRequest, payload: NotificationPreferencesIn
+) -> dict[str, Any]:
+    prefs = services.notification_preferences_update(
+        actor=request_user(request),
+        digest_enabled=payload.digest_enabled,
+        preferences={
+            kind: switches.model_dump(exclude_none=True)
+            for kind, switches in payload.preferences.items()
+        },
+    )
+    return _preferences_out(prefs)

@@ -7,6 +7,8 @@ from typing import Any
 
 from django import forms
 
+from .models import CHANNELS, KIND_GROUPS, Notification, channels_for
+
 # The reminder times offered as checkboxes (minutes before the session).
 REMINDER_CHOICES_MINUTES = [15, 60, 180, 1440, 2880]
 
@@ -25,8 +27,29 @@ class TelInput(forms.TextInput):
     input_type = "tel"
 
 
+def pref_field_name(kind: str, channel: str) -> str:
+    return f"pref_{kind}_{channel}"
+
+
 class NotificationSettingsForm(forms.Form):
-    email_enabled = forms.BooleanField(required=False, label="Email me my notifications")
+    """The delivery settings plus one checkbox per kind × channel (``pref_<kind>_<channel>``).
+
+    ``preferences()`` returns the grid as ``{kind: {channel: on}}`` for
+    ``services.notification_preferences_update``."""
+
+    # Marks a post of the full page: only then are the grid and the digest switch (checkboxes,
+    # absent when unticked) applied, so an older or partial form never switches everything off.
+    grid = forms.BooleanField(required=False, initial=True, widget=forms.HiddenInput)
+    email_enabled = forms.BooleanField(
+        required=False,
+        label="Send me email",
+        help_text="The master switch: off means no email at all, whatever is ticked below.",
+    )
+    digest_enabled = forms.BooleanField(
+        required=False,
+        label="Send me a daily digest",
+        help_text="Once a day, one email with what you have not seen and were not emailed about.",
+    )
     phone_number = forms.CharField(
         max_length=32,
         required=False,
@@ -34,9 +57,7 @@ class NotificationSettingsForm(forms.Form):
         widget=TelInput(attrs={"autocomplete": "tel", "placeholder": "+4915123456789"}),
         help_text="With the country code. Used only for text messages you opt in to.",
     )
-    sms_opt_in = forms.BooleanField(
-        required=False, label="Text me session reminders and last-minute changes"
-    )
+    sms_opt_in = forms.BooleanField(required=False, label="Text me session reminders")
     reminder_offsets_minutes = forms.TypedMultipleChoiceField(
         coerce=int,
         required=False,
@@ -52,3 +73,44 @@ class NotificationSettingsForm(forms.Form):
         field = self.fields["reminder_offsets_minutes"]
         assert isinstance(field, forms.TypedMultipleChoiceField)
         field.choices = [(m, offset_label(m)) for m in offsets]
+        for _group, kinds in KIND_GROUPS:
+            for kind in kinds:
+                label = Notification.Kind(kind).label
+                for channel in channels_for(kind):
+                    self.fields[pref_field_name(kind, channel)] = forms.BooleanField(
+                        required=False, label=f"{label}: {channel.replace('_', '-')}"
+                    )
+
+    def grid_rows(self) -> list[dict[str, Any]]:
+        """Rows for the template: each group with its kinds and one cell per channel (None
+        where the kind does not have that channel)."""
+        groups = []
+        for group, kinds in KIND_GROUPS:
+            rows = []
+            for kind in kinds:
+                cells = [
+                    self[pref_field_name(kind, c)] if c in channels_for(kind) else None
+                    for c in CHANNELS
+                ]
+                rows.append({"kind": kind, "label": Notification.Kind(kind).label, "cells": cells})
+            groups.append({"name": group, "rows": rows})
+        return groups
+
+    def preferences(self) -> dict[str, dict[str, bool]]:
+        return {
+            kind: {
+                c: bool(self.cleaned_data.get(pref_field_name(kind, c))) for c in channels_for(kind)
+            }
+            for _group, kinds in KIND_GROUPS
+            for kind in kinds
+        }
+
+
+def preference_initial(prefs: Any) -> dict[str, bool]:
+    """Initial checkbox values from a ``NotificationSettings``."""
+    return {
+        pref_field_name(kind, c): prefs.wants(kind, c)
+        for _group, kinds in KIND_GROUPS
+        for kind in kinds
+        for c in channels_for(kind)
+    }

@@ -59,6 +59,9 @@ class Notification(models.Model):
     read_at = models.DateTimeField(null=True, blank=True)
     emailed_at = models.DateTimeField(null=True, blank=True)
     texted_at = models.DateTimeField(null=True, blank=True)
+    digested_at = models.DateTimeField(
+        null=True, blank=True, help_text="When it went out in a daily digest email."
+    )
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -86,6 +89,44 @@ class Notification(models.Model):
         return f"{settings.SITE_URL}{self.url}" if self.url else ""
 
 
+# --- preferences per kind × channel --------------------------------------------------------------
+
+IN_APP, EMAIL, SMS = "in_app", "email", "sms"
+CHANNELS: tuple[str, ...] = (IN_APP, EMAIL, SMS)
+CHANNEL_LABELS = {IN_APP: "In-app", EMAIL: "Email", SMS: "Text message"}
+
+# Only these kinds can be sent by text message (``notify(sms=True)`` is ignored for the others).
+SMS_KINDS: frozenset[str] = frozenset({Notification.Kind.BOOKING_REMINDER.value})
+
+K = Notification.Kind
+# Every kind in exactly one group, in the order the preferences page shows them.
+KIND_GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    (
+        "Sessions",
+        (
+            K.BOOKING_REQUEST,
+            K.BOOKING_CONFIRMED,
+            K.BOOKING_DECLINED,
+            K.BOOKING_COUNTERED,
+            K.BOOKING_CHANGED,
+            K.BOOKING_CANCELLED,
+            K.BOOKING_REMINDER,
+        ),
+    ),
+    ("Reviews", (K.REVIEW_REQUEST, K.REVIEW_REVEALED)),
+    ("Discussions", (K.REPLY, K.MENTION, K.HELP_REQUEST)),
+    ("Messages", (K.MESSAGE,)),
+    ("Practice & badges", (K.BADGE,)),
+    ("Account", (K.VERIFICATION_DECISION,)),
+)
+del K
+
+
+def channels_for(kind: str) -> tuple[str, ...]:
+    """The channels a person can switch for ``kind``."""
+    return CHANNELS if kind in SMS_KINDS else (IN_APP, EMAIL)
+
+
 class NotificationSettings(models.Model):
     """How a person wants to be reached. Created on first need (``services.settings_for``)."""
 
@@ -102,7 +143,18 @@ class NotificationSettings(models.Model):
         default=default_reminder_offsets,
         help_text="Minutes before a session to send a reminder, largest first.",
     )
-    email_enabled = models.BooleanField(default=True)
+    email_enabled = models.BooleanField(
+        default=True, help_text="Master switch: off means no email at all (nor the digest)."
+    )
+    digest_enabled = models.BooleanField(
+        default=True, help_text="A daily email of what was not seen and not emailed already."
+    )
+    channel_overrides = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text="Only the switches that differ from the default (all on), e.g. "
+        '{"message": {"email": false}}.',
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -120,3 +172,34 @@ class NotificationSettings(models.Model):
     @property
     def can_text(self) -> bool:
         return self.sms_opt_in and bool(self.phone_number)
+
+    def wants(self, kind: str, channel: str) -> bool:
+        """The per-kind switch only (default on); the master switches (``email_enabled``,
+        ``can_text``) are checked by the caller. SMS is off for kinds that do not support it."""
+        if channel not in channels_for(kind):
+            return False
+        overrides = self.channel_overrides if isinstance(self.channel_overrides, dict) else {}
+        per_kind = overrides.get(kind)
+        if not isinstance(per_kind, dict):
+            return True
+        return per_kind.get(channel, True) is not False
+
+
+class NotificationDigest(models.Model):
+    """One daily digest email per person per local date (``user.profile.timezone``)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notification_digests"
+    )
+    local_date = models.DateField()
+    sent_at = models.DateTimeField(default=timezone.now)
+    item_count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-local_date"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "local_date"], name="notif_digest_once_a_day")
+        ]
+
+    def __str__(self) -> str:
+        return f"Digest for user {self.user_id} on {self.local_date}"

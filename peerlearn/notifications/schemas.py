@@ -51,3 +51,34 @@ class NotificationSettingsIn(Schema):
         description="Whole minutes, each 5…10080; at most 5 distinct values; [] for none.",
     )
     email_enabled: bool
+
+
+class KindPreferenceOut(Schema):
+    kind: Notification.Kind
+    label: str
+    group: str = Field(description="Sessions, Reviews, Discussions, Messages, …")
+    in_app: bool
+    email: bool
+    sms: bool | None = Field(description="null when the kind cannot be sent by text message.")
+
+
+class NotificationPreferencesOut(Schema):
+    email_enabled: bool = Field(
+        description="The master email switch (set through /me/notification-settings)."
+    )
+    digest_enabled: bool
+    kinds: list[KindPreferenceOut]
+
+
+class ChannelSwitchesIn(Schema):
+    in_app: bool | None = None
+    email: bool | None = None
+    sms: bool | None = None
+
+
+class NotificationPreferencesIn(Schema):
+    digest_enabled: bool
+    preferences: dict[str, ChannelSwitchesIn] = Field(
+        description="Kind → channel switches. Anything left out is on (the default), so this "
+        "replaces all switches. SMS exists only for booking_reminder."
+    )

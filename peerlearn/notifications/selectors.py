@@ -7,7 +7,7 @@ from django.db.models import QuerySet
 from peerlearn.accounts.models import User
 from peerlearn.common.errors import NotFound
 
-from .models import Notification, NotificationSettings
+from .models import EMAIL, SMS, Notification, NotificationSettings
 
 
 def notification_list(user: User, unread_only: bool = False) -> QuerySet[Notification]:
@@ -36,3 +36,15 @@ def delivery_settings(user: User) -> NotificationSettings:
     """The user's saved settings, or the defaults (unsaved) when they never changed them."""
     saved = NotificationSettings.objects.filter(user=user).first()
     return saved if saved is not None else NotificationSettings(user=user)
+
+
+def channel_allowed(user: User, prefs: NotificationSettings, kind: str, channel: str) -> bool:
+    """May a notification of ``kind`` go to ``user`` by email or SMS right now? The master
+    switch, the kind's switch and whether the person can be reached at all."""
+    if not user.is_active or not prefs.wants(kind, channel):
+        return False
+    if channel == EMAIL:
+        return prefs.email_enabled and bool(user.email)
+    if channel == SMS:
+        return prefs.can_text
+    return True

@@ -17,12 +17,17 @@ from peerlearn.common.errors import ServiceError
 
 from . import live, selectors
 from .models import (
+    CHANNELS,
     E164_PATTERN,
+    EMAIL,
+    IN_APP,
     REMINDER_OFFSET_MAX_MINUTES,
     REMINDER_OFFSET_MIN_MINUTES,
     REMINDER_OFFSETS_MAX_COUNT,
+    SMS,
     Notification,
     NotificationSettings,
+    channels_for,
 )
 from .tasks import Attachment, deliver_email, deliver_sms
 
@@ -104,6 +109,18 @@ def _clean_attachments(attachments: Sequence[Any] | None) -> list[Attachment]:
     return cleaned
 
 
+def delivery_plan(user: User, kind: str, *, email: bool, sms: bool) -> dict[str, bool]:
+    """Which channels a new notification of ``kind`` goes to, given what the caller asked for
+    and the person's settings. The one place preferences are applied (the tasks re-check the
+    same settings at delivery time through ``selectors.channel_allowed``)."""
+    prefs = selectors.delivery_settings(user)
+    return {
+        IN_APP: prefs.wants(kind, IN_APP),
+        EMAIL: email and selectors.channel_allowed(user, prefs, kind, EMAIL),
+        SMS: sms and selectors.channel_allowed(user, prefs, kind, SMS),
+    }
+
+
 def notify(
     *,
     user: User,
@@ -121,31 +138,44 @@ def notify(
     ``attachments`` are ``{"filename", "content" (text), "mimetype"}`` dicts, e.g. an ``.ics``
     with ``text/calendar; method=REQUEST``.
 
-    Effects, once the surrounding transaction commits (nothing is sent for a rolled-back
-    change): ``tasks.deliver_email`` is enqueued when ``email`` is asked for and the user
-    keeps email on; ``tasks.deliver_sms`` when ``sms`` is asked for and the user opted in with
-    a phone number; ``live.publish`` pushes it to the bell. Call it inside the service's own
-    transaction so the notification exists exactly when the change does.
+    The person's preferences are applied here, in one place (``delivery_plan``):
+
+    - in-app switched off for this kind: the row is still stored (the record, and the email
+      links to it) but already read, and it is not pushed to the bell;
+    - email: enqueued when ``email`` is asked for, the master switch ``email_enabled`` is on,
+      the kind's email switch is on, and the user is active with an address;
+    - SMS: enqueued when ``sms`` is asked for, the kind supports SMS (``SMS_KINDS``), the kind's
+      SMS switch is on and the user opted in with a phone number.
+
+    Effects happen once the surrounding transaction commits (nothing is sent for a rolled-back
+    change). Call it inside the service's own transaction so the notification exists exactly
+    when the change does.
     """
     clean_kind = _clean_kind(kind)
     clean_title = _clean_title(title)
     clean_url = _clean_url(url)
     clean_attachments = _clean_attachments(attachments)
-    prefs = selectors.delivery_settings(user)
-    wants_email = email and prefs.email_enabled and bool(user.email) and user.is_active
-    wants_sms = sms and prefs.can_text and user.is_active
+    plan = delivery_plan(user, clean_kind, email=email, sms=sms)
     with transaction.atomic():
+        now = timezone.now()
         notification = Notification.objects.create(
-            user=user, kind=clean_kind, title=clean_title, body=body or "", url=clean_url
+            user=user,
+            kind=clean_kind,
+            title=clean_title,
+            body=body or "",
+            url=clean_url,
+            created_at=now,
+            read_at=None if plan[IN_APP] else now,
         )
-        if wants_email:
+        if plan[EMAIL]:
             transaction.on_commit(
                 partial(deliver_email.enqueue, notification.pk, clean_attachments or None)
             )
-        if wants_sms:
+        if plan[SMS]:
             transaction.on_commit(partial(deliver_sms.enqueue, notification.pk))
-        # Live delivery is best effort: the stored notification is the source of truth.
-        transaction.on_commit(partial(live.publish, notification), robust=True)
+        if plan[IN_APP]:
+            # Live delivery is best effort: the stored notification is the source of truth.
+            transaction.on_commit(partial(live.publish, notification), robust=True)
     return notification
 
 
@@ -254,4 +284,53 @@ def notification_settings_update(
         prefs.reminder_offsets_minutes = offsets
         prefs.email_enabled = bool(email_enabled)
         prefs.save()
+    return prefs
+
+
+def notification_preferences_update(
+    *,
+    actor: User,
+    digest_enabled: bool,
+    preferences: Mapping[str, Mapping[str, bool]],
+) -> NotificationSettings:
+    """Replace the actor's per-kind switches and the digest switch.
+
+    ``preferences`` maps a kind to ``{channel: on}``; a kind or channel left out is on (the
+    default). Only the switches that are off are stored. An unknown kind is refused
+    (``invalid_kind``), as is a channel the kind does not have, e.g. SMS for a reply
+    (``invalid_channel``)."""
+    overrides: dict[str, dict[str, bool]] = {}
+    if not isinstance(preferences, Mapping):
+        raise ServiceError(
+            "Preferences must map kinds to channels.", code="invalid", field="preferences"
+        )
+    for kind, switches in preferences.items():
+        clean = _clean_kind(kind).value
+        if not isinstance(switches, Mapping):
+            raise ServiceError(
+                f"The switches for {clean!r} must map channels to true or false.",
+                code="invalid",
+                field="preferences",
+            )
+        for channel, on in switches.items():
+            if channel not in CHANNELS or channel not in channels_for(clean):
+                raise ServiceError(
+                    f"{Notification.Kind(clean).label} cannot be sent by {channel!r}.",
+                    code="invalid_channel",
+                    field="preferences",
+                )
+            if not isinstance(on, bool):
+                raise ServiceError(
+                    f"The {channel} switch for {clean!r} must be true or false.",
+                    code="invalid",
+                    field="preferences",
+                )
+            if not on:
+                overrides.setdefault(clean, {})[channel] = False
+    with transaction.atomic():
+        settings_for(actor)
+        prefs = NotificationSettings.objects.select_for_update().get(user=actor)
+        prefs.digest_enabled = bool(digest_enabled)
+        prefs.channel_overrides = overrides
+        prefs.save(update_fields=["digest_enabled", "channel_overrides", "updated_at"])
     return prefs

@@ -18,7 +18,7 @@ from django.utils import timezone
 from peerlearn.common.mail import send_templated_email
 
 from . import selectors
-from .models import Notification
+from .models import EMAIL, SMS, Notification
 from .sms import get_sms_backend
 
 logger = logging.getLogger(__name__)
@@ -55,7 +55,8 @@ def deliver_email(notification_id: int, attachments: list[Attachment] | None = N
     if notification is None or notification.emailed_at is not None:
         return False
     user = notification.user
-    if not (user.is_active and user.email and selectors.delivery_settings(user).email_enabled):
+    prefs = selectors.delivery_settings(user)
+    if not selectors.channel_allowed(user, prefs, notification.kind, EMAIL):
         return False  # the person turned email off (or left) since it was queued
     if not _claim(notification_id, "emailed_at"):
         return False
@@ -99,7 +100,7 @@ def deliver_sms(notification_id: int) -> bool:
         return False
     user = notification.user
     prefs = selectors.delivery_settings(user)
-    if not (user.is_active and prefs.can_text):
+    if not selectors.channel_allowed(user, prefs, notification.kind, SMS):
         return False
     if not _claim(notification_id, "texted_at"):
         return False
@@ -109,3 +110,20 @@ def deliver_sms(notification_id: int) -> bool:
         _release(notification_id, "texted_at")
         raise
     return True
+
+
+@task()
+def send_digest(user_id: int) -> int:
+    """One person's daily digest (idempotent per local day). Returns how many it listed."""
+    from .digest import send_digest as _send_digest
+
+    return _send_digest(user_id)
+
+
+@task()
+def send_digests() -> int:
+    """Every due daily digest (for a scheduler); returns how many emails were sent."""
+    from .digest import send_digests as _send_digests
+
+    sent, _listed = _send_digests()
+    return sent

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -15,7 +16,8 @@ from peerlearn.common.errors import NotFound, ServiceError
 from peerlearn.common.web import form_error_from_service, paginate
 
 from . import selectors, services
-from .forms import NotificationSettingsForm
+from .forms import NotificationSettingsForm, preference_initial
+from .models import CHANNEL_LABELS, CHANNELS
 
 PER_PAGE = 20
 
@@ -69,6 +71,12 @@ def notifications_read_all(request: HttpRequest) -> HttpResponse:
     if changed:
         noun = "notification" if changed == 1 else "notifications"
         messages.success(request, f"Marked {changed} {noun} read.")
+    # The bell's dropdown sends the page it was on; anything not on this site is ignored.
+    target = request.POST.get("next", "")
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return redirect(target)
     return redirect("notifications:list")
 
 
@@ -82,6 +90,8 @@ def notification_settings(request: HttpRequest) -> HttpResponse:
         "sms_opt_in": prefs.sms_opt_in,
         "reminder_offsets_minutes": prefs.reminder_offsets_minutes,
         "email_enabled": prefs.email_enabled,
+        "digest_enabled": prefs.digest_enabled,
+        **preference_initial(prefs),
     }
     form = NotificationSettingsForm(
         request.POST if request.method == "POST" else None,
@@ -91,16 +101,31 @@ def notification_settings(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            services.notification_settings_update(
-                actor=user,
-                phone_number=data["phone_number"],
-                sms_opt_in=data["sms_opt_in"],
-                reminder_offsets_minutes=data["reminder_offsets_minutes"],
-                email_enabled=data["email_enabled"],
-            )
+            with transaction.atomic():
+                services.notification_settings_update(
+                    actor=user,
+                    phone_number=data["phone_number"],
+                    sms_opt_in=data["sms_opt_in"],
+                    reminder_offsets_minutes=data["reminder_offsets_minutes"],
+                    email_enabled=data["email_enabled"],
+                )
+                if data["grid"]:
+                    services.notification_preferences_update(
+                        actor=user,
+                        digest_enabled=data["digest_enabled"],
+                        preferences=form.preferences(),
+                    )
         except ServiceError as exc:
             form_error_from_service(form, exc)
         else:
             messages.success(request, "Your notification settings are saved.")
             return redirect("notifications:settings")
-    return render(request, "notifications/settings.html", {"form": form, "settings": prefs})
+    return render(
+        request,
+        "notifications/settings.html",
+        {
+            "form": form,
+            "settings": prefs,
+            "channels": [CHANNEL_LABELS[c] for c in CHANNELS],
+        },
+    )

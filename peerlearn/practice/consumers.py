@@ -8,18 +8,17 @@
 
 from __future__ import annotations
 
-from typing import Any
 from urllib.parse import parse_qs
 
 from channels.db import database_sync_to_async
 
 from peerlearn.common.errors import ServiceError
-from peerlearn.live.consumers import CLOSE_FORBIDDEN, AuthenticatedSocket
+from peerlearn.live.consumers import CLOSE_FORBIDDEN, ListeningSocket
 
 from . import events, selectors
 
 
-class PracticeConsumer(AuthenticatedSocket):
+class PracticeConsumer(ListeningSocket):
     async def connect(self) -> None:
         user = self.scope["user"]
         if not user.is_authenticated:
@@ -42,13 +41,3 @@ class PracticeConsumer(AuthenticatedSocket):
         self.groups_joined.append(group)
         await self.channel_layer.group_add(group, self.channel_name)
         await self.accept()
-
-    async def receive_json(self, content: dict[str, Any], **kwargs: Any) -> None:
-        if content["type"] == "ping":
-            await self.send_json({"type": "pong"})
-
-    async def room_event(self, message: dict[str, Any]) -> None:
-        await self.send_json(message["event"])
-
-    async def notification_push(self, message: dict[str, Any]) -> None:
-        """The bell has its own socket."""

@@ -201,6 +201,10 @@ def booking_request(
         raise NotFound("No such tutor.") from exc
     if tutor.pk == actor.pk:
         raise ServiceError("You cannot book yourself.", code="self_booking", field="tutor_id")
+    from peerlearn.messaging.selectors import is_blocked
+
+    if is_blocked(tutor, actor):
+        raise Forbidden("This tutor is not accepting session requests from you.", code="blocked")
     if not TeachingSubject.objects.filter(user=tutor, subject_id=subject_id).exists():
         raise ServiceError(
             "This tutor does not teach that subject.", code="not_taught", field="subject_id"

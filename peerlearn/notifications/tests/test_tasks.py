@@ -93,7 +93,7 @@ class TestDeliverSms:
     def test_a_retried_task_does_not_text_twice(self, sms_outbox):
         user = make_user()
         opt_in(user)
-        n = make_notification(user)
+        n = make_notification(user, kind="booking_reminder")
         assert tasks.deliver_sms.call(n.pk) is True
         assert tasks.deliver_sms.call(n.pk) is False
         assert len(sms_outbox) == 1
@@ -102,14 +102,20 @@ class TestDeliverSms:
 
     def test_it_respects_an_opt_out_after_it_was_queued(self, sms_outbox):
         user = make_user()
-        n = make_notification(user)
+        n = make_notification(user, kind="booking_reminder")
         assert tasks.deliver_sms.call(n.pk) is False
         assert sms_outbox == []
 
     def test_the_text_has_title_body_and_link(self, sms_outbox):
         user = make_user()
         opt_in(user)
-        n = make_notification(user, title="Session at 15:00", body="Graphs.", url="/sessions/7/")
+        n = make_notification(
+            user,
+            kind="booking_reminder",
+            title="Session at 15:00",
+            body="Graphs.",
+            url="/sessions/7/",
+        )
         tasks.deliver_sms.call(n.pk)
         assert sms_outbox[0].body == (
             f"PeerLearn: Session at 15:00\nGraphs.\n{django_settings.SITE_URL}/sessions/7/"

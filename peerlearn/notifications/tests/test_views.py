@@ -223,7 +223,7 @@ class TestBell:
         make_notification(user, read_at=timezone.now())
         request = rf.get("/")
         request.user = user
-        assert unread_notifications(request) == {"unread_notification_count": 1}
+        assert unread_notifications(request)["unread_notification_count"] == 1
 
     def test_anonymous_visitors_get_zero_without_a_query(self, rf, django_assert_num_queries):
         from django.contrib.auth.models import AnonymousUser
@@ -233,7 +233,7 @@ class TestBell:
         request = rf.get("/")
         request.user = AnonymousUser()
         with django_assert_num_queries(0):
-            assert unread_notifications(request) == {"unread_notification_count": 0}
+            assert unread_notifications(request)["unread_notification_count"] == 0
 
     @pytest.mark.parametrize(("count", "shown"), [(0, None), (3, "3"), (120, "99+")])
     def test_the_bell_partial_shows_the_count(self, count: int, shown: str | None):
