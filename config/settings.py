@@ -67,6 +67,9 @@ INSTALLED_APPS = [
     "peerlearn.gamification",
     "peerlearn.forum",
     "peerlearn.messaging",
+    "peerlearn.matching",
+    "peerlearn.matching.help",
+    "peerlearn.matching.partners",
 ]
 
 MIDDLEWARE = [
@@ -265,6 +268,13 @@ FORUM_FLAG_WINDOW_SECONDS = env_int("FORUM_FLAG_WINDOW_SECONDS", 86400)
 
 # --- messages -----------------------------------------------------------------------------------
 MESSAGE_MAX_ATTACHMENT_BYTES = env_int("MESSAGE_MAX_ATTACHMENT_BYTES", 10 * 1024 * 1024)
+
+# --- matching -------------------------------------------------------------------------------
+HELP_REQUEST_OFFER_COUNT = env_int("HELP_REQUEST_OFFER_COUNT", 3)  # tutors asked per round
+HELP_REQUEST_OFFER_TIMEOUT_MINUTES = env_int("HELP_REQUEST_OFFER_TIMEOUT_MINUTES", 15)
+HELP_REQUEST_MAX_ROUNDS = env_int("HELP_REQUEST_MAX_ROUNDS", 3)
+PRACTICE_RATING_K = env_int("PRACTICE_RATING_K", 32)  # Elo K-factor of practice skill ratings
+PARTNERS_QUEUE_TTL_SECONDS = env_int("PARTNERS_QUEUE_TTL_SECONDS", 600)
 
 # --- files ----------------------------------------------------------------------------------
 STATIC_URL = "/static/"

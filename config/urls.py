@@ -23,6 +23,9 @@ urlpatterns = [
     path("leaderboard/", include("peerlearn.gamification.urls")),
     path("discussions/", include("peerlearn.forum.urls")),
     path("messages/", include("peerlearn.messaging.urls")),
+    path("tutors/", include("peerlearn.matching.urls")),
+    path("help/", include("peerlearn.matching.help.urls")),
+    path("practice/partners/", include("peerlearn.matching.partners.urls")),
 ]
 
 if settings.DEBUG:

@@ -19,6 +19,9 @@ from peerlearn.accounts.api import router as accounts_router
 from peerlearn.forum.api import router as forum_router
 from peerlearn.gamification.api import router as gamification_router
 from peerlearn.live.api import router as live_router
+from peerlearn.matching.api import router as matching_router
+from peerlearn.matching.help.api import router as help_router
+from peerlearn.matching.partners.api import router as partners_router
 from peerlearn.messaging.api import router as messaging_router
 from peerlearn.notifications.api import router as notifications_router
 from peerlearn.practice.api import router as practice_router
@@ -112,3 +115,6 @@ api.add_router("/", reviews_router)
 api.add_router("/", gamification_router)
 api.add_router("/", forum_router)
 api.add_router("/", messaging_router)
+api.add_router("/", matching_router)
+api.add_router("/", help_router)
+api.add_router("/", partners_router)

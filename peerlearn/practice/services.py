@@ -24,6 +24,7 @@ from peerlearn.common.markdown import render_markdown
 from peerlearn.gamification import events as gamification_events
 from peerlearn.live.models import Room
 from peerlearn.live.services import broadcast, person
+from peerlearn.matching.partners import events as partner_events
 
 from . import events
 from .bank import ProblemSpec
@@ -387,6 +388,8 @@ def _finish(
     submission.finished_at = timezone.now()
     with transaction.atomic():
         submission.save()
+        if submission.mode == Submission.Mode.SUBMIT:
+            partner_events.submission_judged(submission.pk)  # the practice skill rating
         if (
             submission.mode == Submission.Mode.SUBMIT
             and submission.verdict == Submission.Verdict.ACCEPTED

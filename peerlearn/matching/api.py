@@ -1,0 +1,129 @@
+"""Matching endpoints of the JSON API: the tutor search and recommendations.
+
+Adapters only: the same selectors as the pages. Results carry a rounded distance, never a
+place or coordinates.
+"""
+
+# No ``from __future__ import annotations``: ninja reads annotations at import time.
+from typing import Any
+
+from django.core.paginator import Paginator
+from django.http import HttpRequest
+from ninja import Query, Router, Schema
+
+from peerlearn.api.auth import optional_user, request_user
+
+from . import recommend, selectors
+
+router = Router(tags=["matching"])
+
+
+class SearchParams(Schema):
+    q: str = ""
+    subject: int | None = None
+    level: str = ""
+    weekday: int | None = None
+    part: str = ""
+    next_days: int | None = None
+    language: str = ""
+    institution: int | None = None
+    verified: bool = False
+    min_rating: float | None = None
+    max_km: float | None = None
+    format: str = ""
+    sort: str = "relevance"
+    page: int = 1
+
+
+class SubjectOut(Schema):
+    name: str
+    verified: bool
+    level: str
+
+
+class TutorOut(Schema):
+    id: int
+    display_name: str
+    bio: str
+    institution: str
+    subjects: list[SubjectOut]
+    rating: float
+    rating_count: int
+    distance_km: int | None
+    match: str
+    url: str
+
+
+class SearchOut(Schema):
+    count: int
+    page: int
+    pages: int
+    results: list[TutorOut]
+
+
+class RecommendationOut(Schema):
+    tutor_id: int
+    display_name: str
+    score: float
+    parts: dict[str, float]
+    explanation: str
+    url: str
+
+
+def _tutor_out(hit: selectors.TutorHit) -> dict[str, Any]:
+    return {
+        "id": hit.tutor_id,
+        "display_name": hit.display_name,
+        "bio": hit.bio,
+        "institution": hit.institution,
+        "subjects": [{"name": n, "verified": v, "level": lv} for n, v, lv in hit.subjects],
+        "rating": hit.rating,
+        "rating_count": hit.rating_count,
+        "distance_km": hit.distance_km,
+        "match": hit.match,
+        "url": f"/people/{hit.tutor_id}/",
+    }
+
+
+@router.get("/tutors/search", response=SearchOut, auth=None)
+def tutors_search(request: HttpRequest, params: Query[SearchParams]) -> dict[str, Any]:
+    """Tutors matching every given filter (the same names as the /tutors/ page), 20 a page."""
+    viewer = optional_user(request)
+    data = params.dict()
+    data["verified"] = "1" if params.verified else ""
+    filters = selectors.filters_from_query(data)
+    qs = selectors.tutor_search(filters=filters, viewer=viewer)
+    page = Paginator(qs, 20).get_page(params.page)
+    hits = selectors.hits_for(list(page.object_list), viewer=viewer)
+    return {
+        "count": page.paginator.count,
+        "page": page.number,
+        "pages": page.paginator.num_pages,
+        "results": [_tutor_out(h) for h in hits],
+    }
+
+
+@router.get("/tutors/recommended", response=list[RecommendationOut])
+def tutors_recommended(
+    request: HttpRequest, subject: int | None = None, n: int = 10
+) -> list[dict[str, Any]]:
+    """The caller's recommended tutors with each score's parts and explanation."""
+    from peerlearn.accounts.models import User
+
+    learner = request_user(request)
+    recs = recommend.top_tutors(learner=learner, subject_id=subject, n=max(1, min(n, 50)))
+    names = {
+        u.pk: u.display_name
+        for u in User.objects.filter(pk__in=[r.tutor_id for r in recs]).select_related("profile")
+    }
+    return [
+        {
+            "tutor_id": r.tutor_id,
+            "display_name": names.get(r.tutor_id, ""),
+            "score": r.score,
+            "parts": r.parts,
+            "explanation": r.explanation,
+            "url": f"/people/{r.tutor_id}/",
+        }
+        for r in recs
+    ]

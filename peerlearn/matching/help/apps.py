@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class HelpRequestsConfig(AppConfig):
+    name = "peerlearn.matching.help"
+    label = "matching_help"
+    verbose_name = "Help requests"

@@ -1,0 +1,43 @@
+"""Help-request sockets (read-only; the pages write over HTTP):
+
+- ``/ws/help/<request_id>/``: the learner of that request hears who was asked and who answered;
+- ``/ws/help/offers/``: a tutor hears about their offers (new, taken, cancelled, expired).
+
+Routes to add to ``peerlearn/live/routing.py``::
+
+    path("ws/help/offers/", HelpConsumer.as_asgi()),
+    path("ws/help/<int:request_id>/", HelpConsumer.as_asgi()),
+"""
+
+from __future__ import annotations
+
+from channels.db import database_sync_to_async
+
+from peerlearn.common.errors import ServiceError
+from peerlearn.live.consumers import CLOSE_FORBIDDEN, ListeningSocket
+
+from . import events, selectors
+
+
+class HelpConsumer(ListeningSocket):
+    async def connect(self) -> None:
+        user = self.scope["user"]
+        if not user.is_authenticated:
+            await self.close(code=CLOSE_FORBIDDEN)
+            return
+        request_id = self.scope.get("url_route", {}).get("kwargs", {}).get("request_id")
+        if request_id is not None:
+            try:
+                await database_sync_to_async(selectors.access_help_request)(
+                    user=user, request_id=int(request_id)
+                )
+            except ServiceError:
+                await self.close(code=CLOSE_FORBIDDEN)
+                return
+            group = events.request_group(int(request_id))
+        else:
+            group = events.tutor_group(user.pk)
+        await self.join_user_groups()
+        self.groups_joined.append(group)
+        await self.channel_layer.group_add(group, self.channel_name)
+        await self.accept()

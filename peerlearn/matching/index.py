@@ -1,0 +1,345 @@
+"""The per-process ``TutorIndex``: every tutor's static features as NumPy arrays.
+
+Built from the database in a handful of bulk queries; rebuilt when a cheap fingerprint
+(max profile ``updated_at``, teaching-subject count/max id, booking max ``updated_at``) moves.
+Scoring then runs over arrays, never a Python loop over ORM rows.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import numpy as np
+from django.db.models import Count, Max, Q, Sum
+from django.utils import timezone
+
+from peerlearn.accounts.models import (
+    AvailabilityWindow,
+    LearningStyle,
+    Level,
+    Profile,
+    SessionFormat,
+    Subject,
+    TeachingSubject,
+)
+
+LEVELS = [Level.BEGINNER, Level.INTERMEDIATE, Level.ADVANCED, Level.EXPERT]
+STYLE_BITS = {s: i for i, s in enumerate(LearningStyle.values)}
+FORMAT_BITS = {s: i for i, s in enumerate(SessionFormat.values)}
+HOURS_PER_WEEK = 168
+WORDS = 3  # 168 hour bits packed into three uint64 words
+
+
+def week_bits(windows: list[tuple[int, float, float]]) -> np.ndarray:
+    """A weekly availability (weekday, start hour, end hour in UTC, may wrap) as 3 uint64."""
+    hours = np.zeros(192, dtype=bool)
+    for weekday, start, end in windows:
+        first, last = int(np.floor(weekday * 24 + start)), int(np.ceil(weekday * 24 + end))
+        for h in range(first, last):
+            hours[h % HOURS_PER_WEEK] = True
+    packed = np.packbits(hours, bitorder="little")  # 24 bytes
+    return packed.view(np.uint64)
+
+
+@dataclass
+class TutorIndex:
+    """Row i describes tutor ``ids[i]``. Static feature columns are in [0, 1]."""
+
+    ids: np.ndarray  # int64
+    rating: np.ndarray  # Bayesian average, 1..5
+    rating_count: np.ndarray
+    sessions: np.ndarray  # completed sessions taught
+    reliability: np.ndarray  # [0, 1]
+    response: np.ndarray  # [0, 1]
+    response_minutes: np.ndarray  # median minutes to answer a request (nan: unknown)
+    verified_any: np.ndarray  # bool
+    lat: np.ndarray  # radians, nan without a location
+    lon: np.ndarray
+    languages: np.ndarray  # uint64 bitmask over ``language_bits``
+    styles: np.ndarray  # uint8 bitmask
+    formats: np.ndarray  # uint8 bitmask
+    week: np.ndarray  # (n, 3) uint64: free hours of the week in UTC
+    language_bits: dict[str, int] = field(default_factory=dict)
+    # subject id -> (rows, proficiency rank 0..3, verified)
+    by_subject: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]] = field(default_factory=dict)
+    parent_of: dict[int, int | None] = field(default_factory=dict)
+    children_of: dict[int, list[int]] = field(default_factory=dict)
+    subject_names: dict[int, str] = field(default_factory=dict)
+    row_of: dict[int, int] = field(default_factory=dict)
+    fingerprint: tuple[object, ...] = ()
+
+    @property
+    def size(self) -> int:
+        return int(self.ids.shape[0])
+
+    def language_mask(self, codes: list[str]) -> int:
+        mask = 0
+        for code in codes:
+            bit = self.language_bits.get(code)
+            if bit is not None:
+                mask |= 1 << bit
+        return mask
+
+
+def fingerprint() -> tuple[object, ...]:
+    from peerlearn.scheduling.models import Booking
+
+    ts = TeachingSubject.objects.aggregate(n=Count("pk"), m=Max("pk"), v=Max("verified_at"))
+    return (
+        Profile.objects.aggregate(m=Max("updated_at"))["m"],
+        ts["n"],
+        ts["m"],
+        ts["v"],
+        AvailabilityWindow.objects.aggregate(m=Max("pk"), n=Count("pk"))["m"],
+        Booking.objects.aggregate(m=Max("updated_at"))["m"],
+    )
+
+
+def _utc_windows(
+    tz_name: str, rows: Sequence[tuple[int, Any, Any]]
+) -> list[tuple[int, float, float]]:
+    """Wall-clock windows converted to UTC hours of the week at the current offset."""
+    try:
+        tz = ZoneInfo(tz_name)
+    except Exception:
+        tz = ZoneInfo("UTC")
+    offset = timezone.now().astimezone(tz).utcoffset() or timedelta(0)
+    shift = offset.total_seconds() / 3600
+    return [
+        (
+            weekday,
+            start.hour + start.minute / 60 - shift,  # type: ignore[attr-defined]
+            end.hour + end.minute / 60 - shift,  # type: ignore[attr-defined]
+        )
+        for weekday, start, end in rows
+    ]
+
+
+def build_index() -> TutorIndex:
+    """Read every tutor once (bulk ``values_list`` queries) into arrays."""
+    from peerlearn.reviews.models import Review
+    from peerlearn.reviews.selectors import PRIOR_WEIGHT, rating_prior, visible
+    from peerlearn.scheduling.models import Booking, BookingEvent
+
+    fp = fingerprint()
+    teach = list(
+        TeachingSubject.objects.filter(user__is_active=True).values_list(
+            "user_id", "subject_id", "proficiency", "verified_at"
+        )
+    )
+    ids = np.array(sorted({t[0] for t in teach}), dtype=np.int64)
+    n = ids.shape[0]
+    row_of = {int(u): i for i, u in enumerate(ids)}
+
+    subj: dict[int, tuple[list[int], list[int], list[bool]]] = {}
+    verified_any = np.zeros(n, dtype=bool)
+    level_rank: dict[str, int] = {lv: i for i, lv in enumerate(LEVELS)}
+    for user_id, subject_id, proficiency, verified_at in teach:
+        rows, ranks, ver = subj.setdefault(subject_id, ([], [], []))
+        r: int | None = row_of[user_id]
+        assert r is not None
+        rows.append(r)
+        ranks.append(level_rank.get(proficiency, 2))
+        ver.append(verified_at is not None)
+        if verified_at is not None:
+            verified_any[r] = True
+    by_subject = {
+        s: (np.array(a, dtype=np.int64), np.array(b, dtype=np.int8), np.array(c, dtype=bool))
+        for s, (a, b, c) in subj.items()
+    }
+
+    lat = np.full(n, np.nan)
+    lon = np.full(n, np.nan)
+    languages = np.zeros(n, dtype=np.uint64)
+    styles = np.zeros(n, dtype=np.uint8)
+    formats = np.zeros(n, dtype=np.uint8)
+    language_bits: dict[str, int] = {}
+    tz_of: dict[int, str] = {}
+    for user_id, la, lo, langs, sty, fmts, tz in Profile.objects.filter(
+        user_id__in=TeachingSubject.objects.values("user_id")
+    ).values_list(
+        "user_id",
+        "latitude",
+        "longitude",
+        "languages",
+        "learning_styles",
+        "session_formats",
+        "timezone",
+    ):
+        r = row_of.get(user_id)
+        if r is None:
+            continue
+        tz_of[user_id] = tz
+        if la is not None and lo is not None:
+            lat[r], lon[r] = np.radians(la), np.radians(lo)
+        mask = 0
+        for code in langs or []:
+            bit = language_bits.setdefault(str(code), len(language_bits))
+            if bit < 64:
+                mask |= 1 << bit
+        languages[r] = mask
+        styles[r] = sum(1 << STYLE_BITS[s] for s in (sty or []) if s in STYLE_BITS)
+        formats[r] = sum(1 << FORMAT_BITS[f] for f in (fmts or []) if f in FORMAT_BITS)
+
+    per_user: dict[int, list[tuple[int, object, object]]] = {}
+    for user_id, weekday, start, end in AvailabilityWindow.objects.values_list(
+        "user_id", "weekday", "start_time", "end_time"
+    ):
+        if user_id in row_of:
+            per_user.setdefault(user_id, []).append((weekday, start, end))
+    week = np.zeros((n, WORDS), dtype=np.uint64)
+    for user_id, rows_ in per_user.items():
+        week[row_of[user_id]] = week_bits(_utc_windows(tz_of.get(user_id, "UTC"), rows_))
+
+    # Ratings: the same Bayesian average as reviews.selectors.tutor_rating, for all at once.
+    prior = rating_prior()
+    total = np.zeros(n)
+    count = np.zeros(n)
+    for subject_id, s, c in (
+        visible(Review.objects.filter(direction=Review.Direction.OF_TUTOR))
+        .values("subject_id")
+        .annotate(s=Sum("overall"), c=Count("pk"))
+        .values_list("subject_id", "s", "c")
+    ):
+        r = row_of.get(subject_id)
+        if r is not None:
+            total[r], count[r] = float(s), c
+    rating = (PRIOR_WEIGHT * prior + total) / (PRIOR_WEIGHT + count)
+
+    # Sessions and reliability (the formula of scheduling.selectors.Reliability, in bulk).
+    sessions = np.zeros(n)
+    finished = np.zeros(n)
+    slips = np.zeros(n)
+    for tutor_id, done, fin, noshow, late in (
+        Booking.objects.values("tutor_id")
+        .annotate(
+            done=Count("pk", filter=Q(status=Booking.Status.COMPLETED)),
+            fin=Count(
+                "pk",
+                filter=Q(
+                    status__in=[
+                        Booking.Status.COMPLETED,
+                        Booking.Status.NO_SHOW,
+                        Booking.Status.CANCELLED,
+                    ]
+                ),
+            ),
+            noshow=Count("pk", filter=Q(status=Booking.Status.NO_SHOW, no_show_user_id=F_tutor())),
+            late=Count("pk", filter=Q(status=Booking.Status.CANCELLED, cancelled_late=True)),
+        )
+        .values_list("tutor_id", "done", "fin", "noshow", "late")
+    ):
+        r = row_of.get(tutor_id)
+        if r is not None:
+            sessions[r], finished[r], slips[r] = done, fin, noshow + late
+    reliability = (finished - slips + 5) / (finished + 5)
+
+    # Responsiveness: share of requests the tutor answered and how fast (request → answer).
+    asked = np.zeros(n)
+    answered = np.zeros(n)
+    minutes: dict[int, list[float]] = {}
+    since = timezone.now() - timedelta(days=180)
+    for tutor_id, created, at in BookingEvent.objects.filter(
+        action__in=["accept", "decline", "counter"],
+        booking__created_at__gte=since,
+        actor_id=F_booking_tutor(),
+    ).values_list("booking__tutor_id", "booking__created_at", "at"):
+        r = row_of.get(tutor_id)
+        if r is not None:
+            answered[r] += 1
+            minutes.setdefault(r, []).append((at - created).total_seconds() / 60)
+    for tutor_id, c in (
+        Booking.objects.filter(created_at__gte=since)
+        .values("tutor_id")
+        .annotate(c=Count("pk"))
+        .values_list("tutor_id", "c")
+    ):
+        r = row_of.get(tutor_id)
+        if r is not None:
+            asked[r] = c
+    response_minutes = np.full(n, np.nan)
+    for r, values in minutes.items():
+        response_minutes[r] = float(np.median(values))
+    rate = (answered + 1) / (asked + 2)
+    speed = np.where(
+        np.isnan(response_minutes), 0.5, 1 / (1 + np.nan_to_num(response_minutes) / 240)
+    )
+    response = np.clip(rate * (0.5 + 0.5 * speed), 0, 1)
+
+    subjects = list(Subject.objects.values_list("pk", "parent_id", "name"))
+    parent_of: dict[int, int | None] = {pk: parent for pk, parent, _ in subjects}
+    children_of: dict[int, list[int]] = {}
+    for pk, parent, _ in subjects:
+        if parent is not None:
+            children_of.setdefault(parent, []).append(pk)
+    return TutorIndex(
+        ids=ids,
+        rating=rating,
+        rating_count=count,
+        sessions=sessions,
+        reliability=np.clip(reliability, 0, 1),
+        response=response,
+        response_minutes=response_minutes,
+        verified_any=verified_any,
+        lat=lat,
+        lon=lon,
+        languages=languages,
+        styles=styles,
+        formats=formats,
+        week=week,
+        language_bits=language_bits,
+        by_subject=by_subject,
+        parent_of=parent_of,
+        children_of=children_of,
+        subject_names={pk: name for pk, _, name in subjects},
+        row_of=row_of,
+        fingerprint=fp,
+    )
+
+
+def F_tutor():  # type: ignore[no-untyped-def]
+    from django.db.models import F
+
+    return F("tutor_id")
+
+
+def F_booking_tutor():  # type: ignore[no-untyped-def]
+    from django.db.models import F
+
+    return F("booking__tutor_id")
+
+
+_lock = threading.Lock()
+_current: TutorIndex | None = None
+_checked_at: datetime | None = None
+CHECK_EVERY = timedelta(seconds=30)
+
+
+def get_index(*, force: bool = False) -> TutorIndex:
+    """The process's index; the fingerprint is re-read at most every ``CHECK_EVERY``."""
+    global _current, _checked_at
+    with _lock:
+        now = timezone.now()
+        if (
+            not force
+            and _current is not None
+            and _checked_at is not None
+            and now - _checked_at < CHECK_EVERY
+        ):
+            return _current
+        fp = fingerprint()
+        if force or _current is None or _current.fingerprint != fp:
+            _current = build_index()
+        _checked_at = now
+        return _current
+
+
+def invalidate() -> None:
+    global _current, _checked_at
+    with _lock:
+        _current, _checked_at = None, None

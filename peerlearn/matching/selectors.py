@@ -1,0 +1,339 @@
+"""Reads for discovery: the tutor search (filters, full text, sort) over the database.
+
+Recommendations are scored in memory (``index.py`` / ``recommend.py``); this module is the
+filtered, paginated search that the page and ``GET /api/v1/tutors/search`` share.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, time, timedelta
+from typing import Any
+
+from django.db import connection
+from django.db.models import (
+    Case,
+    Count,
+    Exists,
+    F,
+    FloatField,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+    When,
+)
+from django.db.models.functions import ACos, Coalesce, Cos, Greatest, Least, Radians, Sin
+from django.utils import timezone
+
+from peerlearn.accounts.models import (
+    AvailabilityWindow,
+    Institution,
+    Level,
+    Profile,
+    SessionFormat,
+    Subject,
+    TeachingSubject,
+    User,
+)
+from peerlearn.accounts.selectors import rounded_distance_km
+from peerlearn.reviews.models import Review
+from peerlearn.reviews.selectors import PRIOR_WEIGHT, rating_prior, visible
+
+LEVEL_RANK = {Level.BEGINNER: 0, Level.INTERMEDIATE: 1, Level.ADVANCED: 2, Level.EXPERT: 3}
+PARTS_OF_DAY = {
+    "morning": (time(6), time(12)),
+    "afternoon": (time(12), time(17)),
+    "evening": (time(17), time(23, 59)),
+}
+SORTS = ("relevance", "rating", "distance", "newest")
+EARTH_KM = 6371.0088
+
+
+@dataclass
+class SearchFilters:
+    """Everything a search can ask; every field optional. ``weekday`` is 0 = Monday; ``part``
+    one of ``PARTS_OF_DAY``; ``next_days`` N means "free on one of the next N days"."""
+
+    q: str = ""
+    subject_id: int | None = None
+    level: str = ""
+    weekday: int | None = None
+    part: str = ""
+    next_days: int | None = None
+    language: str = ""
+    institution_id: int | None = None
+    verified_only: bool = False
+    min_rating: float | None = None
+    max_distance_km: float | None = None
+    session_format: str = ""
+    sort: str = "relevance"
+
+    def cleaned(self) -> SearchFilters:
+        out = SearchFilters(**self.__dict__)
+        out.q = out.q.strip()[:200]
+        if out.level not in LEVEL_RANK:
+            out.level = ""
+        if out.part not in PARTS_OF_DAY:
+            out.part = ""
+        if out.weekday is not None and not 0 <= out.weekday <= 6:
+            out.weekday = None
+        if out.next_days is not None:
+            out.next_days = min(max(out.next_days, 1), 14)
+        if out.session_format not in SessionFormat.values:
+            out.session_format = ""
+        out.language = out.language.strip().lower()[:12]
+        if out.sort not in SORTS:
+            out.sort = "relevance"
+        return out
+
+
+@dataclass
+class TutorHit:
+    """One search result: only what may be shown to anyone (a rounded distance, never a place)."""
+
+    tutor_id: int
+    display_name: str
+    bio: str
+    institution: str
+    subjects: list[tuple[str, bool, str]] = field(default_factory=list)  # name, verified, level
+    rating: float = 0.0
+    rating_count: int = 0
+    distance_km: int | None = None
+    match: str = ""  # "topic", "subject" or ""
+
+
+def tutors_base() -> QuerySet[User]:
+    """Active people who teach at least one subject."""
+    teaches = TeachingSubject.objects.filter(user=OuterRef("pk"))
+    return User.objects.filter(is_active=True).filter(Exists(teaches))
+
+
+def _rating_annotations(qs: QuerySet[Any]) -> QuerySet[Any]:
+    reviews = visible(Review.objects.filter(direction=Review.Direction.OF_TUTOR)).filter(
+        subject=OuterRef("pk")
+    )
+    total = reviews.order_by().values("subject").annotate(s=Sum("overall")).values("s")[:1]
+    count = reviews.order_by().values("subject").annotate(c=Count("pk")).values("c")[:1]
+    prior = rating_prior()
+    qs = qs.annotate(
+        rating_total=Coalesce(Subquery(total, output_field=FloatField()), Value(0.0)),
+        rating_count=Coalesce(Subquery(count, output_field=IntegerField()), Value(0)),
+    )
+    return qs.annotate(
+        rating=(Value(PRIOR_WEIGHT * prior) + F("rating_total"))
+        / (Value(float(PRIOR_WEIGHT)) + F("rating_count"))
+    )
+
+
+def _subject_filter(qs: QuerySet[Any], f: SearchFilters) -> QuerySet[Any]:
+    """A topic finds its own tutors (match 2) and its parent subject's tutors (match 1); a
+    subject or area finds tutors of it and everything under it (match 2)."""
+    if f.subject_id is None:
+        return qs
+    subject = Subject.objects.filter(pk=f.subject_id).first()
+    if subject is None:
+        return qs.none()
+    if subject.kind == Subject.Kind.TOPIC:
+        exact_ids = [subject.pk]
+        broader_ids = [subject.parent_id] if subject.parent_id else []
+    else:
+        below = {subject.pk}
+        frontier = {subject.pk}
+        while frontier:
+            frontier = set(
+                Subject.objects.filter(parent_id__in=frontier).values_list("pk", flat=True)
+            )
+            below |= frontier
+        exact_ids, broader_ids = sorted(below), []
+    teaches = TeachingSubject.objects.filter(user=OuterRef("pk"))
+    if f.level:
+        ok_levels = [lv for lv, rank in LEVEL_RANK.items() if rank >= LEVEL_RANK[Level(f.level)]]
+        teaches = teaches.filter(proficiency__in=ok_levels)
+    if f.verified_only:
+        teaches = teaches.filter(verified_at__isnull=False)
+    exact = Exists(teaches.filter(subject_id__in=exact_ids))
+    broader = Exists(teaches.filter(subject_id__in=broader_ids))
+    return qs.filter(exact | broader).annotate(
+        match=Case(When(exact, then=Value(2)), default=Value(1), output_field=IntegerField())
+    )
+
+
+def _availability_filter(qs: QuerySet[User], f: SearchFilters) -> QuerySet[User]:
+    """Weekly windows in the tutor's own wall-clock time (a "Tuesday evening" is the tutor's
+    Tuesday evening; the profile page shows the exact hours in the viewer's zone)."""
+    windows = AvailabilityWindow.objects.filter(user=OuterRef("pk"))
+    if f.weekday is not None:
+        windows = windows.filter(weekday=f.weekday)
+    if f.next_days:
+        today = timezone.localdate()
+        days = {(today + timedelta(days=n)).weekday() for n in range(f.next_days)}
+        windows = windows.filter(weekday__in=sorted(days))
+    if f.part:
+        start, end = PARTS_OF_DAY[f.part]
+        windows = windows.filter(start_time__lt=end, end_time__gt=start)
+    return qs.filter(Exists(windows))
+
+
+def _json_list_has(field_name: str, value: str) -> Q:
+    if connection.vendor == "postgresql":
+        return Q(**{f"{field_name}__contains": [value]})
+    # SQLite has no JSON containment; the list is stored as JSON text.
+    return Q(**{f"{field_name}__icontains": f'"{value}"'})
+
+
+def _distance_expr(viewer: Profile) -> Any:
+    """Great-circle distance in km (spherical law of cosines; clamped for acos)."""
+    lat1, lon1 = Radians(Value(viewer.latitude)), Radians(Value(viewer.longitude))
+    lat2, lon2 = Radians(F("profile__latitude")), Radians(F("profile__longitude"))
+    cosine = Sin(lat1) * Sin(lat2) + Cos(lat1) * Cos(lat2) * Cos(lon2 - lon1)
+    return Value(EARTH_KM) * ACos(Least(Greatest(cosine, Value(-1.0)), Value(1.0)))
+
+
+def _full_text(qs: QuerySet[Any], q: str) -> QuerySet[Any]:
+    subject_hit = TeachingSubject.objects.filter(user=OuterRef("pk"))
+    if connection.vendor == "postgresql":
+        from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
+
+        query = SearchQuery(q, search_type="websearch", config="english")
+        vector = SearchVector("profile__display_name", weight="A", config="english") + SearchVector(
+            "profile__bio", weight="B", config="english"
+        )
+        subject_vector = SearchVector("subject__name", config="english")
+        subject_hit = subject_hit.annotate(v=subject_vector).filter(v=query)
+        qs = qs.annotate(text_rank=SearchRank(vector, query))
+        return qs.filter(Q(text_rank__gt=0) | Exists(subject_hit)).annotate(
+            text_rank=F("text_rank")
+            + Case(When(Exists(subject_hit), then=Value(0.5)), default=Value(0.0))
+        )
+    words = q.split()
+    for word in words:
+        hit = subject_hit.filter(subject__name__icontains=word)
+        qs = qs.filter(
+            Q(profile__display_name__icontains=word) | Q(profile__bio__icontains=word) | Exists(hit)
+        )
+    return qs.annotate(text_rank=Value(1.0, output_field=FloatField()))
+
+
+def tutor_search(*, filters: SearchFilters, viewer: User | None) -> QuerySet[Any]:
+    """Tutors matching every given filter, sorted; annotated with ``match``, ``text_rank``,
+    ``rating``, ``rating_count`` and (with a located viewer) ``distance_km``. The viewer is
+    never among the results."""
+    f = filters.cleaned()
+    qs: QuerySet[Any] = tutors_base().select_related("profile", "profile__institution")
+    if viewer is not None and viewer.is_authenticated:
+        qs = qs.exclude(pk=viewer.pk)
+    if f.subject_id is not None:
+        qs = _subject_filter(qs, f)
+    else:
+        qs = qs.annotate(match=Value(0, output_field=IntegerField()))
+        teaches = TeachingSubject.objects.filter(user=OuterRef("pk"))
+        if f.level:
+            ok = [lv for lv, rank in LEVEL_RANK.items() if rank >= LEVEL_RANK[Level(f.level)]]
+            qs = qs.filter(Exists(teaches.filter(proficiency__in=ok)))
+        if f.verified_only:
+            qs = qs.filter(Exists(teaches.filter(verified_at__isnull=False)))
+    if f.weekday is not None or f.part or f.next_days:
+        qs = _availability_filter(qs, f)
+    if f.language:
+        qs = qs.filter(_json_list_has("profile__languages", f.language))
+    if f.session_format:
+        qs = qs.filter(_json_list_has("profile__session_formats", f.session_format))
+    if f.institution_id is not None:
+        qs = qs.filter(profile__institution_id=f.institution_id)
+    if f.q:
+        qs = _full_text(qs, f.q)
+    else:
+        qs = qs.annotate(text_rank=Value(0.0, output_field=FloatField()))
+    qs = _rating_annotations(qs)
+    if f.min_rating is not None:
+        qs = qs.filter(rating__gte=f.min_rating)
+    profile = getattr(viewer, "profile", None) if viewer is not None else None
+    located = profile is not None and profile.has_location
+    if located:
+        assert profile is not None
+        qs = qs.annotate(distance_km=_distance_expr(profile))
+        if f.max_distance_km is not None:
+            qs = qs.filter(distance_km__lte=f.max_distance_km)
+    if f.sort == "rating":
+        return qs.order_by("-rating", "-rating_count", "pk")
+    if f.sort == "distance" and located:
+        return qs.order_by(F("distance_km").asc(nulls_last=True), "pk")
+    if f.sort == "newest":
+        return qs.order_by("-date_joined", "-pk")
+    return qs.order_by("-match", "-text_rank", "-rating", "pk")
+
+
+def hits_for(users: list[User], *, viewer: User | None) -> list[TutorHit]:
+    """Turn a page of ``tutor_search`` rows into what may be shown (two extra queries)."""
+    ids = [u.pk for u in users]
+    subjects: dict[int, list[tuple[str, bool, str]]] = {i: [] for i in ids}
+    for ts in TeachingSubject.objects.filter(user_id__in=ids).select_related("subject"):
+        subjects[ts.user_id].append(
+            (ts.subject.name, ts.verified_at is not None, ts.get_proficiency_display())
+        )
+    viewer_profile = getattr(viewer, "profile", None) if viewer is not None else None
+    hits = []
+    for u in users:
+        p = u.profile
+        institution = p.institution.name if p.institution_id else ""  # type: ignore[union-attr]
+        distance = rounded_distance_km(viewer_profile, p) if viewer_profile is not None else None
+        hits.append(
+            TutorHit(
+                tutor_id=u.pk,
+                display_name=u.display_name,
+                bio=p.bio[:240],
+                institution=institution,
+                subjects=subjects[u.pk],
+                rating=round(float(getattr(u, "rating", 0.0)), 2),
+                rating_count=int(getattr(u, "rating_count", 0)),
+                distance_km=distance,
+                match={2: "topic", 1: "subject"}.get(int(getattr(u, "match", 0)), ""),
+            )
+        )
+    return hits
+
+
+def institution_choices() -> QuerySet[Institution]:
+    return Institution.objects.order_by("name")
+
+
+def parse_int(value: Any) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def parse_float(value: Any) -> float | None:
+    try:
+        out = float(value)
+    except (TypeError, ValueError):
+        return None
+    return out if out == out else None  # NaN
+
+
+def filters_from_query(data: Any) -> SearchFilters:
+    """Build filters from a GET query dict (page and API use the same names)."""
+    return SearchFilters(
+        q=str(data.get("q", "") or ""),
+        subject_id=parse_int(data.get("subject")),
+        level=str(data.get("level", "") or ""),
+        weekday=parse_int(data.get("weekday")),
+        part=str(data.get("part", "") or ""),
+        next_days=parse_int(data.get("next_days")),
+        language=str(data.get("language", "") or ""),
+        institution_id=parse_int(data.get("institution")),
+        verified_only=str(data.get("verified", "")).lower() in {"1", "true", "on", "yes"},
+        min_rating=parse_float(data.get("min_rating")),
+        max_distance_km=parse_float(data.get("max_km")),
+        session_format=str(data.get("format", "") or ""),
+        sort=str(data.get("sort", "relevance") or "relevance"),
+    ).cleaned()
+
+
+def today() -> date:
+    return timezone.localdate()

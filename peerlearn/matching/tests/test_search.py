@@ -1,0 +1,131 @@
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.test import Client
+
+from peerlearn.accounts import services as account_services
+from peerlearn.accounts.models import TeachingSubject
+from peerlearn.common.testing import PASSWORD, make_subject, make_tutor, make_user
+from peerlearn.matching import selectors
+from peerlearn.matching.index import invalidate
+from peerlearn.matching.recommend import top_tutors
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _fresh_index() -> None:
+    invalidate()
+
+
+def _ids(**filters: object) -> list[int]:
+    f = selectors.SearchFilters(**filters)  # type: ignore[arg-type]
+    return [u.pk for u in selectors.tutor_search(filters=f, viewer=None)]
+
+
+def _world() -> dict[str, Any]:
+    graphs = make_subject("Graphs", parent_names=("Computer science", "Algorithms"))
+    algorithms = graphs.parent
+    assert algorithms is not None
+    sorting = make_subject("Sorting", parent_names=("Computer science", "Algorithms"))
+    ana = make_tutor(subject=graphs, display_name="Ana Graph", windows=[(1, "18:00", "21:00")])
+    ben = make_tutor(subject=sorting, display_name="Ben Sort", windows=[(0, "09:00", "11:00")])
+    account_services.teaching_subject_set(
+        actor=ben, subject_id=algorithms.pk, proficiency="advanced"
+    )
+    cat = make_tutor(subject=sorting, display_name="Cat Quick", windows=[(2, "09:00", "12:00")])
+    for user, langs, fmt, lat, lon in (
+        (ana, ["en", "de"], ["one_to_one"], 52.52, 13.40),
+        (ben, ["fr"], ["group"], 48.85, 2.35),
+        (cat, ["en"], ["in_person"], 52.50, 13.45),
+    ):
+        p = user.profile
+        p.languages, p.session_formats, p.latitude, p.longitude = langs, fmt, lat, lon
+        p.city = "Secret City"
+        p.bio = "I love recursion" if user is cat else "Friendly tutor"
+        p.save()
+    TeachingSubject.objects.filter(user=ana).update(verified_at="2026-01-01T00:00Z")
+    return {"graphs": graphs, "algorithms": algorithms, "ana": ana, "ben": ben, "cat": cat}
+
+
+def test_a_topic_finds_its_tutors_and_the_parent_subjects_tutors_ranked_lower() -> None:
+    w = _world()
+    assert _ids(subject_id=w["graphs"].pk) == [w["ana"].pk, w["ben"].pk]
+
+
+def test_filters_narrow_the_results() -> None:
+    w = _world()
+    ana, ben, cat = w["ana"].pk, w["ben"].pk, w["cat"].pk
+    assert _ids(language="fr") == [ben]
+    assert _ids(session_format="in_person") == [cat]
+    assert _ids(verified_only=True) == [ana]
+    assert _ids(weekday=1, part="evening") == [ana]
+    assert _ids(weekday=1, part="morning") == []
+    assert set(_ids(level="expert")) == {ana, ben, cat}
+    assert _ids(min_rating=4.5) == []
+
+
+def test_full_text_searches_names_bios_and_subject_names() -> None:
+    w = _world()
+    assert _ids(q="recursion") == [w["cat"].pk]
+    assert _ids(q="Ana") == [w["ana"].pk]
+    assert set(_ids(q="Sorting")) == {w["ben"].pk, w["cat"].pk}
+
+
+def test_distance_filter_and_sort_use_the_viewers_location() -> None:
+    w = _world()
+    viewer = make_user(latitude=52.51, longitude=13.41)
+    f = selectors.SearchFilters(max_distance_km=50, sort="distance")
+    ids = [u.pk for u in selectors.tutor_search(filters=f, viewer=viewer)]
+    assert ids == [w["ana"].pk, w["cat"].pk]
+
+
+def test_the_page_and_api_show_a_rounded_distance_never_a_place() -> None:
+    w = _world()
+    viewer = make_user(latitude=52.51, longitude=13.41)
+    client = Client()
+    client.login(email=viewer.email, password=PASSWORD)
+    page = client.get("/tutors/", {"subject": w["graphs"].pk})
+    body = page.content.decode()
+    assert page.status_code == 200 and "Ana Graph" in body and "~1 km away" in body
+    assert "Secret City" not in body and "52.52" not in body
+    api = client.get("/api/v1/tutors/search", {"q": "tutor", "sort": "distance"})
+    assert api.status_code == 200, api.content
+    text = api.content.decode()
+    assert "Secret City" not in text and "52.52" not in text and "latitude" not in text
+    assert api.json()["results"][0]["distance_km"] == 1
+    partial = client.get(
+        "/tutors/", {"language": "fr"}, headers={"HX-Request": "true", "HX-Target": "results"}
+    )
+    assert "Ben Sort" in partial.content.decode() and "<html" not in partial.content.decode()
+
+
+def test_recommendations_explain_their_score_parts() -> None:
+    w = _world()
+    learner = make_user(latitude=52.51, longitude=13.41, languages=["en"])
+    account_services.learning_subject_set(
+        actor=learner, subject_id=w["graphs"].pk, level="beginner"
+    )
+    recs = top_tutors(learner=learner, subject_id=None, n=5)
+    assert next(r.tutor_id for r in recs) == w["ana"].pk
+    top = recs[0]
+    assert top.parts["subject_match"] == 1.0 and top.parts["verified"] == 1.0
+    assert "teaches Graphs" in top.explanation
+    assert "verified in this subject" in top.explanation
+    hours = round(top.parts["shared_time"] * 10)
+    if 0 < top.parts["shared_time"] < 1:
+        assert f"{hours} h of shared free time" in top.explanation
+    assert "Secret City" not in top.explanation
+    assert all(0 <= v <= 1 for r in recs for v in r.parts.values())
+    assert w["cat"].pk not in [
+        r.tutor_id
+        for r in top_tutors(learner=learner, subject_id=w["graphs"].pk, exclude_ids=[w["cat"].pk])
+    ]
+    client = Client()
+    client.login(email=learner.email, password=PASSWORD)
+    page = client.get("/tutors/recommended/")
+    assert "teaches Graphs" in page.content.decode()
+    api = client.get("/api/v1/tutors/recommended")
+    assert api.status_code == 200 and api.json()[0]["explanation"] == top.explanation

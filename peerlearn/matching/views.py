@@ -1,0 +1,76 @@
+"""Pages: the tutor search (``/tutors/``) and "Recommended for you" (``/tutors/recommended/``).
+
+Adapters only: parse the query, call ``selectors.tutor_search`` / ``recommend.top_tutors``,
+render. HTMX requests get the results panel alone (``hx-push-url`` keeps the URL in step).
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from peerlearn.accounts.models import Level, SessionFormat, User
+from peerlearn.accounts.selectors import WEEKDAY_NAMES, subject_choices
+from peerlearn.accounts.services import LANGUAGE_CODES
+
+from . import recommend, selectors
+
+PAGE_SIZE = 20
+
+
+def _viewer(request: HttpRequest) -> User | None:
+    return request.user if request.user.is_authenticated else None  # type: ignore[return-value]
+
+
+def search(request: HttpRequest) -> HttpResponse:
+    filters = selectors.filters_from_query(request.GET)
+    viewer = _viewer(request)
+    qs = selectors.tutor_search(filters=filters, viewer=viewer)
+    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    hits = selectors.hits_for(list(page.object_list), viewer=viewer)
+    query = {k: v for k, v in request.GET.items() if k != "page" and v}
+    context = {
+        "filters": filters,
+        "page": page,
+        "hits": hits,
+        "extra_query": urlencode(query),
+        "subjects": subject_choices(),
+        "levels": Level.choices,
+        "weekdays": list(enumerate(WEEKDAY_NAMES)),
+        "parts": list(selectors.PARTS_OF_DAY),
+        "languages": sorted(LANGUAGE_CODES.items(), key=lambda kv: kv[1]),
+        "institutions": selectors.institution_choices(),
+        "formats": SessionFormat.choices,
+        "sorts": selectors.SORTS,
+        "located": bool(
+            viewer and getattr(viewer, "profile", None) and viewer.profile.has_location
+        ),
+    }
+    if request.headers.get("HX-Request") and request.headers.get("HX-Target") == "results":
+        return render(request, "matching/search.html#results", context)
+    return render(request, "matching/search.html", context)
+
+
+@login_required
+def recommended(request: HttpRequest) -> HttpResponse:
+    learner: User = request.user  # type: ignore[assignment]
+    subject_id = selectors.parse_int(request.GET.get("subject"))
+    recs = recommend.top_tutors(learner=learner, subject_id=subject_id, n=10)
+    people = {
+        u.pk: u
+        for u in User.objects.filter(pk__in=[r.tutor_id for r in recs]).select_related("profile")
+    }
+    rows = [(r, people[r.tutor_id]) for r in recs if r.tutor_id in people]
+    return render(
+        request,
+        "matching/recommended.html",
+        {
+            "rows": rows,
+            "learning": list(learner.learning_subjects.select_related("subject")),
+            "subject_id": subject_id,
+        },
+    )
