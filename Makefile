@@ -35,7 +35,7 @@ run: install
 	@echo ""
 	@trap 'kill 0' EXIT INT TERM; \
 	$(PY) manage.py db_worker & \
-	while sleep 3600; do $(PY) manage.py send_digests; $(PY) manage.py reviews_reveal; done & \
+	while sleep 3600; do $(PY) manage.py send_digests; $(PY) manage.py reviews_reveal; $(PY) manage.py train_ranker; done & \
 	$(VENV)/bin/uvicorn config.asgi:application --host $(HOST) --port $(PORT) --lifespan off & \
 	wait
 

@@ -1,7 +1,9 @@
 """Top-10 recommendation latency over in-memory tutor arrays (10k, 100k, 1M tutors), against a
 bare NumPy floor (``X @ w`` + ``argpartition`` over the same feature matrix) in the same run.
 
-Run: .venv/bin/python bench/matching.py [--sizes 10000,100000,1000000] [--repeats 50]
+Run: .venv/bin/python bench/matching.py [--sizes 10000,100000,1000000] [--repeats 40] [--check]
+(``--check`` also scores every candidate without pruning and counts identical top-10 sets).
+The load average is printed first: on this 2-core machine other jobs inflate every number.
 Arrays are built with the index's own layout (``TutorIndex``); no database is needed.
 """
 
@@ -28,8 +30,7 @@ from peerlearn.matching.recommend import (  # noqa: E402
     PRIOR_WEIGHTS,
     LearnerContext,
     candidates,
-    feature_matrix,
-    top_rows,
+    score_candidates,
 )
 
 SUBJECTS = 400
@@ -90,17 +91,24 @@ def learner(rng: np.random.Generator) -> LearnerContext:
     )
 
 
-def recommend_once(index: TutorIndex, ctx: LearnerContext) -> np.ndarray:
+def recommend_once(index: TutorIndex, ctx: LearnerContext, *, prune: bool = True) -> np.ndarray:
+    """``top_tutors``' scoring path (candidates → exact pruning → features → top 10)."""
     rows, match, _, verified = candidates(index, ctx, np.array([], dtype=np.int64))
-    X, _ = feature_matrix(index, ctx, rows, match, verified)
-    return rows[top_rows(X @ PRIOR_WEIGHTS, 10)]
+    scored, _, _, _, best = score_candidates(
+        index, ctx, rows, match, verified, PRIOR_WEIGHTS, 10, prune=prune
+    )
+    return scored[best]
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--sizes", default="10000,100000,1000000")
     parser.add_argument("--repeats", type=int, default=40)
+    parser.add_argument(
+        "--check", action="store_true", help="also compare each top 10 with full scoring"
+    )
     args = parser.parse_args()
+    print(f"load average: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     rng = np.random.default_rng(1)
     print(
         f"{'tutors':>9} {'p50 ms':>8} {'p95 ms':>8} {'floor p50':>9} {'floor p95':>9}"
@@ -110,11 +118,17 @@ def main() -> None:
         index = synthetic_index(n, rng)
         X_full = rng.random((n, len(FEATURES)))
         times, floor = [], []
+        same = 0
         for _ in range(args.repeats):
             ctx = learner(rng)
             t0 = time.perf_counter()
-            recommend_once(index, ctx)
+            top = recommend_once(index, ctx)
             times.append(time.perf_counter() - t0)
+            if args.check:
+                same += set(top.tolist()) == set(recommend_once(index, ctx, prune=False).tolist())
+        # The floor runs in its own loop: OpenBLAS worker threads keep spinning for a while after
+        # a multithreaded X @ w and would otherwise steal a core from the next timed call.
+        for _ in range(args.repeats):
             t0 = time.perf_counter()
             s = X_full @ PRIOR_WEIGHTS
             np.argpartition(-s, 10)[:10]
@@ -122,6 +136,8 @@ def main() -> None:
         p50, p95 = np.percentile(times, [50, 95]) * 1000
         f50, f95 = np.percentile(floor, [50, 95]) * 1000
         print(f"{n:>9} {p50:8.2f} {p95:8.2f} {f50:9.2f} {f95:9.2f} {p95 / f95:9.1f}")
+        if args.check:
+            print(f"{'':>9} pruned top 10 == full top 10: {same}/{args.repeats}")
 
 
 if __name__ == "__main__":

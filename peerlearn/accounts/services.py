@@ -69,6 +69,14 @@ def _require_self_or_admin(actor: User, target: User) -> None:
         raise Forbidden("You can only change your own profile.")
 
 
+def _search_document_follows(user: User) -> None:
+    """After commit, rewrite the person's full-text search document (``matching.TutorDocument``)
+    from their profile and teaching subjects."""
+    from peerlearn.matching.services import tutor_document_refresh
+
+    transaction.on_commit(partial(tutor_document_refresh, user=user))
+
+
 def profile_ensure(*, user: User) -> Profile:
     """Every user has a profile; created on first need."""
     profile, _ = Profile.objects.get_or_create(user=user)
@@ -159,6 +167,7 @@ def profile_update(*, actor: User, user: User, data: ProfileInput) -> Profile:
         data.session_formats or [], SessionFormat.values, "session_formats"
     )
     profile.save()
+    _search_document_follows(user)
     return profile
 
 
@@ -236,6 +245,7 @@ def teaching_subject_set(
         if actor.role == User.Role.LEARNER:
             actor.role = User.Role.TUTOR
             actor.save(update_fields=["role"])
+        _search_document_follows(actor)
     return item
 
 
@@ -243,6 +253,7 @@ def teaching_subject_remove(*, actor: User, subject_id: int) -> None:
     deleted, _ = TeachingSubject.objects.filter(user=actor, subject_id=subject_id).delete()
     if not deleted:
         raise NotFound("You are not teaching that subject.")
+    _search_document_follows(actor)
 
 
 @dataclass(frozen=True)

@@ -72,10 +72,44 @@ class TutorIndex:
     subject_names: dict[int, str] = field(default_factory=dict)
     row_of: dict[int, int] = field(default_factory=dict)
     fingerprint: tuple[object, ...] = ()
+    # Learner-independent feature columns, derived once per build (``__post_init__``).
+    rating_feature: np.ndarray = field(init=False, repr=False)  # (rating − 1) / 4, clipped
+    experience_feature: np.ndarray = field(init=False, repr=False)  # 1 − exp(−sessions / 10)
+    style_format: np.ndarray = field(init=False, repr=False)  # uint16: styles | formats << 8
+    verified_half: np.ndarray = field(init=False, repr=False)  # 0.5 where verified in any subject
+    _static_cache: tuple[bytes, np.ndarray] | None = field(
+        init=False, repr=False, default=None, compare=False
+    )
+
+    def __post_init__(self) -> None:
+        self.rating_feature = np.clip((self.rating - 1.0) / 4.0, 0, 1)
+        self.experience_feature = 1.0 - np.exp(-self.sessions / 10.0)  # EXPERIENCE_SCALE
+        self.verified_half = np.where(self.verified_any, 0.5, 0.0)
+        self.style_format = self.styles.astype(np.uint16) | (
+            self.formats.astype(np.uint16) << np.uint16(8)
+        )
 
     @property
     def size(self) -> int:
         return int(self.ids.shape[0])
+
+    def static_score(
+        self, w_rating: float, w_exp: float, w_resp: float, w_rel: float
+    ) -> np.ndarray:
+        """``w·(rating, experience, response, reliability)`` per row: the learner-independent
+        part of the score, computed once per (index, weights) and then only gathered."""
+        key = np.array([w_rating, w_exp, w_resp, w_rel]).tobytes()
+        cached = self._static_cache
+        if cached is not None and cached[0] == key:
+            return cached[1]
+        score = (
+            w_rating * self.rating_feature
+            + w_exp * self.experience_feature
+            + w_resp * self.response
+            + w_rel * self.reliability
+        )
+        self._static_cache = (key, score)  # one tuple assignment: safe to race
+        return score
 
     def language_mask(self, codes: list[str]) -> int:
         mask = 0

@@ -1,7 +1,10 @@
-"""The learned ranker's versions: each training run stores its weights and metrics."""
+"""The learned ranker's versions (each training run stores its weights and metrics) and the
+tutors' full-text search documents."""
 
 from __future__ import annotations
 
+from django.conf import settings
+from django.contrib.postgres.search import SearchVectorField
 from django.db import models
 
 
@@ -19,3 +22,20 @@ class RankerVersion(models.Model):
 
     def __str__(self) -> str:
         return f"ranker v{self.pk} ({self.sample_count} pairs)"
+
+
+class TutorDocument(models.Model):
+    """A tutor's searchable text, denormalized: display name, bio, the names of the subjects they
+    teach and of those subjects' parents. Written only by ``services.tutor_document_refresh`` /
+    ``tutor_documents_rebuild``; ``search_vector`` (PostgreSQL only, weighted: name A, taught
+    subjects B, bio C, parents D) carries a GIN index created by migration 0002."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="tutor_document"
+    )
+    text = models.TextField(blank=True)
+    search_vector = SearchVectorField(null=True, blank=True)
+    updated_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"search document of user {self.user_id}"

@@ -131,11 +131,12 @@ def subject_match(
         if entry is None:
             return
         rows, ranks, ver = entry
-        value = weight * np.where(ranks > learner_level, 1.0, 0.75)
+        value = np.where(ranks > learner_level, weight, 0.75 * weight)
         better = value > match[rows]
-        match[rows[better]] = value[better]
-        via[rows[better]] = origin if weight < 1 else sid
-        verified[rows[better]] = ver[better]
+        hit = rows[better]
+        match[hit] = value[better]
+        via[hit] = origin if weight < 1 else sid
+        verified[hit] = ver[better]
 
     for sid, level in subjects:
         parent = index.parent_of.get(sid)
@@ -167,8 +168,8 @@ def feature_matrix(
     weekly_hours = np.bitwise_count(index.week[rows] & ctx.week).sum(axis=1)
     hours14 = 2.0 * weekly_hours
     X[:, 1] = np.minimum(hours14 / SHARED_HOURS_FULL, 1.0)
-    X[:, 2] = np.clip((index.rating[rows] - 1.0) / 4.0, 0, 1)
-    X[:, 3] = 1.0 - np.exp(-index.sessions[rows] / EXPERIENCE_SCALE)
+    X[:, 2] = index.rating_feature[rows]  # clip((rating − 1) / 4, 0, 1), precomputed
+    X[:, 3] = index.experience_feature[rows]  # 1 − exp(−sessions / EXPERIENCE_SCALE)
     X[:, 4] = np.where(verified[rows], 1.0, np.where(index.verified_any[rows], 0.5, 0.0))
     if np.isnan(ctx.lat):
         km = np.full(k, np.nan)
@@ -222,9 +223,85 @@ def candidates(
         via = np.full(index.size, -1, dtype=np.int64)
         verified = index.verified_any.copy()
         rows = np.arange(index.size)
-    if exclude_rows.size:
-        rows = np.setdiff1d(rows, exclude_rows, assume_unique=False)
+    if exclude_rows.size:  # rows are sorted and unique; this keeps them so (no full sort)
+        rows = rows[~np.isin(rows, exclude_rows)]
     return rows, match, via, verified
+
+
+PRUNE_K = 1000  # candidates fully scored first, to find the n-th best score
+
+
+def cheap_score(
+    index: TutorIndex,
+    ctx: LearnerContext,
+    rows: np.ndarray,
+    match: np.ndarray,
+    verified: np.ndarray,
+    weights: np.ndarray,
+) -> tuple[np.ndarray, float]:
+    """``(c, slack)`` for sorted candidate ``rows``: ``c`` is the exact weighted sum of every
+    feature except shared_time and distance (the two expensive ones), ``slack`` the most those
+    two can add (each feature is in [0, 1]), so ``c ≤ score ≤ c + slack`` up to rounding."""
+    w = weights
+    c = index.static_score(float(w[2]), float(w[3]), float(w[8]), float(w[9]))[rows]
+    c += w[0] * match[rows]
+    c += w[4] * np.where(verified[rows], 1.0, index.verified_half[rows])
+    mask = np.uint64(index.language_mask(ctx.languages))
+    if mask:
+        c += w[6] * ((index.languages[rows] & mask) != 0)
+    else:
+        c += 0.5 * w[6]
+    if ctx.styles or ctx.formats:
+        style_total = max(1, ctx.styles.bit_count()) + max(1, ctx.formats.bit_count())
+        wanted = np.uint16(ctx.styles | (ctx.formats << 8))
+        fit = np.bitwise_count(index.style_format[rows] & wanted)
+        c += w[7] * np.minimum(fit / style_total, 1.0)
+    else:
+        c += 0.5 * w[7]
+    c += 0.5 * w[10]
+    for tutor_id, value in ctx.past.items():
+        r = index.row_of.get(tutor_id)
+        if r is not None:
+            pos = int(np.searchsorted(rows, r))
+            if pos < rows.size and rows[pos] == r:
+                c[pos] += w[10] * (value - 0.5)
+    slack = max(float(w[1]), 0.0)  # shared_time in [0, 1]
+    if np.isnan(ctx.lat):
+        c += 0.3 * w[5]  # distance is 0.3 for everyone
+    else:
+        slack += max(float(w[5]), 0.0)  # distance in [0, 1]
+    return c, slack
+
+
+def score_candidates(
+    index: TutorIndex,
+    ctx: LearnerContext,
+    rows: np.ndarray,
+    match: np.ndarray,
+    verified: np.ndarray,
+    weights: np.ndarray,
+    n: int,
+    *,
+    prune: bool = True,
+) -> tuple[np.ndarray, np.ndarray, dict[str, np.ndarray], np.ndarray, np.ndarray]:
+    """``(scored rows, X, facts, scores, best)``: the top ``n`` are ``scored_rows[best]``.
+
+    Exact pruning: every candidate gets the cheap bound ``c ≤ score ≤ c + slack``; the
+    ``PRUNE_K`` best by ``c`` are scored fully and ``T`` is their n-th best score. A candidate
+    with ``c + slack < T`` scores below ``T`` while n candidates reach ``T``, so it cannot be in
+    the top n; only the rest (``c ≥ T − slack``) get the full feature matrix. Same top n as
+    scoring everything (``prune=False``), up to the order of exactly tied scores."""
+    k = rows.shape[0]
+    kk = max(PRUNE_K, n)
+    if prune and n > 0 and k > kk:
+        c, slack = cheap_score(index, ctx, rows, match, verified, weights)
+        first = rows[np.argpartition(-c, kk)[:kk]]
+        X0, _ = feature_matrix(index, ctx, first, match, verified)
+        threshold = np.partition(X0 @ weights, kk - n)[kk - n]
+        rows = rows[c >= threshold - slack - 1e-9]
+    X, facts = feature_matrix(index, ctx, rows, match, verified)
+    scores = X @ weights
+    return rows, X, facts, scores, top_rows(scores, n)
 
 
 def top_rows(scores: np.ndarray, n: int) -> np.ndarray:
@@ -254,10 +331,8 @@ def top_tutors(
     rows, match, via, verified = candidates(index, ctx, np.array(excluded, dtype=np.int64))
     if rows.size == 0:
         return []
-    X, facts = feature_matrix(index, ctx, rows, match, verified)
-    weights = current_weights()
-    scores = X @ weights
-    best = top_rows(scores, n)
+    weights = np.asarray(current_weights(), dtype=np.float64)
+    rows, X, facts, scores, best = score_candidates(index, ctx, rows, match, verified, weights, n)
     out = []
     for j in best:
         parts = {name: round(float(X[j, i]), 4) for i, name in enumerate(FEATURES)}

@@ -43,6 +43,8 @@ from peerlearn.accounts.selectors import rounded_distance_km
 from peerlearn.reviews.models import Review
 from peerlearn.reviews.selectors import PRIOR_WEIGHT, rating_prior, visible
 
+from .models import TutorDocument
+
 LEVEL_RANK = {Level.BEGINNER: 0, Level.INTERMEDIATE: 1, Level.ADVANCED: 2, Level.EXPERT: 3}
 PARTS_OF_DAY = {
     "morning": (time(6), time(12)),
@@ -194,20 +196,40 @@ def _distance_expr(viewer: Profile) -> Any:
 
 
 def _full_text(qs: QuerySet[Any], q: str) -> QuerySet[Any]:
+    """PostgreSQL: the tutor's ``TutorDocument.search_vector`` (GIN-indexed; name A, taught
+    subjects B, bio C, their parents D) matched by a websearch query and ranked by
+    ``SearchRank``. A tutor whose document is missing or older than their profile (a write that
+    bypassed the services, before ``rebuild_tutor_documents`` ran) is matched on the fly as
+    before: name A, bio B, a taught subject's name +0.5. SQLite: every word must ``icontains``
+    the name, bio or a taught subject's name."""
     subject_hit = TeachingSubject.objects.filter(user=OuterRef("pk"))
     if connection.vendor == "postgresql":
         from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
 
         query = SearchQuery(q, search_type="websearch", config="english")
-        vector = SearchVector("profile__display_name", weight="A", config="english") + SearchVector(
-            "profile__bio", weight="B", config="english"
+        documents = TutorDocument.objects.filter(search_vector=query).values("user_id")
+        fresh = Q(tutor_document__updated_at__gte=F("profile__updated_at"))
+        stale = Q(tutor_document__isnull=True) | Q(
+            tutor_document__updated_at__lt=F("profile__updated_at")
         )
-        subject_vector = SearchVector("subject__name", config="english")
-        subject_hit = subject_hit.annotate(v=subject_vector).filter(v=query)
-        qs = qs.annotate(text_rank=SearchRank(vector, query))
-        return qs.filter(Q(text_rank__gt=0) | Exists(subject_hit)).annotate(
-            text_rank=F("text_rank")
-            + Case(When(Exists(subject_hit), then=Value(0.5)), default=Value(0.0))
+        live_vector = SearchVector(
+            "profile__display_name", weight="A", config="english"
+        ) + SearchVector("profile__bio", weight="B", config="english")
+        subject_hit = subject_hit.alias(v=SearchVector("subject__name", config="english")).filter(
+            v=query
+        )
+        qs = qs.alias(live_vector=live_vector).filter(
+            (fresh & Q(pk__in=documents)) | (stale & (Q(live_vector=query) | Exists(subject_hit)))
+        )
+        live_rank = SearchRank(live_vector, query) + Case(
+            When(Exists(subject_hit), then=Value(0.5)), default=Value(0.0)
+        )
+        return qs.annotate(
+            text_rank=Case(
+                When(fresh, then=SearchRank(F("tutor_document__search_vector"), query)),
+                default=live_rank,
+                output_field=FloatField(),
+            )
         )
     words = q.split()
     for word in words:

@@ -1,136 +1,144 @@
-"""Writes for matching: training and storing a ranker version."""
+"""Writes for matching: the tutors' full-text documents (training lives in ``ranker``)."""
 
 from __future__ import annotations
 
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
+from typing import Any
 
-import numpy as np
-from django.db import transaction
+from django.db import connection, transaction
+from django.db.models import Exists, OuterRef
+from django.utils import timezone
 
-from . import ranker
-from .index import get_index
-from .models import RankerVersion
-from .recommend import FEATURES, PRIOR_WEIGHTS, candidates, feature_matrix, learner_context
+from peerlearn.accounts.models import User
 
+from .models import TutorDocument
 
-@dataclass
-class Outcome:
-    learner_id: int
-    tutor_id: int
-    subject_id: int
-    good: bool
-    at: object
+SEARCH_CONFIG = "english"  # the text search configuration; tutor_search queries with the same
+DOCUMENT_BATCH = 1000  # tutors per upsert when rebuilding documents
 
 
-def outcomes() -> list[Outcome]:
-    """Finished bookings as outcomes, oldest first: completed (and not rated below 3, or
-    rebooked) is good; declined, a tutor no-show or a low rating is bad."""
-    from django.db.models import Avg
+@dataclass(frozen=True)
+class DocumentParts:
+    """A tutor's searchable text by weight: name (A), taught subjects (B), bio (C), the taught
+    subjects' parents and grandparents (D)."""
 
-    from peerlearn.reviews.models import Review
-    from peerlearn.scheduling.models import Booking, TimeClaim
+    name: str
+    subjects: str
+    bio: str
+    parents: str
 
-    ratings = dict(
-        Review.objects.filter(direction=Review.Direction.OF_TUTOR)
-        .values("booking_id")
-        .annotate(a=Avg("overall"))
-        .values_list("booking_id", "a")
+    @property
+    def text(self) -> str:
+        return "\n".join((self.name, self.bio, self.subjects, self.parents))
+
+
+def document_parts(user_ids: Collection[int]) -> dict[int, DocumentParts]:
+    """The parts of every given user who teaches at least one subject (two queries)."""
+    from peerlearn.accounts.models import Profile, TeachingSubject
+
+    subjects: dict[int, list[str]] = {}
+    parents: dict[int, list[str]] = {}
+    rows = TeachingSubject.objects.filter(user_id__in=user_ids).values_list(
+        "user_id", "subject__name", "subject__parent__name", "subject__parent__parent__name"
     )
-    out = []
-    done = (Booking.Status.COMPLETED, Booking.Status.DECLINED, Booking.Status.NO_SHOW)
-    rows = TimeClaim.objects.filter(
-        role=TimeClaim.Role.LEARNER, booking__status__in=done
-    ).values_list(
-        "user_id",
-        "booking__tutor_id",
-        "booking__subject_id",
-        "booking__status",
-        "booking_id",
-        "booking__no_show_user_id",
-        "booking__created_at",
+    for user_id, name, parent, grandparent in rows.order_by("user_id", "subject__name"):
+        subjects.setdefault(user_id, []).append(name)
+        bucket = parents.setdefault(user_id, [])
+        for above in (parent, grandparent):
+            if above and above not in bucket:
+                bucket.append(above)
+    profiles = dict(
+        (user_id, (name, bio))
+        for user_id, name, bio in Profile.objects.filter(user_id__in=list(subjects)).values_list(
+            "user_id", "display_name", "bio"
+        )
     )
-    for learner, tutor, subject, status, booking_id, absent, at in rows.order_by(
-        "booking__created_at"
-    ):
-        rating = ratings.get(booking_id)
-        good = status == Booking.Status.COMPLETED and (rating is None or float(rating) >= 3)
-        if status == Booking.Status.NO_SHOW and absent != tutor:
-            continue  # the learner's own no-show says nothing about the tutor
-        out.append(Outcome(learner, tutor, subject, good, at))
+    out = {}
+    for user_id, names in subjects.items():
+        name, bio = profiles.get(user_id, ("", ""))
+        out[user_id] = DocumentParts(name, " ".join(names), bio, " ".join(parents[user_id]))
     return out
 
 
-def training_pairs(
-    data: list[Outcome], *, seed: int = 0, negatives: int = 5
-) -> tuple[np.ndarray, list[tuple[np.ndarray, np.ndarray]]]:
-    """Pairwise differences and, per outcome, (scores-ready feature matrix, relevance) groups:
-    the booked tutor against up to ``negatives`` other candidates for the same subject."""
-    from peerlearn.accounts.models import User
-
-    index = get_index()
-    rng = np.random.default_rng(seed)
-    diffs: list[np.ndarray] = []
-    groups: list[tuple[np.ndarray, np.ndarray]] = []
-    learners = {
-        u.pk: u
-        for u in User.objects.filter(pk__in={o.learner_id for o in data}).select_related("profile")
-    }
-    for o in data:
-        row = index.row_of.get(o.tutor_id)
-        if row is None or o.learner_id not in learners:
-            continue
-        ctx = learner_context(learners[o.learner_id], o.subject_id)
-        rows, match, _, verified = candidates(index, ctx, np.array([], dtype=np.int64))
-        others = rows[rows != row]
-        if others.size == 0:
-            continue
-        sample = rng.choice(others, min(negatives, others.size), replace=False)
-        X, _ = feature_matrix(index, ctx, np.concatenate([[row], sample]), match, verified)
-        d = X[0] - X[1:]
-        diffs.extend(d if o.good else -d)
-        rel = np.zeros(X.shape[0])
-        rel[0] = 2.0 if o.good else 0.0
-        rel[1:] = 0.0 if o.good else 1.0
-        groups.append((X, rel))
-    return (np.array(diffs) if diffs else np.zeros((0, len(FEATURES)))), groups
-
-
-def evaluate(data: list[Outcome], *, holdout: float = 0.2) -> dict[str, float]:
-    """NDCG@10 on the newest ``holdout`` share: the prior, and a ranker fit on the rest."""
-    cut = int(len(data) * (1 - holdout))
-    train_diffs, _ = training_pairs(data[:cut])
-    _, test_groups = training_pairs(data[cut:], seed=1)
-    learned = ranker.blend(ranker.fit_pairwise(train_diffs), train_diffs.shape[0])
-    if not test_groups:
-        return {
-            "ndcg_prior": 0.0,
-            "ndcg_learned": 0.0,
-            "train_pairs": float(train_diffs.shape[0]),
-            "test_groups": 0.0,
-        }
-    return {
-        "ndcg_prior": float(
-            np.mean([ranker.ndcg_at(X @ PRIOR_WEIGHTS, rel) for X, rel in test_groups])
-        ),
-        "ndcg_learned": float(
-            np.mean([ranker.ndcg_at(X @ learned, rel) for X, rel in test_groups])
-        ),
-        "train_pairs": float(train_diffs.shape[0]),
-        "test_groups": float(len(test_groups)),
-    }
-
-
-def ranker_train() -> RankerVersion:
-    """Fit the pairwise ranker on every outcome so far and store it as the newest version
-    (served blended with the prior by ``ranker.current_weights``)."""
-    data = outcomes()
-    metrics = evaluate(data) if len(data) >= 10 else {}
-    diffs, _ = training_pairs(data)
-    learned = ranker.fit_pairwise(diffs)
-    with transaction.atomic():
-        return RankerVersion.objects.create(
-            weights={name: float(w) for name, w in zip(FEATURES, learned, strict=True)},
-            features=list(FEATURES),
-            sample_count=int(diffs.shape[0]),
-            metrics=metrics,
+def _upsert(parts: dict[int, DocumentParts]) -> None:
+    """Insert or replace the documents in one statement per thousand rows; on PostgreSQL the
+    weighted ``tsvector`` is computed by the database from the parts."""
+    if not parts:
+        return
+    now = timezone.now()
+    postgres = connection.vendor == "postgresql"
+    if postgres:
+        config = SEARCH_CONFIG
+        vector = " || ".join(
+            f"setweight(to_tsvector('{config}'::regconfig, %s), '{w}')" for w in "ABCD"
         )
+        row = f"(%s, %s, {vector}, %s)"
+    else:
+        row = "(%s, %s, NULL, %s)"
+    quote = connection.ops.quote_name
+    table = quote(TutorDocument._meta.db_table)
+    columns = ", ".join(quote(c) for c in ("user_id", "text", "search_vector", "updated_at"))
+    insert = f"INSERT INTO {table} ({columns}) VALUES "  # noqa: S608 (names from the model)
+    conflict = (
+        f" ON CONFLICT ({quote('user_id')}) DO UPDATE SET "
+        f"{quote('text')} = excluded.{quote('text')}, "
+        f"{quote('search_vector')} = excluded.{quote('search_vector')}, "
+        f"{quote('updated_at')} = excluded.{quote('updated_at')}"
+    )
+    stamp = TutorDocument._meta.get_field("updated_at").get_db_prep_save(now, connection)
+    items = sorted(parts.items())
+    with connection.cursor() as cursor:
+        for start in range(0, len(items), 1000):
+            chunk = items[start : start + 1000]
+            params: list[Any] = []
+            for user_id, p in chunk:
+                params += [user_id, p.text]
+                if postgres:
+                    params += [p.name, p.subjects, p.bio, p.parents]
+                params.append(stamp)
+            cursor.execute(insert + ", ".join([row] * len(chunk)) + conflict, params)
+
+
+def _refresh(user_ids: Collection[int]) -> None:
+    parts = document_parts(user_ids)
+    with transaction.atomic():
+        _upsert(parts)
+        gone = [pk for pk in user_ids if pk not in parts]
+        if gone:
+            TutorDocument.objects.filter(user_id__in=gone).delete()
+
+
+def tutor_document_refresh(*, user: User) -> None:
+    """Rewrite one person's search document from their profile and teaching subjects (or delete
+    it when they teach nothing). The accounts services call this on commit after changing a
+    profile or a teaching subject."""
+    _refresh([user.pk])
+
+
+def tutor_document_refresh_on_commit(*, user_id: int) -> None:
+    """Schedule ``tutor_document_refresh`` for after the current transaction commits."""
+    transaction.on_commit(lambda: _refresh([user_id]))
+
+
+def tutor_documents_rebuild(*, batch: int = DOCUMENT_BATCH) -> int:
+    """Rewrite every tutor's document (and delete those of people who teach nothing), a batch of
+    tutors per transaction; returns how many documents were written. Used after bulk loads that
+    bypass the services (``seed_demo --tutors``), catalogue renames, and by
+    ``manage.py rebuild_tutor_documents``."""
+    from peerlearn.accounts.models import TeachingSubject
+
+    ids: Iterable[int] = (
+        TeachingSubject.objects.order_by("user_id").values_list("user_id", flat=True).distinct()
+    )
+    all_ids = list(ids)
+    written = 0
+    for start in range(0, len(all_ids), batch):
+        chunk = all_ids[start : start + batch]
+        parts = document_parts(chunk)
+        with transaction.atomic():
+            _upsert(parts)
+        written += len(parts)
+    teaches = TeachingSubject.objects.filter(user_id=OuterRef("user_id"))
+    TutorDocument.objects.exclude(Exists(teaches)).delete()
+    return written

@@ -35,9 +35,7 @@ def test_two_people_discuss_live(live_url: str, two_browsers: Any, screenshot: A
 
     # B is reading the (empty) category: A's new thread will appear there live.
     b.goto(f"{live_url}/discussions/c/algorithms/")
-    b.wait_for_function(
-        "window.peerlearnCategorySocket && window.peerlearnCategorySocket.status === 'open'"
-    )
+    b.wait_for_selector("[data-live-category][data-live='1']")
 
     a.goto(f"{live_url}/discussions/new/?category=algorithms")
     a.fill("#id_title", "Why is my recursive Fibonacci so slow?")

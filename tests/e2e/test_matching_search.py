@@ -43,7 +43,9 @@ def test_a_learner_filters_tutors_and_books_one_from_the_results(
     page.get_by_label("Language").select_option("en")
     page.wait_for_url(re.compile(r"language=en"))
     results.get_by_role("link", name="Tara Graphs").wait_for()
-    page.wait_for_function("!document.querySelector('#results').innerText.includes('Sam Sorts')")
+    page.wait_for_function(
+        "() => !document.querySelector('#results').innerText.includes('Sam Sorts')"
+    )
 
     page.get_by_label("Search").fill("Graphs")
     page.wait_for_url(re.compile(r"q=Graphs"))

@@ -45,7 +45,9 @@ def new_page(browsers: Callable[[], Browser], request: pytest.FixtureRequest) ->
 
 
 def _set_code(page: Page, code: str) -> None:
-    page.wait_for_function("window.peerlearnPractice && window.peerlearnPractice.editor")
+    page.wait_for_function(
+        "() => Boolean(window.peerlearnPractice && window.peerlearnPractice.editor)"
+    )
     page.evaluate("code => window.peerlearnPractice.editor.setValue(code)", code)
 
 

@@ -27,3 +27,15 @@ def test_ndcg_is_one_for_the_ideal_order() -> None:
     rel = np.array([3.0, 0, 2, 1])
     assert ndcg_at(rel, rel) == pytest.approx(1.0)
     assert ndcg_at(-rel, rel) < 1.0
+
+
+def test_fit_pairwise_moves_weight_towards_what_separates_better_from_worse() -> None:
+    from peerlearn.matching.ranker import fit_pairwise
+
+    rng = np.random.default_rng(0)
+    diffs = rng.normal(0, 0.1, (200, PRIOR_WEIGHTS.shape[0]))
+    diffs[:, 6] = np.abs(diffs[:, 6]) + 0.3  # the better one always has more of feature 6
+    w = fit_pairwise(diffs)
+    assert w[6] > PRIOR_WEIGHTS[6]
+    assert np.abs(w).sum() == pytest.approx(np.abs(PRIOR_WEIGHTS).sum())
+    assert np.array_equal(fit_pairwise(np.zeros((0, PRIOR_WEIGHTS.shape[0]))), PRIOR_WEIGHTS)

@@ -20,6 +20,8 @@ if (list) {
     if (live) live.textContent = "A new thread was just started.";
     else if (note) note.textContent = "A new thread was just started.";
   });
+  socket.addEventListener("status", ({ detail }) => {
+    list.dataset.live = detail.status === "open" ? "1" : "0";
+  });
   socket.start();
-  window.peerlearnCategorySocket = socket;
 }

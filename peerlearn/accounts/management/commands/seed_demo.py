@@ -95,6 +95,10 @@ class Command(BaseCommand):
         self._say(f"{created} demo people created, {len(plans) - created} already there.")
         if tutors:
             seed_synthetic_tutors(tutors, all_disciplines, institutions, password, self._say)
+            # The bulk path bypasses the services: write every tutor's search document at the end.
+            from peerlearn.matching.services import tutor_documents_rebuild
+
+            self._say(f"{tutor_documents_rebuild()} tutor search documents written.")
         self._say(f"Done in {perf_counter() - started:.1f} s.")
         self._say(f'\nDemo logins (password "{DEMO_PASSWORD}"):')
         for email, what in DEMO_LOGINS:

@@ -1,0 +1,128 @@
+"""Tutor search API throughput on PostgreSQL over many synthetic tutors, as a ratio to a
+hello-world Django view in the same run.
+
+Run: DATABASE_URL=postgres://postgres@127.0.0.1:5432/peerlearn .venv/bin/python bench/search.py
+     [--tutors 100000] [--seconds 3]
+
+Creates its own database (``peerlearn_bench_search_<pid>``) on the server DATABASE_URL names,
+migrates it, seeds ``--tutors`` synthetic tutors through ``seed_demo``'s bulk path (which ends
+with ``tutor_documents_rebuild``, the GIN-indexed full-text documents), and drops it at the end.
+Each ``GET /api/v1/tutors/search?…`` goes through Django's test ``Client`` (middleware, ninja,
+one search query, one page of hits); the baseline is a view returning "hello" through the same
+Client. The API rate limit is switched off for the run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+if sys.path and Path(sys.path[0]).resolve() == ROOT / "bench":
+    sys.path[0] = str(ROOT)  # not bench/ (its http.py would shadow the stdlib)
+elif str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from bench.booking import admin_execute, server_url, setup_django  # noqa: E402
+
+
+def rate(client: Any, path: str, seconds: float) -> tuple[float, int]:
+    """Requests per second of GET ``path`` for ``seconds``; also the first response's count."""
+    first = client.get(path, secure=True)
+    assert first.status_code == 200, (path, first.status_code, first.content[:300])
+    count = len(first.json().get("results", [])) if path.startswith("/api/") else 0
+    done, start = 0, time.perf_counter()
+    while time.perf_counter() - start < seconds:
+        client.get(path, secure=True)
+        done += 1
+    return done / (time.perf_counter() - start), count
+
+
+def bench(tutors: int, seconds: float) -> None:
+    import sys as _sys
+
+    from django.core.management import call_command
+    from django.db import connection
+    from django.http import HttpResponse
+    from django.test import Client
+    from django.test.utils import override_settings
+    from django.urls import include, path
+
+    from peerlearn.accounts.models import Subject
+    from peerlearn.matching.models import TutorDocument
+
+    started = time.perf_counter()
+    with override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]):
+        call_command("seed_demo", tutors=tutors, quiet=True)
+    seeded = time.perf_counter() - started
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+    documents = TutorDocument.objects.count()
+    print(
+        f"seeded {tutors} synthetic tutors (+ demo people), {documents} documents: {seeded:.0f} s"
+    )
+
+    topic = Subject.objects.filter(kind=Subject.Kind.TOPIC, tutors__isnull=False).first()
+    assert topic is not None
+    word = topic.name.split()[0]
+    urls = type(_sys)("bench_search_urls")
+    urls.urlpatterns = [  # type: ignore[attr-defined]
+        path("hello/", lambda r: HttpResponse("hello")),
+        path("", include("config.urls")),
+    ]
+    _sys.modules["bench_search_urls"] = urls
+    api = "/api/v1/tutors/search"
+    cases = [
+        ("q=<name> (rare word)", f"{api}?q=Lovelace"),
+        (f"q={word} (topic name)", f"{api}?q={word}"),
+        (f"q={word}&sort=rating", f"{api}?q={word}&sort=rating"),
+        (f"q={word}&language=en&format=online", f"{api}?q={word}&language=en&format=online"),
+        (f"q={word}&subject=<topic>", f"{api}?q={word}&subject={topic.pk}"),
+        ("q=student (in most bios)", f"{api}?q=student"),
+        ("no q, subject=<topic> (no full text)", f"{api}?subject={topic.pk}"),
+    ]
+    with override_settings(
+        ROOT_URLCONF="bench_search_urls",
+        DEBUG=False,
+        ALLOWED_HOSTS=["*"],
+        API_RATE_LIMIT_PER_MINUTE=0,
+    ):
+        client = Client()
+        base, _ = rate(client, "/hello/", seconds)
+        print(f"{'request':44} {'req/s':>8} {'ratio':>7} {'hits p1':>8}")
+        print(f"{'hello-world view (baseline)':44} {base:8.0f} {1.0:7.3f} {'':>8}")
+        for label, url in cases:
+            r, count = rate(client, url, seconds)
+            print(f"{label:44} {r:8.1f} {r / base:7.4f} {count:8d}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    parser.add_argument("--tutors", type=int, default=100_000)
+    parser.add_argument("--seconds", type=float, default=3.0)
+    args = parser.parse_args()
+    database_url = os.environ.get("DATABASE_URL", "")
+    if not database_url.startswith(("postgres://", "postgresql://")):
+        sys.exit("bench/search.py needs DATABASE_URL=postgres://... (a PostgreSQL server)")
+    name = f"peerlearn_bench_search_{os.getpid()}"
+    admin_execute(database_url, "DROP DATABASE IF EXISTS {}", name)
+    admin_execute(database_url, "CREATE DATABASE {}", name)
+    began = time.perf_counter()
+    try:
+        setup_django(server_url(database_url, name))
+        bench(args.tutors, args.seconds)
+        print(f"total {time.perf_counter() - began:.1f} s")
+    finally:
+        if "django.db" in sys.modules:
+            from django.db import connections
+
+            connections.close_all()
+        admin_execute(database_url, "DROP DATABASE IF EXISTS {} WITH (FORCE)", name)
+
+
+if __name__ == "__main__":
+    main()
