@@ -70,11 +70,11 @@ def _require_self_or_admin(actor: User, target: User) -> None:
 
 
 def _search_document_follows(user: User) -> None:
-    """After commit, rewrite the person's full-text search document (``matching.TutorDocument``)
-    from their profile and teaching subjects."""
+    """Rewrite the person's full-text search document (``matching.TutorDocument``) from their
+    profile and teaching subjects, in the same transaction as the change."""
     from peerlearn.matching.services import tutor_document_refresh
 
-    transaction.on_commit(partial(tutor_document_refresh, user=user))
+    tutor_document_refresh(user=user)
 
 
 def profile_ensure(*, user: User) -> Profile:

@@ -198,38 +198,17 @@ def _distance_expr(viewer: Profile) -> Any:
 def _full_text(qs: QuerySet[Any], q: str) -> QuerySet[Any]:
     """PostgreSQL: the tutor's ``TutorDocument.search_vector`` (GIN-indexed; name A, taught
     subjects B, bio C, their parents D) matched by a websearch query and ranked by
-    ``SearchRank``. A tutor whose document is missing or older than their profile (a write that
-    bypassed the services, before ``rebuild_tutor_documents`` ran) is matched on the fly as
-    before: name A, bio B, a taught subject's name +0.5. SQLite: every word must ``icontains``
-    the name, bio or a taught subject's name."""
+    ``SearchRank``; the accounts services keep the documents current (writes around them need
+    ``manage.py rebuild_tutor_documents``). SQLite: every word must ``icontains`` the name, bio
+    or a taught subject's name."""
     subject_hit = TeachingSubject.objects.filter(user=OuterRef("pk"))
     if connection.vendor == "postgresql":
-        from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
+        from django.contrib.postgres.search import SearchQuery, SearchRank
 
         query = SearchQuery(q, search_type="websearch", config="english")
         documents = TutorDocument.objects.filter(search_vector=query).values("user_id")
-        fresh = Q(tutor_document__updated_at__gte=F("profile__updated_at"))
-        stale = Q(tutor_document__isnull=True) | Q(
-            tutor_document__updated_at__lt=F("profile__updated_at")
-        )
-        live_vector = SearchVector(
-            "profile__display_name", weight="A", config="english"
-        ) + SearchVector("profile__bio", weight="B", config="english")
-        subject_hit = subject_hit.alias(v=SearchVector("subject__name", config="english")).filter(
-            v=query
-        )
-        qs = qs.alias(live_vector=live_vector).filter(
-            (fresh & Q(pk__in=documents)) | (stale & (Q(live_vector=query) | Exists(subject_hit)))
-        )
-        live_rank = SearchRank(live_vector, query) + Case(
-            When(Exists(subject_hit), then=Value(0.5)), default=Value(0.0)
-        )
-        return qs.annotate(
-            text_rank=Case(
-                When(fresh, then=SearchRank(F("tutor_document__search_vector"), query)),
-                default=live_rank,
-                output_field=FloatField(),
-            )
+        return qs.filter(pk__in=documents).annotate(
+            text_rank=SearchRank(F("tutor_document__search_vector"), query)
         )
     words = q.split()
     for word in words:

@@ -111,14 +111,10 @@ def _refresh(user_ids: Collection[int]) -> None:
 
 def tutor_document_refresh(*, user: User) -> None:
     """Rewrite one person's search document from their profile and teaching subjects (or delete
-    it when they teach nothing). The accounts services call this on commit after changing a
-    profile or a teaching subject."""
+    it when they teach nothing). The accounts services call this in the transaction that
+    changes a profile or a teaching subject; writes around them (admin, scripts) need
+    ``manage.py rebuild_tutor_documents``."""
     _refresh([user.pk])
-
-
-def tutor_document_refresh_on_commit(*, user_id: int) -> None:
-    """Schedule ``tutor_document_refresh`` for after the current transaction commits."""
-    transaction.on_commit(lambda: _refresh([user_id]))
 
 
 def tutor_documents_rebuild(*, batch: int = DOCUMENT_BATCH) -> int:

@@ -11,6 +11,7 @@ from peerlearn.common.testing import PASSWORD, make_subject, make_tutor, make_us
 from peerlearn.matching import selectors
 from peerlearn.matching.index import invalidate
 from peerlearn.matching.recommend import top_tutors
+from peerlearn.matching.services import tutor_documents_rebuild
 
 pytestmark = pytest.mark.django_db
 
@@ -47,6 +48,7 @@ def _world() -> dict[str, Any]:
         p.bio = "I love recursion" if user is cat else "Friendly tutor"
         p.save()
     TeachingSubject.objects.filter(user=ana).update(verified_at="2026-01-01T00:00Z")
+    tutor_documents_rebuild()  # the profiles above were written around the services
     return {"graphs": graphs, "algorithms": algorithms, "ana": ana, "ben": ben, "cat": cat}
 
 
