@@ -277,8 +277,16 @@ MESSAGE_MAX_ATTACHMENT_BYTES = env_int("MESSAGE_MAX_ATTACHMENT_BYTES", 10 * 1024
 HELP_REQUEST_OFFER_COUNT = env_int("HELP_REQUEST_OFFER_COUNT", 3)  # tutors asked per round
 HELP_REQUEST_OFFER_TIMEOUT_MINUTES = env_int("HELP_REQUEST_OFFER_TIMEOUT_MINUTES", 15)
 HELP_REQUEST_MAX_ROUNDS = env_int("HELP_REQUEST_MAX_ROUNDS", 3)
-PRACTICE_RATING_K = env_int("PRACTICE_RATING_K", 32)  # Elo K-factor of practice skill ratings
+# Practice partners: the Elo K-factor (the most one judged Submit moves a topic rating); the
+# rating window, ±BASE at first, +STEP every STEP_SECONDS of waiting, at most ±MAX; unmatched
+# queue entries expire after TTL; the expected wait is the median of RECENT_WAITS recent waits.
+PRACTICE_RATING_K = env_int("PRACTICE_RATING_K", 32)
+PARTNERS_WINDOW_BASE = env_int("PARTNERS_WINDOW_BASE", 100)
+PARTNERS_WINDOW_STEP = env_int("PARTNERS_WINDOW_STEP", 50)
+PARTNERS_WINDOW_STEP_SECONDS = env_int("PARTNERS_WINDOW_STEP_SECONDS", 15)
+PARTNERS_WINDOW_MAX = env_int("PARTNERS_WINDOW_MAX", 400)
 PARTNERS_QUEUE_TTL_SECONDS = env_int("PARTNERS_QUEUE_TTL_SECONDS", 600)
+PARTNERS_RECENT_WAITS = env_int("PARTNERS_RECENT_WAITS", 20)
 
 # --- files ----------------------------------------------------------------------------------
 STATIC_URL = "/static/"

@@ -46,19 +46,16 @@ from .models import (
 TAG_RE = re.compile(r"^[a-z0-9][a-z0-9+#.-]{0,39}$")
 
 
-def _setting(name: str, default: int) -> int:
-    return int(getattr(settings, name, default))
-
-
 def edit_window() -> timedelta:
-    return timedelta(minutes=_setting("FORUM_EDIT_WINDOW_MINUTES", 30))
+    return timedelta(minutes=settings.FORUM_EDIT_WINDOW_MINUTES)
 
 
-def _limit(kind: str, actor: User, *, default: int, window: int, message: str) -> None:
+def _limit(kind: str, actor: User, *, message: str) -> None:
+    """Per person: FORUM_<KIND>_LIMIT actions per FORUM_<KIND>_WINDOW_SECONDS."""
     ratelimit.check(
         f"forum:{kind}:{actor.pk}",
-        limit=_setting(f"FORUM_{kind.upper()}_LIMIT", default),
-        window_seconds=_setting(f"FORUM_{kind.upper()}_WINDOW_SECONDS", window),
+        limit=int(getattr(settings, f"FORUM_{kind.upper()}_LIMIT")),
+        window_seconds=int(getattr(settings, f"FORUM_{kind.upper()}_WINDOW_SECONDS")),
         message=message,
     )
 
@@ -155,9 +152,7 @@ def thread_create(
     Subscribers of the category are notified on commit."""
     category = selectors.access_category(actor, category_slug)
     title, body, tag_names = _clean_title(title), _clean_body(body), clean_tags(tags)
-    _limit(
-        "thread", actor, default=10, window=3600, message="You started many threads. Wait a bit."
-    )
+    _limit("thread", actor, message="You started many threads. Wait a bit.")
     with transaction.atomic():
         thread = Thread.objects.create(
             category=category, author=actor, title=title, body=body, html=render_markdown(body)
@@ -209,7 +204,7 @@ def reply_create(*, actor: User, thread_id: int, body: str) -> Reply:
     thread's and the category's subscribers (``reply``) and people mentioned (``mention``), and
     tells readers of the thread, all on commit."""
     body = _clean_body(body)
-    _limit("reply", actor, default=30, window=600, message="You are replying fast. Wait a minute.")
+    _limit("reply", actor, message="You are replying fast. Wait a minute.")
     with transaction.atomic():
         thread = selectors.access_thread(actor, thread_id)
         thread = Thread.objects.select_for_update().get(pk=thread.pk)
@@ -326,7 +321,7 @@ def vote_cast(
         raise ServiceError("A vote is +1, -1 or 0.", code="invalid_vote", field="value")
     if (thread_id is None) == (reply_id is None):
         raise ServiceError("Vote on a thread or a reply.", code="invalid_target")
-    _limit("vote", actor, default=120, window=3600, message="Too many votes. Wait a while.")
+    _limit("vote", actor, message="Too many votes. Wait a while.")
     model: type[Thread] | type[Reply]
     post: Thread | Reply
     target: dict[str, Any]
@@ -421,7 +416,7 @@ def flag_create(
 ) -> Flag:
     """Report a post to the moderators (once per person and post)."""
     reason = _clean_reason(reason)
-    _limit("flag", actor, default=20, window=86400, message="You have flagged a lot today.")
+    _limit("flag", actor, message="You have flagged a lot today.")
     if thread_id is not None:
         target: dict[str, object] = {"thread": selectors.access_thread(actor, thread_id)}
     elif reply_id is not None:

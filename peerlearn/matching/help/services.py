@@ -39,15 +39,15 @@ RequestStatus = HelpRequest.Status
 
 
 def offer_count() -> int:
-    return max(1, int(getattr(settings, "HELP_REQUEST_OFFER_COUNT", 3)))
+    return max(1, settings.HELP_REQUEST_OFFER_COUNT)
 
 
 def round_timeout() -> timedelta:
-    return timedelta(minutes=int(getattr(settings, "HELP_REQUEST_OFFER_TIMEOUT_MINUTES", 15)))
+    return timedelta(minutes=settings.HELP_REQUEST_OFFER_TIMEOUT_MINUTES)
 
 
 def max_rounds() -> int:
-    return max(1, int(getattr(settings, "HELP_REQUEST_MAX_ROUNDS", 3)))
+    return max(1, settings.HELP_REQUEST_MAX_ROUNDS)
 
 
 # --- who is asked ------------------------------------------------------------------------------
