@@ -250,26 +250,12 @@ def bench_throughput(count: int, rounds: int) -> list[tuple[str, float, str, flo
 # --- (b) the race ------------------------------------------------------------------------------
 
 
-def connect(patience: float = 60) -> None:
-    """Open this thread's connection, waiting while the server is full (other clients of a
-    shared PostgreSQL count against its max_connections too)."""
-    from django.db import OperationalError, connection
-
-    deadline = time.monotonic() + patience
-    while True:
-        try:
-            connection.ensure_connection()
-            return
-        except OperationalError as exc:
-            if "too many clients" not in str(exc) or time.monotonic() > deadline:
-                raise
-            time.sleep(0.2)
-
-
 def race(calls: list[Callable[[], str]], connections_allowed: int) -> tuple[list[str], float]:
     """Run the calls on one thread each, released together; at most ``connections_allowed``
     hold a database connection at a time. Returns each outcome and the wall time."""
     from django.db import connections
+
+    from peerlearn.common.testing import connect_patiently
 
     barrier = threading.Barrier(len(calls) + 1)
     gate = threading.BoundedSemaphore(connections_allowed)
@@ -279,7 +265,7 @@ def race(calls: list[Callable[[], str]], connections_allowed: int) -> tuple[list
         barrier.wait()
         with gate:
             try:
-                connect()
+                connect_patiently()
                 outcomes[index] = call()
             except Exception as exc:
                 outcomes[index] = f"error: {type(exc).__name__}: {exc}"

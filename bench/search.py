@@ -6,7 +6,8 @@ Run: DATABASE_URL=postgres://postgres@127.0.0.1:5432/peerlearn .venv/bin/python 
 
 Creates its own database (``peerlearn_bench_search_<pid>``) on the server DATABASE_URL names,
 migrates it, seeds ``--tutors`` synthetic tutors through ``seed_demo``'s bulk path (which ends
-with ``tutor_documents_rebuild``, the GIN-indexed full-text documents), and drops it at the end.
+with ``tutor_documents_rebuild``, the GIN-indexed full-text documents), gives every third tutor
+stored rating totals, and drops the database at the end.
 Each ``GET /api/v1/tutors/search?…`` goes through Django's test ``Client`` (middleware, ninja,
 one search query, one page of hits); the baseline is a view returning "hello" through the same
 Client. The API rate limit is switched off for the run.
@@ -42,6 +43,29 @@ def rate(client: Any, path: str, seconds: float) -> tuple[float, int]:
     return done / (time.perf_counter() - start), count
 
 
+def seed_rating_totals(share: int = 3) -> int:
+    """Every ``share``-th tutor gets stored rating totals (1–60 reviews averaging 2.5–5★), the
+    rows ``reviews.services.rating_totals_refresh`` keeps for reviewed tutors, so sorting and
+    filtering by rating join real rows."""
+    import random
+    from decimal import Decimal
+
+    from peerlearn.accounts.models import TeachingSubject
+    from peerlearn.reviews.models import TutorRatingTotal
+
+    rng = random.Random(7)
+    tutor_ids = sorted(set(TeachingSubject.objects.values_list("user_id", flat=True)))
+    rows = []
+    for tutor_id in tutor_ids[::share]:
+        count = rng.randint(1, 60)
+        mean = rng.uniform(2.5, 5.0)
+        rows.append(
+            TutorRatingTotal(tutor_id=tutor_id, count=count, total=Decimal(round(mean * count, 2)))
+        )
+    TutorRatingTotal.objects.bulk_create(rows, batch_size=5000)
+    return len(rows)
+
+
 def bench(tutors: int, seconds: float) -> None:
     import sys as _sys
 
@@ -58,12 +82,14 @@ def bench(tutors: int, seconds: float) -> None:
     started = time.perf_counter()
     with override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]):
         call_command("seed_demo", tutors=tutors, quiet=True)
+    rated = seed_rating_totals()
     seeded = time.perf_counter() - started
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")
     documents = TutorDocument.objects.count()
     print(
-        f"seeded {tutors} synthetic tutors (+ demo people), {documents} documents: {seeded:.0f} s"
+        f"seeded {tutors} synthetic tutors (+ demo people), {documents} documents, "
+        f"{rated} with ratings: {seeded:.0f} s"
     )
 
     topic = Subject.objects.filter(kind=Subject.Kind.TOPIC, tutors__isnull=False).first()
@@ -84,6 +110,9 @@ def bench(tutors: int, seconds: float) -> None:
         (f"q={word}&subject=<topic>", f"{api}?q={word}&subject={topic.pk}"),
         ("q=student (in most bios)", f"{api}?q=student"),
         ("no q, subject=<topic> (no full text)", f"{api}?subject={topic.pk}"),
+        ("no filters (every tutor, by relevance)", f"{api}"),
+        ("sort=rating&min_rating=4", f"{api}?sort=rating&min_rating=4"),
+        ("q=student, page 40", f"{api}?q=student&page=40"),
     ]
     with override_settings(
         ROOT_URLCONF="bench_search_urls",

@@ -125,7 +125,7 @@ IS_POSTGRES = DATABASES["default"]["ENGINE"].endswith("postgresql")
 if IS_POSTGRES:
     # PostgreSQL's JIT compiles a query whose estimated cost is high (tutor search's ranked
     # full-text query at 100k tutors) for ~1.5 s to save milliseconds: off for web requests.
-    DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c jit=off"
+    DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c jit=off -c random_page_cost=1.1"
 
 # --- cache, channels ------------------------------------------------------------------------
 REDIS_URL = env_str("REDIS_URL")
@@ -274,6 +274,9 @@ FORUM_FLAG_WINDOW_SECONDS = env_int("FORUM_FLAG_WINDOW_SECONDS", 86400)
 MESSAGE_MAX_ATTACHMENT_BYTES = env_int("MESSAGE_MAX_ATTACHMENT_BYTES", 10 * 1024 * 1024)
 
 # --- matching -------------------------------------------------------------------------------
+# The tutor search counts at most this many results ("1,000+"), so a broad query never counts
+# every tutor; the pages stop there too.
+SEARCH_COUNT_CAP = env_int("SEARCH_COUNT_CAP", 1000)
 HELP_REQUEST_OFFER_COUNT = env_int("HELP_REQUEST_OFFER_COUNT", 3)  # tutors asked per round
 HELP_REQUEST_OFFER_TIMEOUT_MINUTES = env_int("HELP_REQUEST_OFFER_TIMEOUT_MINUTES", 15)
 HELP_REQUEST_MAX_ROUNDS = env_int("HELP_REQUEST_MAX_ROUNDS", 3)

@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import io
 import itertools
+import threading
+import time
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from allauth.account.models import EmailAddress
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import OperationalError, connection, connections
 from PIL import Image
 
 from peerlearn.accounts import services
@@ -107,3 +111,44 @@ def make_tutor(
     )
     user.refresh_from_db()
     return user
+
+
+def connect_patiently(patience: float = 60) -> None:
+    """Open this thread's database connection, waiting while the server is full (another suite
+    on the same PostgreSQL must not fail this one)."""
+    deadline = time.monotonic() + patience
+    while True:
+        try:
+            connection.ensure_connection()
+            return
+        except OperationalError as exc:
+            if "too many clients" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.2)
+
+
+def race(calls: Sequence[Callable[[], object]]) -> list[object]:
+    """Every call on its own thread and database connection, released together by a barrier;
+    their results in order. Fails the test when a call raised or hung."""
+    barrier = threading.Barrier(len(calls))
+    results: list[object] = [RuntimeError("did not finish")] * len(calls)
+
+    def run(index: int) -> None:
+        try:
+            connect_patiently()  # first, so that the race is on the queries
+            barrier.wait(timeout=60)
+            results[index] = calls[index]()
+        except BaseException as exc:
+            results[index] = exc
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(len(calls))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert not any(t.is_alive() for t in threads), "a thread hung"
+    errors = [r for r in results if isinstance(r, BaseException)]
+    assert not errors, errors[:3]
+    return results

@@ -7,7 +7,6 @@ place or coordinates.
 # No ``from __future__ import annotations``: ninja reads annotations at import time.
 from typing import Any
 
-from django.core.paginator import Paginator
 from django.http import HttpRequest
 from ninja import Query, Router, Schema
 
@@ -55,7 +54,8 @@ class TutorOut(Schema):
 
 
 class SearchOut(Schema):
-    count: int
+    count: int  # at most SEARCH_COUNT_CAP (1000); count_exact is False when there are more
+    count_exact: bool
     page: int
     pages: int
     results: list[TutorOut]
@@ -87,19 +87,19 @@ def _tutor_out(hit: selectors.TutorHit) -> dict[str, Any]:
 
 @router.get("/tutors/search", response=SearchOut, auth=None)
 def tutors_search(request: HttpRequest, params: Query[SearchParams]) -> dict[str, Any]:
-    """Tutors matching every given filter (the same names as the /tutors/ page), 20 a page."""
+    """Tutors matching every given filter (the same names as the /tutors/ page), 20 a page;
+    counted up to 1,000 ("count_exact": false past that)."""
     viewer = optional_user(request)
     data = params.dict()
     data["verified"] = "1" if params.verified else ""
     filters = selectors.filters_from_query(data)
-    qs = selectors.tutor_search(filters=filters, viewer=viewer)
-    page = Paginator(qs, 20).get_page(params.page)
-    hits = selectors.hits_for(list(page.object_list), viewer=viewer)
+    results = selectors.search_page(filters=filters, viewer=viewer, page=params.page)
     return {
-        "count": page.paginator.count,
-        "page": page.number,
-        "pages": page.paginator.num_pages,
-        "results": [_tutor_out(h) for h in hits],
+        "count": results.count,
+        "count_exact": results.count_exact,
+        "page": results.page.number,
+        "pages": results.page.paginator.num_pages,
+        "results": [_tutor_out(h) for h in results.hits],
     }
 
 

@@ -1,7 +1,8 @@
 """The per-process ``TutorIndex``: every tutor's static features as NumPy arrays.
 
-Built from the database in a handful of bulk queries; rebuilt when a cheap fingerprint
-(max profile ``updated_at``, teaching-subject count/max id, booking max ``updated_at``) moves.
+Built from the database in a handful of bulk queries; rebuilt when a cheap fingerprint (max
+profile ``updated_at``, teaching-subject count/max id, availability count/max id, booking max
+``updated_at``, stored rating totals' max ``updated_at``) moves.
 Scoring then runs over arrays, never a Python loop over ORM rows.
 """
 
@@ -15,7 +16,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import numpy as np
-from django.db.models import Count, Max, Q, Sum
+from django.db.models import Count, Max, Q
 from django.utils import timezone
 
 from peerlearn.accounts.models import (
@@ -121,16 +122,20 @@ class TutorIndex:
 
 
 def fingerprint() -> tuple[object, ...]:
+    from peerlearn.reviews.models import TutorRatingTotal
     from peerlearn.scheduling.models import Booking
 
     ts = TeachingSubject.objects.aggregate(n=Count("pk"), m=Max("pk"), v=Max("verified_at"))
+    windows = AvailabilityWindow.objects.aggregate(m=Max("pk"), n=Count("pk"))
     return (
         Profile.objects.aggregate(m=Max("updated_at"))["m"],
         ts["n"],
         ts["m"],
         ts["v"],
-        AvailabilityWindow.objects.aggregate(m=Max("pk"), n=Count("pk"))["m"],
+        windows["m"],
+        windows["n"],
         Booking.objects.aggregate(m=Max("updated_at"))["m"],
+        TutorRatingTotal.objects.aggregate(m=Max("updated_at"))["m"],
     )
 
 
@@ -156,8 +161,8 @@ def _utc_windows(
 
 def build_index() -> TutorIndex:
     """Read every tutor once (bulk ``values_list`` queries) into arrays."""
-    from peerlearn.reviews.models import Review
-    from peerlearn.reviews.selectors import PRIOR_WEIGHT, rating_prior, visible
+    from peerlearn.reviews.models import TutorRatingTotal
+    from peerlearn.reviews.selectors import PRIOR_WEIGHT, rating_prior
     from peerlearn.scheduling.models import Booking, BookingEvent
 
     fp = fingerprint()
@@ -230,17 +235,13 @@ def build_index() -> TutorIndex:
     for user_id, rows_ in per_user.items():
         week[row_of[user_id]] = week_bits(_utc_windows(tz_of.get(user_id, "UTC"), rows_))
 
-    # Ratings: the same Bayesian average as reviews.selectors.tutor_rating, for all at once.
+    # Ratings: the same Bayesian average as reviews.selectors.tutor_rating, from the stored
+    # per-tutor totals.
     prior = rating_prior()
     total = np.zeros(n)
     count = np.zeros(n)
-    for subject_id, s, c in (
-        visible(Review.objects.filter(direction=Review.Direction.OF_TUTOR))
-        .values("subject_id")
-        .annotate(s=Sum("overall"), c=Count("pk"))
-        .values_list("subject_id", "s", "c")
-    ):
-        r = row_of.get(subject_id)
+    for tutor_id, s, c in TutorRatingTotal.objects.values_list("tutor_id", "total", "count"):
+        r = row_of.get(tutor_id)
         if r is not None:
             total[r], count[r] = float(s), c
     rating = (PRIOR_WEIGHT * prior + total) / (PRIOR_WEIGHT + count)

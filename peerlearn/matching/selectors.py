@@ -8,12 +8,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, time, timedelta
+from functools import cached_property
 from typing import Any
 
-from django.db import connection
+from django.conf import settings
+from django.core.paginator import Page, Paginator
+from django.db import connection, transaction
 from django.db.models import (
     Case,
-    Count,
     Exists,
     F,
     FloatField,
@@ -21,12 +23,10 @@ from django.db.models import (
     OuterRef,
     Q,
     QuerySet,
-    Subquery,
-    Sum,
     Value,
     When,
 )
-from django.db.models.functions import ACos, Coalesce, Cos, Greatest, Least, Radians, Sin
+from django.db.models.functions import ACos, Cos, Greatest, Least, Radians, Sin
 from django.utils import timezone
 
 from peerlearn.accounts.models import (
@@ -40,10 +40,9 @@ from peerlearn.accounts.models import (
     User,
 )
 from peerlearn.accounts.selectors import rounded_distance_km
-from peerlearn.reviews.models import Review
-from peerlearn.reviews.selectors import PRIOR_WEIGHT, rating_prior, visible
+from peerlearn.reviews.selectors import stored_rating_annotations
 
-from .models import TutorDocument
+from .services import SEARCH_CONFIG
 
 LEVEL_RANK = {Level.BEGINNER: 0, Level.INTERMEDIATE: 1, Level.ADVANCED: 2, Level.EXPERT: 3}
 PARTS_OF_DAY = {
@@ -51,6 +50,7 @@ PARTS_OF_DAY = {
     "afternoon": (time(12), time(17)),
     "evening": (time(17), time(23, 59)),
 }
+PAGE_SIZE = 20
 SORTS = ("relevance", "rating", "distance", "newest")
 EARTH_KM = 6371.0088
 
@@ -108,29 +108,6 @@ class TutorHit:
     match: str = ""  # "topic", "subject" or ""
 
 
-def tutors_base() -> QuerySet[User]:
-    """Active people who teach at least one subject."""
-    teaches = TeachingSubject.objects.filter(user=OuterRef("pk"))
-    return User.objects.filter(is_active=True).filter(Exists(teaches))
-
-
-def _rating_annotations(qs: QuerySet[Any]) -> QuerySet[Any]:
-    reviews = visible(Review.objects.filter(direction=Review.Direction.OF_TUTOR)).filter(
-        subject=OuterRef("pk")
-    )
-    total = reviews.order_by().values("subject").annotate(s=Sum("overall")).values("s")[:1]
-    count = reviews.order_by().values("subject").annotate(c=Count("pk")).values("c")[:1]
-    prior = rating_prior()
-    qs = qs.annotate(
-        rating_total=Coalesce(Subquery(total, output_field=FloatField()), Value(0.0)),
-        rating_count=Coalesce(Subquery(count, output_field=IntegerField()), Value(0)),
-    )
-    return qs.annotate(
-        rating=(Value(PRIOR_WEIGHT * prior) + F("rating_total"))
-        / (Value(float(PRIOR_WEIGHT)) + F("rating_count"))
-    )
-
-
 def _subject_filter(qs: QuerySet[Any], f: SearchFilters) -> QuerySet[Any]:
     """A topic finds its own tutors (match 2) and its parent subject's tutors (match 1); a
     subject or area finds tutors of it and everything under it (match 2)."""
@@ -151,16 +128,17 @@ def _subject_filter(qs: QuerySet[Any], f: SearchFilters) -> QuerySet[Any]:
             )
             below |= frontier
         exact_ids, broader_ids = sorted(below), []
-    teaches = TeachingSubject.objects.filter(user=OuterRef("pk"))
+    teaches = TeachingSubject.objects.all()
     if f.level:
         ok_levels = [lv for lv, rank in LEVEL_RANK.items() if rank >= LEVEL_RANK[Level(f.level)]]
         teaches = teaches.filter(proficiency__in=ok_levels)
     if f.verified_only:
         teaches = teaches.filter(verified_at__isnull=False)
-    exact = Exists(teaches.filter(subject_id__in=exact_ids))
-    broader = Exists(teaches.filter(subject_id__in=broader_ids))
-    return qs.filter(exact | broader).annotate(
-        match=Case(When(exact, then=Value(2)), default=Value(1), output_field=IntegerField())
+    # Semi-joins on the subject index (a few hundred tutors), not a probe per tutor.
+    exact = teaches.filter(subject_id__in=exact_ids).values("user_id")
+    either = teaches.filter(subject_id__in=exact_ids + broader_ids).values("user_id")
+    return qs.filter(pk__in=either).annotate(
+        match=Case(When(pk__in=exact, then=Value(2)), default=Value(1), output_field=IntegerField())
     )
 
 
@@ -205,11 +183,11 @@ def _full_text(qs: QuerySet[Any], q: str) -> QuerySet[Any]:
     if connection.vendor == "postgresql":
         from django.contrib.postgres.search import SearchQuery, SearchRank
 
-        query = SearchQuery(q, search_type="websearch", config="english")
-        documents = TutorDocument.objects.filter(search_vector=query).values("user_id")
-        return qs.filter(pk__in=documents).annotate(
+        query = SearchQuery(q, search_type="websearch", config=SEARCH_CONFIG)
+        return qs.filter(tutor_document__search_vector=query).annotate(
             text_rank=SearchRank(F("tutor_document__search_vector"), query)
         )
+    qs = qs.filter(Exists(subject_hit))  # teaches something (on PostgreSQL: has a document)
     words = q.split()
     for word in words:
         hit = subject_hit.filter(subject__name__icontains=word)
@@ -221,22 +199,28 @@ def _full_text(qs: QuerySet[Any], q: str) -> QuerySet[Any]:
 
 def tutor_search(*, filters: SearchFilters, viewer: User | None) -> QuerySet[Any]:
     """Tutors matching every given filter, sorted; annotated with ``match``, ``text_rank``,
-    ``rating``, ``rating_count`` and (with a located viewer) ``distance_km``. The viewer is
-    never among the results."""
+    ``rating``, ``rating_count`` and (when a located viewer filters or sorts by distance)
+    ``distance_km``. Narrow rows (ids and sort keys): ``search_page`` loads the shown page's
+    people. The viewer is never among the results."""
     f = filters.cleaned()
-    qs: QuerySet[Any] = tutors_base().select_related("profile", "profile__institution")
+    # Active people who teach: each of the subject filter, the level/verified filters and the
+    # full-text match (documents exist only for people who teach) implies teaching, so the
+    # bare "teaches something" check is added only when none of them applies.
+    qs: QuerySet[Any] = User.objects.filter(is_active=True).only("pk")
     if viewer is not None and viewer.is_authenticated:
         qs = qs.exclude(pk=viewer.pk)
     if f.subject_id is not None:
         qs = _subject_filter(qs, f)
     else:
         qs = qs.annotate(match=Value(0, output_field=IntegerField()))
-        teaches = TeachingSubject.objects.filter(user=OuterRef("pk"))
+        teaches = TeachingSubject.objects.all()
         if f.level:
             ok = [lv for lv, rank in LEVEL_RANK.items() if rank >= LEVEL_RANK[Level(f.level)]]
-            qs = qs.filter(Exists(teaches.filter(proficiency__in=ok)))
+            qs = qs.filter(pk__in=teaches.filter(proficiency__in=ok).values("user_id"))
         if f.verified_only:
-            qs = qs.filter(Exists(teaches.filter(verified_at__isnull=False)))
+            qs = qs.filter(pk__in=teaches.filter(verified_at__isnull=False).values("user_id"))
+        if not (f.level or f.verified_only or f.q):
+            qs = qs.filter(Exists(teaches.filter(user=OuterRef("pk"))))
     if f.weekday is not None or f.part or f.next_days:
         qs = _availability_filter(qs, f)
     if f.language:
@@ -249,12 +233,13 @@ def tutor_search(*, filters: SearchFilters, viewer: User | None) -> QuerySet[Any
         qs = _full_text(qs, f.q)
     else:
         qs = qs.annotate(text_rank=Value(0.0, output_field=FloatField()))
-    qs = _rating_annotations(qs)
+    qs = stored_rating_annotations(qs)
     if f.min_rating is not None:
         qs = qs.filter(rating__gte=f.min_rating)
     profile = getattr(viewer, "profile", None) if viewer is not None else None
     located = profile is not None and profile.has_location
-    if located:
+    by_distance = located and (f.sort == "distance" or f.max_distance_km is not None)
+    if by_distance:
         assert profile is not None
         qs = qs.annotate(distance_km=_distance_expr(profile))
         if f.max_distance_km is not None:
@@ -268,9 +253,64 @@ def tutor_search(*, filters: SearchFilters, viewer: User | None) -> QuerySet[Any
     return qs.order_by("-match", "-text_rank", "-rating", "pk")
 
 
-def hits_for(users: list[User], *, viewer: User | None) -> list[TutorHit]:
-    """Turn a page of ``tutor_search`` rows into what may be shown (two extra queries)."""
-    ids = [u.pk for u in users]
+class CappedPaginator(Paginator):  # type: ignore[type-arg]
+    """Counts at most ``cap`` results: a broad search over 100,000 tutors does not count them
+    all to say "1,000+" (``exact`` is False then, and the last page is the cap's)."""
+
+    def __init__(self, queryset: QuerySet[Any], per_page: int, cap: int) -> None:
+        super().__init__(queryset, per_page)
+        self.queryset = queryset
+        self.cap = cap
+        self.exact = True
+
+    @cached_property
+    def count(self) -> int:
+        found = self.queryset.order_by()[: self.cap + 1].count()
+        if found > self.cap:
+            self.exact = False
+            return self.cap
+        return found
+
+
+@dataclass
+class SearchResults:
+    """One page of a search: what the page and the API show."""
+
+    hits: list[TutorHit]
+    page: Page  # type: ignore[type-arg]
+    count: int  # at most SEARCH_COUNT_CAP
+    count_exact: bool  # False: there are more than ``count``
+
+
+def search_page(
+    *,
+    filters: SearchFilters,
+    viewer: User | None,
+    page: int | str | None,
+    per_page: int = PAGE_SIZE,
+) -> SearchResults:
+    """The requested page (out-of-range and junk page numbers give the nearest real page) of
+    ``tutor_search``: two narrow queries (capped count, the page's ids), then ``hits_for``."""
+    paginator = CappedPaginator(
+        tutor_search(filters=filters, viewer=viewer), per_page, settings.SEARCH_COUNT_CAP
+    )
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            # PostgreSQL otherwise pre-sorts every match by text rank in parallel workers and
+            # finishes with an incremental sort: ~3× slower for a broad query's later pages.
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL enable_incremental_sort = off")
+        shown = paginator.get_page(page)
+        rows = list(shown.object_list)
+    hits = hits_for(rows, viewer=viewer)
+    return SearchResults(hits=hits, page=shown, count=paginator.count, count_exact=paginator.exact)
+
+
+def hits_for(rows: list[User], *, viewer: User | None) -> list[TutorHit]:
+    """Turn a page of ``tutor_search`` rows into what may be shown (two extra queries: the
+    people with their profiles, and what they teach)."""
+    ids = [u.pk for u in rows]
+    people = User.objects.select_related("profile", "profile__institution").in_bulk(ids)
     subjects: dict[int, list[tuple[str, bool, str]]] = {i: [] for i in ids}
     for ts in TeachingSubject.objects.filter(user_id__in=ids).select_related("subject"):
         subjects[ts.user_id].append(
@@ -278,7 +318,8 @@ def hits_for(users: list[User], *, viewer: User | None) -> list[TutorHit]:
         )
     viewer_profile = getattr(viewer, "profile", None) if viewer is not None else None
     hits = []
-    for u in users:
+    for row in rows:
+        u = people[row.pk]
         p = u.profile
         institution = p.institution.name if p.institution_id else ""  # type: ignore[union-attr]
         distance = rounded_distance_km(viewer_profile, p) if viewer_profile is not None else None
@@ -289,10 +330,10 @@ def hits_for(users: list[User], *, viewer: User | None) -> list[TutorHit]:
                 bio=p.bio[:240],
                 institution=institution,
                 subjects=subjects[u.pk],
-                rating=round(float(getattr(u, "rating", 0.0)), 2),
-                rating_count=int(getattr(u, "rating_count", 0)),
+                rating=round(float(getattr(row, "rating", 0.0)), 2),
+                rating_count=int(getattr(row, "rating_count", 0)),
                 distance_km=distance,
-                match={2: "topic", 1: "subject"}.get(int(getattr(u, "match", 0)), ""),
+                match={2: "topic", 1: "subject"}.get(int(getattr(row, "match", 0)), ""),
             )
         )
     return hits

@@ -1,6 +1,6 @@
 """Pages: the tutor search (``/tutors/``) and "Recommended for you" (``/tutors/recommended/``).
 
-Adapters only: parse the query, call ``selectors.tutor_search`` / ``recommend.top_tutors``,
+Adapters only: parse the query, call ``selectors.search_page`` / ``recommend.top_tutors``,
 render. HTMX requests get the results panel alone (``hx-push-url`` keeps the URL in step).
 """
 
@@ -9,7 +9,6 @@ from __future__ import annotations
 from urllib.parse import urlencode
 
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
@@ -19,8 +18,6 @@ from peerlearn.accounts.services import LANGUAGE_CODES
 
 from . import recommend, selectors
 
-PAGE_SIZE = 20
-
 
 def _viewer(request: HttpRequest) -> User | None:
     return request.user if request.user.is_authenticated else None  # type: ignore[return-value]
@@ -29,14 +26,13 @@ def _viewer(request: HttpRequest) -> User | None:
 def search(request: HttpRequest) -> HttpResponse:
     filters = selectors.filters_from_query(request.GET)
     viewer = _viewer(request)
-    qs = selectors.tutor_search(filters=filters, viewer=viewer)
-    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
-    hits = selectors.hits_for(list(page.object_list), viewer=viewer)
+    results = selectors.search_page(filters=filters, viewer=viewer, page=request.GET.get("page"))
     query = {k: v for k, v in request.GET.items() if k != "page" and v}
     context = {
         "filters": filters,
-        "page": page,
-        "hits": hits,
+        "results": results,
+        "page": results.page,
+        "hits": results.hits,
         "extra_query": urlencode(query),
         "subjects": subject_choices(),
         "levels": Level.choices,

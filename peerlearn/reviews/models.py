@@ -229,3 +229,32 @@ class ReviewReport(models.Model):
                 name="review_report_resolution_consistent",
             ),
         ]
+
+
+class TutorRatingTotal(models.Model):
+    """A tutor's visible learner → tutor reviews, summed: the sum of their overall scores and
+    their count, so that searching and ranking thousands of tutors by rating reads one row each
+    instead of aggregating reviews. Written only by ``services.rating_totals_refresh`` (called
+    when a review is revealed or hidden) and ``services.rating_totals_rebuild``; a tutor without
+    a visible review may have no row (read it as 0 and 0)."""
+
+    tutor = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        primary_key=True,
+        on_delete=models.CASCADE,
+        related_name="rating_total",
+    )
+    total = models.DecimalField(max_digits=12, decimal_places=2, default=Decimal(0))
+    count = models.PositiveIntegerField(default=0)
+    updated_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(total__gte=F("count")) & Q(total__lte=F("count") * 5),
+                name="rating_total_within_scores",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"rating total of user {self.tutor_id}: {self.total} / {self.count}"

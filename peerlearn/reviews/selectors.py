@@ -12,18 +12,24 @@ from dataclasses import dataclass, field
 from datetime import UTC as _UTC
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Any
 
+from django.core.cache import cache
 from django.db.models import (
     Avg,
     BooleanField,
     Count,
     Exists,
     ExpressionWrapper,
+    F,
+    FloatField,
     OuterRef,
     Q,
     QuerySet,
     Sum,
+    Value,
 )
+from django.db.models.functions import Cast, Coalesce
 from django.utils import timezone
 
 from peerlearn.accounts.models import User
@@ -36,6 +42,7 @@ from .models import (
     TUTOR_DIMENSIONS,
     Review,
     ReviewReport,
+    TutorRatingTotal,
     window_closes_at,
 )
 
@@ -44,6 +51,8 @@ from .models import (
 # single perfect review never outranks a long record of near-perfect ones.
 PRIOR_WEIGHT = 5  # C: the prior counts as this many reviews
 PRIOR_CAP = 4.0  # m ≤ 4.0; also m when nobody has a (revealed, visible) review yet
+PRIOR_CACHE_KEY = "reviews:rating-prior"
+PRIOR_CACHE_SECONDS = 60
 TREND_MONTHS = 6
 RECENT_COMMENTS = 5
 
@@ -343,15 +352,28 @@ class LearnerRating:
     per_dimension: dict[str, float | None]
 
 
-def _of_tutor_visible() -> QuerySet[Review]:
+def tutor_reviews_visible() -> QuerySet[Review]:
+    """Every learner → tutor review anyone may read: what ratings are made of."""
     return visible(Review.objects.filter(direction=Review.Direction.OF_TUTOR))
 
 
 def rating_prior() -> float:
     """m: the mean overall score of all revealed, visible learner → tutor reviews, capped at
-    ``PRIOR_CAP`` (and equal to it when there are none)."""
-    mean = _of_tutor_visible().aggregate(mean=Avg("overall"))["mean"]
-    return PRIOR_CAP if mean is None else min(float(mean), PRIOR_CAP)
+    ``PRIOR_CAP`` (and equal to it when there are none). Summed from the stored totals (one row
+    per reviewed tutor) and cached for ``PRIOR_CACHE_SECONDS``; ``services.rating_totals_refresh``
+    forgets it whenever a total changes (with a per-process cache, other processes see the new
+    value within that time)."""
+    cached = cache.get(PRIOR_CACHE_KEY)
+    if cached is not None:
+        return float(cached)
+    sums = TutorRatingTotal.objects.aggregate(total=Sum("total"), n=Sum("count"))
+    prior = PRIOR_CAP if not sums["n"] else min(float(sums["total"]) / sums["n"], PRIOR_CAP)
+    cache.set(PRIOR_CACHE_KEY, prior, PRIOR_CACHE_SECONDS)
+    return prior
+
+
+def rating_prior_forget() -> None:
+    cache.delete(PRIOR_CACHE_KEY)
 
 
 def bayesian_average(
@@ -359,6 +381,24 @@ def bayesian_average(
 ) -> float:
     """(C·m + Σ scores) / (C + n)."""
     return (weight * prior + total) / (weight + count)
+
+
+def stored_rating_annotations(qs: QuerySet[Any]) -> QuerySet[Any]:
+    """Annotate a queryset of tutors with ``rating_count`` and the Bayesian ``rating``:
+    ``bayesian_average`` as SQL, over the stored ``TutorRatingTotal`` (one left-joined row per
+    tutor, so filtering and sorting thousands of tutors by rating stays cheap)."""
+    prior = rating_prior()
+    qs = qs.annotate(
+        rating_count=Coalesce(F("rating_total__count"), Value(0)),
+        rating_sum=Coalesce(F("rating_total__total"), Value(Decimal(0))),
+    )
+    return qs.annotate(
+        rating=ExpressionWrapper(
+            (Value(PRIOR_WEIGHT * prior) + Cast("rating_sum", FloatField()))
+            / (Value(float(PRIOR_WEIGHT)) + F("rating_count")),
+            output_field=FloatField(),
+        )
+    )
 
 
 def _months_back(today: date, n: int) -> list[date]:
@@ -377,7 +417,7 @@ def tutor_rating(user: User) -> TutorRating:
     ``PRIOR_WEIGHT``), the count, per-dimension means, monthly means over the last six months
     (by the session's end, UTC) and the latest comments — all from revealed, visible
     learner → tutor reviews."""
-    mine = _of_tutor_visible().filter(subject=user)
+    mine = tutor_reviews_visible().filter(subject=user)
     agg = mine.aggregate(
         n=Count("pk"),
         total=Sum("overall"),
@@ -442,7 +482,7 @@ def sessions_rated_at_least(user: User, threshold: float) -> int:
     """Completed sessions taught by ``user`` whose rating — the mean overall score of its
     revealed, visible learner reviews (one learner: that review) — is at least ``threshold``."""
     return (
-        _of_tutor_visible()
+        tutor_reviews_visible()
         .filter(subject=user, booking__tutor=user, booking__status=Booking.Status.COMPLETED)
         .values("booking_id")
         .annotate(session_rating=Avg("overall"))

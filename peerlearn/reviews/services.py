@@ -14,12 +14,13 @@ Rules (each enforced here, with the database as a backstop where it can be):
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from functools import partial
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.db.models import Count, Sum
 from django.utils import timezone
 from django.utils.formats import date_format
 
@@ -42,6 +43,7 @@ from .models import (
     Review,
     ReviewReport,
     ReviewRequest,
+    TutorRatingTotal,
     window_closes_at,
 )
 from .tasks import notify_reveals_task
@@ -314,6 +316,9 @@ def review_edit(
 def _announce_reveal(reviews: Sequence[Review]) -> int:
     """Tell each review's subject they can read it (once per review; hidden ones stay quiet).
     Call inside a transaction, once the reviews are revealed."""
+    rating_totals_refresh(
+        review.subject_id for review in reviews if review.direction == Review.Direction.OF_TUTOR
+    )
     told = 0
     for review in reviews:
         if review.hidden_at is not None:
@@ -354,6 +359,64 @@ def reviews_notify_revealed(*, booking_id: int | None = None) -> int:
     )
     with transaction.atomic():
         return _announce_reveal(list(due))
+
+
+# --- stored rating totals -----------------------------------------------------------------------
+
+
+def rating_totals_refresh(tutor_ids: Iterable[int]) -> None:
+    """Recompute these tutors' ``TutorRatingTotal`` rows from their visible learner → tutor
+    reviews (the reveal rule, through ``selectors.tutor_reviews_visible``). Runs inside the
+    caller's transaction; each tutor's row is locked first (in id order), so two reveals for
+    one tutor committing at once are counted one after the other, never one over the other."""
+    ids = sorted(set(tutor_ids))
+    if not ids:
+        return
+    with transaction.atomic():
+        TutorRatingTotal.objects.bulk_create(
+            [TutorRatingTotal(tutor_id=i) for i in ids], ignore_conflicts=True
+        )
+        list(TutorRatingTotal.objects.select_for_update().filter(pk__in=ids).order_by("pk"))
+        sums = {
+            subject_id: (total, n)
+            for subject_id, total, n in selectors.tutor_reviews_visible()
+            .filter(subject_id__in=ids)
+            .order_by()
+            .values("subject_id")
+            .annotate(total=Sum("overall"), n=Count("pk"))
+            .values_list("subject_id", "total", "n")
+        }
+        now = timezone.now()
+        TutorRatingTotal.objects.bulk_update(
+            [
+                TutorRatingTotal(
+                    tutor_id=i,
+                    total=sums.get(i, (0, 0))[0],
+                    count=sums.get(i, (0, 0))[1],
+                    updated_at=now,
+                )
+                for i in ids
+            ],
+            ["total", "count", "updated_at"],
+        )
+    # The platform mean moved: recompute it now, and again once this is committed (a reader
+    # between the two would have cached the old sums).
+    selectors.rating_prior_forget()
+    transaction.on_commit(selectors.rating_prior_forget)
+
+
+def rating_totals_rebuild(*, batch: int = 2000) -> int:
+    """Refresh every tutor who has a learner → tutor review or a stored total (a sweep behind
+    the per-reveal refresh; ``manage.py reviews_reveal`` runs it). Returns how many rows."""
+    ids = set(
+        Review.objects.filter(direction=Review.Direction.OF_TUTOR).values_list(
+            "subject_id", flat=True
+        )
+    ) | set(TutorRatingTotal.objects.values_list("tutor_id", flat=True))
+    ordered = sorted(ids)
+    for start in range(0, len(ordered), batch):
+        rating_totals_refresh(ordered[start : start + batch])
+    return len(ordered)
 
 
 # --- reports and moderation ---------------------------------------------------------------------
@@ -423,6 +486,8 @@ def review_hide(*, actor: User, review_id: int, reason: str) -> Review:
         review.reports.filter(resolved_at__isnull=True).update(
             resolved_at=now, resolved_by=actor, resolution=ReviewReport.Resolution.HIDDEN
         )
+        if review.direction == Review.Direction.OF_TUTOR:
+            rating_totals_refresh([review.subject_id])
     return review
 
 

@@ -3,18 +3,16 @@ database connections (PostgreSQL), and the ledger, the totals and the badges sta
 
 from __future__ import annotations
 
-import threading
-import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from functools import partial
 
 import pytest
-from django.db import OperationalError, connection, connections
+from django.db import connection
 from django.db.models import Sum
 
 from conftest import require
-from peerlearn.common.testing import make_tutor, make_user
+from peerlearn.common.testing import make_tutor, make_user, race
 from peerlearn.gamification import rules, services
 from peerlearn.gamification.models import BadgeAward, PointAward, PointTotal
 from peerlearn.notifications.models import Notification
@@ -29,44 +27,6 @@ MONDAY = datetime(2030, 3, 4, 12, 0, tzinfo=UTC)
 @pytest.fixture
 def postgres() -> None:
     require(connection.vendor == "postgresql", "PostgreSQL")
-
-
-def connect(patience: float = 60) -> None:
-    deadline = time.monotonic() + patience
-    while True:
-        try:
-            connection.ensure_connection()
-            return
-        except OperationalError as exc:
-            if "too many clients" not in str(exc) or time.monotonic() > deadline:
-                raise
-            time.sleep(0.2)
-
-
-def race(calls: Sequence[Callable[[], object]]) -> list[object]:
-    """Every call on its own thread and connection, released together."""
-    barrier = threading.Barrier(len(calls))
-    results: list[object] = [RuntimeError("did not finish")] * len(calls)
-
-    def run(index: int) -> None:
-        try:
-            connect()
-            barrier.wait(timeout=60)
-            results[index] = calls[index]()
-        except BaseException as exc:
-            results[index] = exc
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(len(calls))]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    assert not any(t.is_alive() for t in threads), "a thread hung"
-    errors = [r for r in results if isinstance(r, BaseException)]
-    assert not errors, errors[:3]
-    return results
 
 
 def assert_totals_equal_the_ledger() -> None:

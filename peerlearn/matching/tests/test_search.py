@@ -1,9 +1,11 @@
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 import pytest
 from django.test import Client
+from django.utils import timezone
 
 from peerlearn.accounts import services as account_services
 from peerlearn.accounts.models import TeachingSubject
@@ -131,3 +133,73 @@ def test_recommendations_explain_their_score_parts() -> None:
     assert "teaches Graphs" in page.content.decode()
     api = client.get("/api/v1/tutors/recommended")
     assert api.status_code == 200 and api.json()[0]["explanation"] == top.explanation
+
+
+def _rate(tutor: Any, stars: list[int]) -> None:
+    """Revealed learner → tutor reviews (each revealed by the tutor's review back)."""
+    from peerlearn.reviews.tests.factories import completed_booking, learner_review, tutor_review
+
+    for n, s in enumerate(stars):
+        learner = make_user()
+        ended = timezone.now() - timedelta(days=1, hours=2 * n)
+        booking = completed_booking(tutor, [learner], ends_at=ended)
+        learner_review(booking, learner, clarity=s, knowledge=s, patience=s, punctuality=s)
+        tutor_review(booking, tutor, learner)
+
+
+def test_ratings_filter_sort_and_show_what_the_profile_shows() -> None:
+    from peerlearn.reviews.selectors import tutor_rating
+
+    w = _world()
+    ana, ben, cat = w["ana"], w["ben"], w["cat"]
+    _rate(ana, [5, 5])
+    _rate(ben, [2])
+    # m = min(12 / 3, 4.0) = 4.0; Ana (5·4 + 10) / 7 = 4.29, Cat (no reviews) 4.0, Ben 3.67.
+    assert _ids(sort="rating") == [ana.pk, cat.pk, ben.pk]
+    assert _ids(min_rating=4.1) == [ana.pk]
+    assert _ids(min_rating=3.9) == [ana.pk, cat.pk]  # relevance order: the rating decides
+    found = Client().get("/api/v1/tutors/search", {"sort": "rating"}).json()["results"]
+    assert [(r["id"], r["rating"], r["rating_count"]) for r in found] == [
+        (ana.pk, tutor_rating(ana).bayesian, 2),
+        (cat.pk, 4.0, 0),
+        (ben.pk, tutor_rating(ben).bayesian, 1),
+    ]
+    page = Client().get("/tutors/", {"sort": "rating"}).content.decode()
+    assert "4.3★ from 2 reviews" in page and "no reviews yet" in page
+
+
+def test_recommendations_see_a_new_rating() -> None:
+    from peerlearn.matching.index import build_index, fingerprint
+
+    w = _world()
+    before = fingerprint()
+    index = build_index()
+    assert index.rating_count[index.row_of[w["ben"].pk]] == 0
+    _rate(w["ben"], [5])
+    assert fingerprint() != before  # the process's index is rebuilt at its next check
+    index = build_index()
+    row = index.row_of[w["ben"].pk]
+    assert (index.rating_count[row], round(float(index.rating[row]), 2)) == (1, 4.17)
+
+
+def test_a_broad_search_is_counted_up_to_the_cap(settings: Any) -> None:
+    w = _world()
+    settings.SEARCH_COUNT_CAP = 2
+    everyone = selectors.SearchFilters()
+    results = selectors.search_page(filters=everyone, viewer=None, page=1)
+    assert (results.count, results.count_exact, len(results.hits)) == (2, False, 2)
+    paged = selectors.search_page(filters=everyone, viewer=None, page="9", per_page=1)
+    assert (paged.page.number, paged.page.paginator.num_pages) == (2, 2)
+    narrow = selectors.search_page(
+        filters=selectors.SearchFilters(language="fr"), viewer=None, page="junk"
+    )
+    assert (narrow.count, narrow.count_exact, narrow.page.number) == (1, True, 1)
+    assert [h.tutor_id for h in narrow.hits] == [w["ben"].pk]
+    api = Client().get("/api/v1/tutors/search").json()
+    assert (api["count"], api["count_exact"], api["pages"]) == (2, False, 1)
+    assert Client().get("/api/v1/tutors/search", {"language": "fr"}).json()["count_exact"]
+    page = Client().get("/tutors/").content.decode()
+    assert "2+ tutors" in page and "These are the first 2 matches" in page
+    assert (
+        "These are the first" not in Client().get("/tutors/", {"language": "fr"}).content.decode()
+    )

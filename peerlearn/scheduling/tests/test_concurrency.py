@@ -12,7 +12,6 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
-import time
 from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import closing
@@ -25,7 +24,6 @@ import pytest
 from django.db import (
     DEFAULT_DB_ALIAS,
     IntegrityError,
-    OperationalError,
     connection,
     connections,
     transaction,
@@ -37,7 +35,7 @@ from django.test import Client
 from conftest import require
 from peerlearn.accounts.models import User
 from peerlearn.common.errors import Conflict
-from peerlearn.common.testing import make_subject, make_tutor, make_user
+from peerlearn.common.testing import connect_patiently, make_subject, make_tutor, make_user
 from peerlearn.scheduling import services
 from peerlearn.scheduling.models import Booking, TimeClaim
 
@@ -93,20 +91,6 @@ class Outcome:
     error: BaseException | None = None
 
 
-def connect() -> None:
-    """Open this thread's connection, waiting while the server is full: another suite on the
-    same PostgreSQL (max_connections defaults to 100) must not fail this one."""
-    deadline = time.monotonic() + CONNECT_PATIENCE_SECONDS
-    while True:
-        try:
-            connection.ensure_connection()
-            return
-        except OperationalError as exc:
-            if "too many clients" not in str(exc) or time.monotonic() > deadline:
-                raise
-            time.sleep(0.2)
-
-
 def race(
     calls: list[Callable[[], Outcome]], *, settings_dict: dict[str, Any] | None = None
 ) -> list[Outcome]:
@@ -119,7 +103,7 @@ def race(
         try:
             if settings_dict is not None:
                 use_database(settings_dict)
-            connect()  # first, so the race is on the queries
+            connect_patiently(CONNECT_PATIENCE_SECONDS)  # first: the race is on the queries
             barrier.wait(timeout=BARRIER_TIMEOUT_SECONDS)
             outcomes[index] = call()
         except BaseException as exc:
