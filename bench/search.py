@@ -112,6 +112,11 @@ def bench(tutors: int, seconds: float) -> None:
         ("no q, subject=<topic> (no full text)", f"{api}?subject={topic.pk}"),
         ("no filters (every tutor, by relevance)", f"{api}"),
         ("sort=rating&min_rating=4", f"{api}?sort=rating&min_rating=4"),
+        (
+            "subject=<topic>&next_days=3&part=evening",
+            f"{api}?subject={topic.pk}&next_days=3&part=evening",
+        ),
+        ("next_days=3 (no subject)", f"{api}?next_days=3"),
         ("q=student, page 40", f"{api}?q=student&page=40"),
     ]
     with override_settings(

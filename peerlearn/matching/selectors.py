@@ -6,9 +6,10 @@ filtered, paginated search that the page and ``GET /api/v1/tutors/search`` share
 
 from __future__ import annotations
 
+import operator
 from dataclasses import dataclass, field
 from datetime import date, time, timedelta
-from functools import cached_property
+from functools import cached_property, reduce
 from typing import Any
 
 from django.conf import settings
@@ -30,6 +31,7 @@ from django.db.models.functions import ACos, Cos, Greatest, Least, Radians, Sin
 from django.utils import timezone
 
 from peerlearn.accounts.models import (
+    AvailabilityException,
     AvailabilityWindow,
     Institution,
     Level,
@@ -142,20 +144,52 @@ def _subject_filter(qs: QuerySet[Any], f: SearchFilters) -> QuerySet[Any]:
     )
 
 
-def _availability_filter(qs: QuerySet[User], f: SearchFilters) -> QuerySet[User]:
+def _availability_filter(qs: QuerySet[Any], f: SearchFilters) -> QuerySet[Any]:
     """Weekly windows in the tutor's own wall-clock time (a "Tuesday evening" is the tutor's
-    Tuesday evening; the profile page shows the exact hours in the viewer's zone)."""
-    windows = AvailabilityWindow.objects.filter(user=OuterRef("pk"))
-    if f.weekday is not None:
-        windows = windows.filter(weekday=f.weekday)
-    if f.next_days:
-        today = timezone.localdate()
-        days = {(today + timedelta(days=n)).weekday() for n in range(f.next_days)}
-        windows = windows.filter(weekday__in=sorted(days))
+    Tuesday evening; the profile page shows the exact hours in the viewer's zone). "In the next
+    N days" also reads the dated exceptions: a day the tutor took off entirely does not count,
+    and a day with extra hours does (a part-day change is left to the booking page's slots):
+    two correlated ``EXISTS`` on the tutor's own windows and exceptions (index probes, cheap
+    when other filters leave a few hundred candidates)."""
+    windows = AvailabilityWindow.objects.all()
+    extra = AvailabilityException.objects.filter(kind=AvailabilityException.Kind.AVAILABLE)
     if f.part:
         start, end = PARTS_OF_DAY[f.part]
         windows = windows.filter(start_time__lt=end, end_time__gt=start)
-    return qs.filter(Exists(windows))
+        extra = extra.filter(start_time__lt=end, end_time__gt=start)
+    if not f.next_days:
+        if f.weekday is not None:
+            windows = windows.filter(weekday=f.weekday)
+        return qs.filter(pk__in=windows.values("user_id"))
+    today = timezone.localdate()
+    dates_of: dict[int, list[date]] = {}
+    for n in range(f.next_days):
+        day = today + timedelta(days=n)
+        if f.weekday is None or day.weekday() == f.weekday:
+            dates_of.setdefault(day.weekday(), []).append(day)
+    if not dates_of:
+        return qs.none()
+    day_off = AvailabilityException.objects.filter(
+        kind=AvailabilityException.Kind.UNAVAILABLE, start_time__isnull=True
+    )
+    # A window on a weekday counts unless the tutor took every such date in the range off.
+    usual = reduce(
+        operator.or_,
+        (
+            Q(weekday=weekday)
+            & reduce(
+                operator.or_,
+                (~Q(user_id__in=day_off.filter(date=day).values("user_id")) for day in dates),
+            )
+            for weekday, dates in dates_of.items()
+        ),
+    )
+    every_date = [day for dates in dates_of.values() for day in dates]
+    mine = {"user_id": OuterRef("pk")}
+    return qs.filter(
+        Q(Exists(windows.filter(usual, **mine)))
+        | Q(Exists(extra.filter(date__in=every_date, **mine)))
+    )
 
 
 def _json_list_has(field_name: str, value: str) -> Q:
@@ -220,7 +254,8 @@ def tutor_search(*, filters: SearchFilters, viewer: User | None) -> QuerySet[Any
         if f.verified_only:
             qs = qs.filter(pk__in=teaches.filter(verified_at__isnull=False).values("user_id"))
         if not (f.level or f.verified_only or f.q):
-            qs = qs.filter(Exists(teaches.filter(user=OuterRef("pk"))))
+            # A search document exists exactly for the people who teach (matching.services).
+            qs = qs.filter(tutor_document__isnull=False)
     if f.weekday is not None or f.part or f.next_days:
         qs = _availability_filter(qs, f)
     if f.language:

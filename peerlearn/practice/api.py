@@ -263,15 +263,13 @@ def my_sessions(request: HttpRequest) -> list[PracticeSession]:
 
 @router.post("/practice/sessions", response=ok(SessionOut, 201), summary="Start a session")
 def session_create(request: HttpRequest, body: SessionIn) -> Any:
-    user = request_user(request)
-    if body.problem:
-        problem = selectors.access_problem(user=user, slug=body.problem)
-    else:
-        problem = services.random_problem(
-            difficulty=body.difficulty, topic=body.topic, exclude_solved_by=user
-        )
-    session = services.session_create(
-        actor=user, problem=problem, visibility=body.visibility, password=body.password
+    session = services.session_start(
+        actor=request_user(request),
+        problem_slug=body.problem or "",
+        difficulty=body.difficulty,
+        topic=body.topic,
+        visibility=body.visibility,
+        password=body.password,
     )
     return Status(201, session)
 

@@ -26,7 +26,7 @@ from peerlearn.live.models import Room
 from peerlearn.live.services import broadcast, person
 from peerlearn.matching.partners import events as partner_events
 
-from . import events
+from . import events, selectors
 from .bank import ProblemSpec
 from .models import (
     Draft,
@@ -462,6 +462,25 @@ def _publish_session(session: PracticeSession) -> None:
 
 
 MIN_PASSWORD_CHARS = 4
+
+
+def session_start(
+    *,
+    actor: User,
+    problem_slug: str = "",
+    difficulty: str = "",
+    topic: str = "",
+    visibility: str,
+    password: str = "",
+) -> PracticeSession:
+    """Open a session on the chosen problem, or, without one, on a random published problem
+    matching ``difficulty`` and ``topic`` that the host has not solved yet (the page's and the
+    API's "start a session")."""
+    if problem_slug:
+        problem = selectors.access_problem(user=actor, slug=problem_slug)
+    else:
+        problem = random_problem(difficulty=difficulty, topic=topic, exclude_solved_by=actor)
+    return session_create(actor=actor, problem=problem, visibility=visibility, password=password)
 
 
 def session_create(

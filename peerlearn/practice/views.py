@@ -204,15 +204,11 @@ def sessions(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            if data["problem"]:
-                problem = selectors.access_problem(user=user, slug=data["problem"])
-            else:
-                problem = services.random_problem(
-                    difficulty=data["difficulty"], topic=data["topic"], exclude_solved_by=user
-                )
-            session = services.session_create(
+            session = services.session_start(
                 actor=user,
-                problem=problem,
+                problem_slug=data["problem"],
+                difficulty=data["difficulty"],
+                topic=data["topic"],
                 visibility=data["visibility"],
                 password=data["password"],
             )

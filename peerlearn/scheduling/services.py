@@ -191,9 +191,12 @@ def booking_request(
     duration_minutes: int,
     note: str = "",
     series: BookingSeries | None = None,
+    tell_tutor: bool = True,
 ) -> Booking:
     """A learner asks a tutor for a one-to-one session at a bookable slot. Both are then busy
-    for that time (the request holds the slot) until it is declined or cancelled."""
+    for that time (the request holds the slot) until it is declined or cancelled. The tutor is
+    told of the request, unless ``tell_tutor`` is False (a help request the tutor is accepting
+    in the same transaction: they hear of the confirmation instead)."""
     ends_at = _check_time(starts_at, duration_minutes)
     try:
         tutor = User.objects.get(pk=tutor_id, is_active=True)
@@ -223,9 +226,10 @@ def booking_request(
         )
         _claim_all(booking, [actor])
         _record(booking, actor, "request", "", note=note[:200])
-        transaction.on_commit(
-            partial(notify_booking, booking.pk, "booking_request", recipients=[tutor.pk])
-        )
+        if tell_tutor:
+            transaction.on_commit(
+                partial(notify_booking, booking.pk, "booking_request", recipients=[tutor.pk])
+            )
     return booking
 
 

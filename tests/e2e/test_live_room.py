@@ -49,7 +49,13 @@ def new_page(browsers: Callable[[], Browser], request: pytest.FixtureRequest) ->
 
 
 def _grows(page: Page, probe: str, key: str = "bytes", wait_s: float = 1.5) -> tuple[int, int]:
+    """The probe's value once it is positive (getStats can lag the first decoded frames on a
+    loaded machine; up to 15 s), and again ``wait_s`` later."""
+    deadline = time.monotonic() + 15
     first = page.evaluate(probe)[key]
+    while first == 0 and time.monotonic() < deadline:
+        time.sleep(0.25)
+        first = page.evaluate(probe)[key]
     time.sleep(wait_s)
     second = page.evaluate(probe)[key]
     return first, second

@@ -77,3 +77,28 @@ async def test_a_category_page_hears_new_threads_and_members_only_stays_private(
         "id": thread.pk,
         "category": private.pk,
     }
+
+
+async def test_a_listener_who_loses_access_is_told_and_disconnected(  # type: ignore[no-untyped-def]
+    sockets, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from peerlearn.accounts.models import Profile
+    from peerlearn.forum.consumers import ForumSocket
+
+    private = await sync_to_async(make_private)()
+    member = await sync_to_async(make_user)(institution=private.institution)
+    other = await sync_to_async(make_user)(institution=private.institution)
+    thread = await sync_to_async(make_thread)(member, private)
+    monkeypatch.setattr(ForumSocket, "recheck_seconds", 0)
+    socket = sockets.make(
+        f"/ws/forum/threads/{thread.pk}/", await sync_to_async(session_key)(member)
+    )
+    assert (await socket.connect())[0]
+    first = await sync_to_async(services.reply_create)(actor=other, thread_id=thread.pk, body="a")
+    assert (await socket.wait_for("reply"))["id"] == first.pk
+    # The member moves to another institution: the members-only thread is no longer theirs.
+    await sync_to_async(Profile.objects.filter(user=member).update)(institution=None)
+    await sync_to_async(services.reply_create)(actor=other, thread_id=thread.pk, body="b")
+    assert (await socket.wait_for("error"))["code"] == "access_ended"
+    assert await socket.wait_closed() == 4403
+    assert [e["type"] for e in socket.seen].count("reply") == 1

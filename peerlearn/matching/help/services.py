@@ -390,6 +390,7 @@ def help_offer_accept(*, actor: User, offer_id: int) -> HelpOffer:
                     starts_at=request.starts_at,
                     duration_minutes=request.duration_minutes,
                     note=request.description,
+                    tell_tutor=False,
                 )
                 booking = scheduling.booking_accept(actor=actor, booking_id=booking.pk)
         except ServiceError as exc:

@@ -203,3 +203,33 @@ def test_a_broad_search_is_counted_up_to_the_cap(settings: Any) -> None:
     assert (
         "These are the first" not in Client().get("/tutors/", {"language": "fr"}).content.decode()
     )
+
+
+def test_the_next_days_read_days_off_and_extra_hours() -> None:
+    import datetime as dt
+
+    import time_machine
+
+    from peerlearn.accounts.models import AvailabilityException as Exception_
+
+    w = _world()
+    ana, ben, cat = w["ana"].pk, w["ben"].pk, w["cat"].pk  # Tue evening, Mon and Wed mornings
+    monday = dt.date(2027, 3, 8)
+    with time_machine.travel(dt.datetime(2027, 3, 8, 7, 0, tzinfo=dt.UTC), tick=False):
+        assert _ids(next_days=1) == [ben]
+        assert _ids(next_days=3) == [ana, ben, cat]
+        Exception_.objects.create(user_id=ben, date=monday)  # the whole Monday off
+        Exception_.objects.create(  # a part of Wednesday off: the day still counts
+            user_id=cat, date=monday + dt.timedelta(days=2), start_time="09:00", end_time="10:00"
+        )
+        assert _ids(next_days=1) == []
+        assert _ids(next_days=3) == [ana, cat]
+        Exception_.objects.create(
+            user_id=cat, date=monday, kind="available", start_time="19:00", end_time="20:00"
+        )
+        assert _ids(next_days=1) == [cat]
+        assert _ids(next_days=1, part="evening") == [cat]
+        assert _ids(next_days=1, part="morning") == []
+        assert _ids(next_days=3, weekday=1) == [ana]
+        assert _ids(next_days=2, weekday=2) == []  # no Wednesday in the next two days
+        assert _ids(weekday=0) == [ben]  # the weekly pattern alone ignores dated exceptions

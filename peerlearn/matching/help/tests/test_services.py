@@ -168,6 +168,9 @@ class TestAccept:
             user=learner, kind="help_request", title__contains="will help you"
         ).exists()
         assert any(learner.email in m.to for m in mail.outbox)
+        # The winner hears of the confirmed session, not of a "request" they just accepted.
+        winner_kinds = set(Notification.objects.filter(user=winner).values_list("kind", flat=True))
+        assert "booking_confirmed" in winner_kinds and "booking_request" not in winner_kinds
         # Too late for the others, and for the winner a second time.
         for tutor in (other, winner):
             with pytest.raises(Conflict) as exc:
