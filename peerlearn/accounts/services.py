@@ -70,8 +70,9 @@ def _require_self_or_admin(actor: User, target: User) -> None:
 
 
 def _search_document_follows(user: User) -> None:
-    """Rewrite the person's full-text search document (``matching.TutorDocument``) from their
-    profile and teaching subjects, in the same transaction as the change."""
+    """Rewrite the person's search document (``matching.TutorDocument``: full text and weekly
+    availability bits) from their profile, teaching subjects and windows, in the same
+    transaction as the change."""
     from peerlearn.matching.services import tutor_document_refresh
 
     tutor_document_refresh(user=user)
@@ -303,6 +304,7 @@ def availability_replace(
             )
             for w in sorted(windows, key=lambda w: (w.weekday, w.start_time))
         )
+        _search_document_follows(user)
     return created
 
 

@@ -26,15 +26,19 @@ class RankerVersion(models.Model):
 
 class TutorDocument(models.Model):
     """A tutor's searchable text, denormalized: display name, bio, the names of the subjects they
-    teach and of those subjects' parents. Written only by ``services.tutor_document_refresh`` /
-    ``tutor_documents_rebuild``; ``search_vector`` (PostgreSQL only, weighted: name A, taught
-    subjects B, bio C, parents D) carries a GIN index created by migration 0002."""
+    teach and of those subjects' parents; and their weekly availability as bits (``week_mask``).
+    Written only by ``services.tutor_document_refresh`` / ``tutor_documents_rebuild``;
+    ``search_vector`` (PostgreSQL only, weighted: name A, taught subjects B, bio C, parents D)
+    carries a GIN index created by migration 0002."""
 
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="tutor_document"
     )
     text = models.TextField(blank=True)
     search_vector = SearchVectorField(null=True, blank=True)
+    week_mask = models.PositiveIntegerField(
+        default=0, help_text="weekly availability bits (matching.week.week_mask)"
+    )
     updated_at = models.DateTimeField()
 
     def __str__(self) -> str:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import operator
 from dataclasses import dataclass, field
-from datetime import date, time, timedelta
+from datetime import date, timedelta
 from functools import cached_property, reduce
 from typing import Any
 
@@ -45,13 +45,9 @@ from peerlearn.accounts.selectors import rounded_distance_km
 from peerlearn.reviews.selectors import stored_rating_annotations
 
 from .services import SEARCH_CONFIG
+from .week import PARTS_OF_DAY, wanted
 
 LEVEL_RANK = {Level.BEGINNER: 0, Level.INTERMEDIATE: 1, Level.ADVANCED: 2, Level.EXPERT: 3}
-PARTS_OF_DAY = {
-    "morning": (time(6), time(12)),
-    "afternoon": (time(12), time(17)),
-    "evening": (time(17), time(23, 59)),
-}
 PAGE_SIZE = 20
 SORTS = ("relevance", "rating", "distance", "newest")
 EARTH_KM = 6371.0088
@@ -146,21 +142,14 @@ def _subject_filter(qs: QuerySet[Any], f: SearchFilters) -> QuerySet[Any]:
 
 def _availability_filter(qs: QuerySet[Any], f: SearchFilters) -> QuerySet[Any]:
     """Weekly windows in the tutor's own wall-clock time (a "Tuesday evening" is the tutor's
-    Tuesday evening; the profile page shows the exact hours in the viewer's zone). "In the next
-    N days" also reads the dated exceptions: a day the tutor took off entirely does not count,
-    and a day with extra hours does (a part-day change is left to the booking page's slots):
-    two correlated ``EXISTS`` on the tutor's own windows and exceptions (index probes, cheap
-    when other filters leave a few hundred candidates)."""
-    windows = AvailabilityWindow.objects.all()
-    extra = AvailabilityException.objects.filter(kind=AvailabilityException.Kind.AVAILABLE)
-    if f.part:
-        start, end = PARTS_OF_DAY[f.part]
-        windows = windows.filter(start_time__lt=end, end_time__gt=start)
-        extra = extra.filter(start_time__lt=end, end_time__gt=start)
+    Tuesday evening; the profile page shows the exact hours in the viewer's zone), read from the
+    search document's ``week_mask`` (a column test, not a subquery per tutor). "In the next N
+    days" also reads the dated exceptions: a day the tutor took off entirely does not count, and
+    a day with extra hours does (a part-day change is left to the booking page's slots)."""
+    mask = F("tutor_document__week_mask")
     if not f.next_days:
-        if f.weekday is not None:
-            windows = windows.filter(weekday=f.weekday)
-        return qs.filter(pk__in=windows.values("user_id"))
+        weekdays = [f.weekday] if f.weekday is not None else list(range(7))
+        return qs.alias(free_bits=mask.bitand(wanted(weekdays, f.part))).filter(free_bits__gt=0)
     today = timezone.localdate()
     dates_of: dict[int, list[date]] = {}
     for n in range(f.next_days):
@@ -169,26 +158,40 @@ def _availability_filter(qs: QuerySet[Any], f: SearchFilters) -> QuerySet[Any]:
             dates_of.setdefault(day.weekday(), []).append(day)
     if not dates_of:
         return qs.none()
-    day_off = AvailabilityException.objects.filter(
+    every_date = [day for dates in dates_of.values() for day in dates]
+    whole_days_off = AvailabilityException.objects.filter(
         kind=AvailabilityException.Kind.UNAVAILABLE, start_time__isnull=True
     )
-    # A window on a weekday counts unless the tutor took every such date in the range off.
-    usual = reduce(
+    extra = AvailabilityException.objects.filter(
+        kind=AvailabilityException.Kind.AVAILABLE, date__in=every_date
+    )
+    windows = AvailabilityWindow.objects.filter(user_id=OuterRef("pk"))
+    if f.part:
+        start, end = PARTS_OF_DAY[f.part]
+        windows = windows.filter(start_time__lt=end, end_time__gt=start)
+        extra = extra.filter(start_time__lt=end, end_time__gt=start)
+    # The few tutors with a day off in the range are checked date by date: a window on a
+    # weekday counts unless they took every such date off.
+    took_off = whole_days_off.filter(date__in=every_date).values("user_id")
+    usual_despite_days_off = reduce(
         operator.or_,
         (
             Q(weekday=weekday)
             & reduce(
                 operator.or_,
-                (~Q(user_id__in=day_off.filter(date=day).values("user_id")) for day in dates),
+                (
+                    ~Q(user_id__in=whole_days_off.filter(date=day).values("user_id"))
+                    for day in dates
+                ),
             )
             for weekday, dates in dates_of.items()
         ),
     )
-    every_date = [day for dates in dates_of.values() for day in dates]
-    mine = {"user_id": OuterRef("pk")}
+    qs = qs.alias(free_bits=mask.bitand(wanted(dates_of, f.part)))
     return qs.filter(
-        Q(Exists(windows.filter(usual, **mine)))
-        | Q(Exists(extra.filter(date__in=every_date, **mine)))
+        (Q(free_bits__gt=0) & ~Q(pk__in=took_off))
+        | Q(Exists(windows.filter(usual_despite_days_off, user_id__in=took_off)))
+        | Q(pk__in=extra.values("user_id"))
     )
 
 

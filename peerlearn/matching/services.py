@@ -13,6 +13,7 @@ from django.utils import timezone
 from peerlearn.accounts.models import User
 
 from .models import TutorDocument
+from .week import week_mask
 
 SEARCH_CONFIG = "english"  # the text search configuration; tutor_search queries with the same
 DOCUMENT_BATCH = 1000  # tutors per upsert when rebuilding documents
@@ -27,6 +28,7 @@ class DocumentParts:
     subjects: str
     bio: str
     parents: str
+    week_mask: int = 0
 
     @property
     def text(self) -> str:
@@ -34,8 +36,8 @@ class DocumentParts:
 
 
 def document_parts(user_ids: Collection[int]) -> dict[int, DocumentParts]:
-    """The parts of every given user who teaches at least one subject (two queries)."""
-    from peerlearn.accounts.models import Profile, TeachingSubject
+    """The parts of every given user who teaches at least one subject (three queries)."""
+    from peerlearn.accounts.models import AvailabilityWindow, Profile, TeachingSubject
 
     subjects: dict[int, list[str]] = {}
     parents: dict[int, list[str]] = {}
@@ -54,10 +56,21 @@ def document_parts(user_ids: Collection[int]) -> dict[int, DocumentParts]:
             "user_id", "display_name", "bio"
         )
     )
+    windows: dict[int, list[tuple[int, Any, Any]]] = {}
+    for user_id, weekday, start, end in AvailabilityWindow.objects.filter(
+        user_id__in=list(subjects)
+    ).values_list("user_id", "weekday", "start_time", "end_time"):
+        windows.setdefault(user_id, []).append((weekday, start, end))
     out = {}
     for user_id, names in subjects.items():
         name, bio = profiles.get(user_id, ("", ""))
-        out[user_id] = DocumentParts(name, " ".join(names), bio, " ".join(parents[user_id]))
+        out[user_id] = DocumentParts(
+            name,
+            " ".join(names),
+            bio,
+            " ".join(parents[user_id]),
+            week_mask(windows.get(user_id, [])),
+        )
     return out
 
 
@@ -73,18 +86,16 @@ def _upsert(parts: dict[int, DocumentParts]) -> None:
         vector = " || ".join(
             f"setweight(to_tsvector('{config}'::regconfig, %s), '{w}')" for w in "ABCD"
         )
-        row = f"(%s, %s, {vector}, %s)"
+        row = f"(%s, %s, {vector}, %s, %s)"
     else:
-        row = "(%s, %s, NULL, %s)"
+        row = "(%s, %s, NULL, %s, %s)"
     quote = connection.ops.quote_name
     table = quote(TutorDocument._meta.db_table)
-    columns = ", ".join(quote(c) for c in ("user_id", "text", "search_vector", "updated_at"))
+    names = ("user_id", "text", "search_vector", "week_mask", "updated_at")
+    columns = ", ".join(quote(c) for c in names)
     insert = f"INSERT INTO {table} ({columns}) VALUES "  # noqa: S608 (names from the model)
-    conflict = (
-        f" ON CONFLICT ({quote('user_id')}) DO UPDATE SET "
-        f"{quote('text')} = excluded.{quote('text')}, "
-        f"{quote('search_vector')} = excluded.{quote('search_vector')}, "
-        f"{quote('updated_at')} = excluded.{quote('updated_at')}"
+    conflict = f" ON CONFLICT ({quote('user_id')}) DO UPDATE SET " + ", ".join(
+        f"{quote(c)} = excluded.{quote(c)}" for c in names[1:]
     )
     stamp = TutorDocument._meta.get_field("updated_at").get_db_prep_save(now, connection)
     items = sorted(parts.items())
@@ -96,7 +107,7 @@ def _upsert(parts: dict[int, DocumentParts]) -> None:
                 params += [user_id, p.text]
                 if postgres:
                     params += [p.name, p.subjects, p.bio, p.parents]
-                params.append(stamp)
+                params += [p.week_mask, stamp]
             cursor.execute(insert + ", ".join([row] * len(chunk)) + conflict, params)
 
 
@@ -110,10 +121,10 @@ def _refresh(user_ids: Collection[int]) -> None:
 
 
 def tutor_document_refresh(*, user: User) -> None:
-    """Rewrite one person's search document from their profile and teaching subjects (or delete
-    it when they teach nothing). The accounts services call this in the transaction that
-    changes a profile or a teaching subject; writes around them (admin, scripts) need
-    ``manage.py rebuild_tutor_documents``."""
+    """Rewrite one person's search document from their profile, teaching subjects and weekly
+    availability (or delete it when they teach nothing). The accounts services call this in the
+    transaction that changes a profile, a teaching subject or the weekly pattern; writes around
+    them (admin, scripts) need ``manage.py rebuild_tutor_documents``."""
     _refresh([user.pk])
 
 

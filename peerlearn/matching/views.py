@@ -17,6 +17,7 @@ from peerlearn.accounts.selectors import WEEKDAY_NAMES, subject_choices
 from peerlearn.accounts.services import LANGUAGE_CODES
 
 from . import recommend, selectors
+from .week import PARTS_OF_DAY
 
 
 def _viewer(request: HttpRequest) -> User | None:
@@ -37,7 +38,7 @@ def search(request: HttpRequest) -> HttpResponse:
         "subjects": subject_choices(),
         "levels": Level.choices,
         "weekdays": list(enumerate(WEEKDAY_NAMES)),
-        "parts": list(selectors.PARTS_OF_DAY),
+        "parts": list(PARTS_OF_DAY),
         "languages": sorted(LANGUAGE_CODES.items(), key=lambda kv: kv[1]),
         "institutions": selectors.institution_choices(),
         "formats": SessionFormat.choices,

@@ -1,6 +1,6 @@
 """Practice partners in two Chromium browsers: Alice and Bob ask for a partner on the same topic
 and difficulty; both land on the same new private practice session page. Alice's page, already
-waiting, learns of the match by its 2 s poll (or the partner socket, once it is routed)."""
+waiting, learns of the match over the partner socket (/ws/practice/partners/) or its 2 s poll."""
 
 from __future__ import annotations
 
