@@ -2,7 +2,7 @@
 hello-world Django view in the same run.
 
 Run: DATABASE_URL=postgres://postgres@127.0.0.1:5432/peerlearn .venv/bin/python bench/search.py
-     [--tutors 100000] [--seconds 3]
+     [--tutors 100000] [--seconds 3] [--explain]
 
 Creates its own database (``peerlearn_bench_search_<pid>``) on the server DATABASE_URL names,
 migrates it, seeds ``--tutors`` synthetic tutors through ``seed_demo``'s bulk path (which ends
@@ -66,7 +66,7 @@ def seed_rating_totals(share: int = 3) -> int:
     return len(rows)
 
 
-def bench(tutors: int, seconds: float) -> None:
+def bench(tutors: int, seconds: float, explain: bool = False) -> None:
     import sys as _sys
 
     from django.core.management import call_command
@@ -132,12 +132,36 @@ def bench(tutors: int, seconds: float) -> None:
         for label, url in cases:
             r, count = rate(client, url, seconds)
             print(f"{label:44} {r:8.1f} {r / base:7.4f} {count:8d}")
+            if explain:
+                print(plan(url))
+
+
+def plan(url: str) -> str:
+    """EXPLAIN ANALYZE of the ranked page query that ``url`` runs (``--explain``)."""
+    from urllib.parse import parse_qsl, urlsplit
+
+    from django.db import connection
+
+    from peerlearn.matching import selectors
+
+    query = dict(parse_qsl(urlsplit(url).query))
+    filters = selectors.filters_from_query(query)
+    page = int(query.get("page", 1))
+    qs = selectors.tutor_search(filters=filters, viewer=None)[(page - 1) * 20 : page * 20]
+    sql, params = qs.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute("SET enable_incremental_sort = off")
+        cursor.execute("EXPLAIN ANALYZE " + sql, params)
+        lines = [row[0] for row in cursor.fetchall()]
+        cursor.execute("RESET enable_incremental_sort")
+    return "\n".join(lines)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--tutors", type=int, default=100_000)
     parser.add_argument("--seconds", type=float, default=3.0)
+    parser.add_argument("--explain", action="store_true", help="print each query's plan")
     args = parser.parse_args()
     database_url = os.environ.get("DATABASE_URL", "")
     if not database_url.startswith(("postgres://", "postgresql://")):
@@ -148,7 +172,7 @@ def main() -> None:
     began = time.perf_counter()
     try:
         setup_django(server_url(database_url, name))
-        bench(args.tutors, args.seconds)
+        bench(args.tutors, args.seconds, args.explain)
         print(f"total {time.perf_counter() - began:.1f} s")
     finally:
         if "django.db" in sys.modules:

@@ -7,6 +7,7 @@ filtered, paginated search that the page and ``GET /api/v1/tutors/search`` share
 from __future__ import annotations
 
 import operator
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from functools import cached_property, reduce
@@ -28,6 +29,7 @@ from django.db.models import (
     When,
 )
 from django.db.models.functions import ACos, Cos, Greatest, Least, Radians, Sin
+from django.db.models.lookups import GreaterThan
 from django.utils import timezone
 
 from peerlearn.accounts.models import (
@@ -44,6 +46,7 @@ from peerlearn.accounts.models import (
 from peerlearn.accounts.selectors import rounded_distance_km
 from peerlearn.reviews.selectors import stored_rating_annotations
 
+from .models import TutorDocument
 from .services import SEARCH_CONFIG
 from .week import PARTS_OF_DAY, wanted
 
@@ -140,16 +143,29 @@ def _subject_filter(qs: QuerySet[Any], f: SearchFilters) -> QuerySet[Any]:
     )
 
 
-def _availability_filter(qs: QuerySet[Any], f: SearchFilters) -> QuerySet[Any]:
+def _availability_filter(
+    qs: QuerySet[Any], f: SearchFilters, *, document_joined: bool
+) -> QuerySet[Any]:
     """Weekly windows in the tutor's own wall-clock time (a "Tuesday evening" is the tutor's
     Tuesday evening; the profile page shows the exact hours in the viewer's zone), read from the
     search document's ``week_mask`` (a column test, not a subquery per tutor). "In the next N
     days" also reads the dated exceptions: a day the tutor took off entirely does not count, and
     a day with extra hours does (a part-day change is left to the booking page's slots)."""
-    mask = F("tutor_document__week_mask")
+
+    def weekly(weekdays: Iterable[int]) -> Q:
+        """The tutor's document has a window on one of these weekdays (in the part of day): a
+        column of the document when the query already joins it (every tutor is scanned then),
+        else a probe of each candidate's document (a subject filter left a few hundred)."""
+        bits = wanted(weekdays, f.part)
+        if document_joined:
+            return Q(GreaterThan(F("tutor_document__week_mask").bitand(bits), 0))
+        documents = TutorDocument.objects.filter(
+            GreaterThan(F("week_mask").bitand(bits), 0), user_id=OuterRef("pk")
+        )
+        return Q(Exists(documents))
+
     if not f.next_days:
-        weekdays = [f.weekday] if f.weekday is not None else list(range(7))
-        return qs.alias(free_bits=mask.bitand(wanted(weekdays, f.part))).filter(free_bits__gt=0)
+        return qs.filter(weekly([f.weekday] if f.weekday is not None else range(7)))
     today = timezone.localdate()
     dates_of: dict[int, list[date]] = {}
     for n in range(f.next_days):
@@ -187,9 +203,8 @@ def _availability_filter(qs: QuerySet[Any], f: SearchFilters) -> QuerySet[Any]:
             for weekday, dates in dates_of.items()
         ),
     )
-    qs = qs.alias(free_bits=mask.bitand(wanted(dates_of, f.part)))
     return qs.filter(
-        (Q(free_bits__gt=0) & ~Q(pk__in=took_off))
+        (weekly(dates_of) & ~Q(pk__in=took_off))
         | Q(Exists(windows.filter(usual_despite_days_off, user_id__in=took_off)))
         | Q(pk__in=extra.values("user_id"))
     )
@@ -260,7 +275,10 @@ def tutor_search(*, filters: SearchFilters, viewer: User | None) -> QuerySet[Any
             # A search document exists exactly for the people who teach (matching.services).
             qs = qs.filter(tutor_document__isnull=False)
     if f.weekday is not None or f.part or f.next_days:
-        qs = _availability_filter(qs, f)
+        # Without a subject, level or verified filter the tutor check above joined the search
+        # document, and the full text joins it too.
+        joined = bool(f.q) or not (f.subject_id is not None or f.level or f.verified_only)
+        qs = _availability_filter(qs, f, document_joined=joined)
     if f.language:
         qs = qs.filter(_json_list_has("profile__languages", f.language))
     if f.session_format:

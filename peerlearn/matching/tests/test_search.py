@@ -233,3 +233,10 @@ def test_the_next_days_read_days_off_and_extra_hours() -> None:
         assert _ids(next_days=3, weekday=1) == [ana]
         assert _ids(next_days=2, weekday=2) == []  # no Wednesday in the next two days
         assert _ids(weekday=0) == [ben]  # the weekly pattern alone ignores dated exceptions
+        # With a subject filter each candidate's document is probed instead of joined: the
+        # same answers (Graphs: Ana, and Ben through the parent subject).
+        graphs = w["graphs"].pk
+        assert _ids(subject_id=graphs, weekday=0) == [ben]
+        assert _ids(subject_id=graphs, weekday=1, part="evening") == [ana]
+        assert _ids(subject_id=graphs, next_days=3) == [ana]
+        assert _ids(subject_id=graphs, next_days=1) == []
