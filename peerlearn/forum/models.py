@@ -122,11 +122,23 @@ class Thread(Post):
 
     class Meta:
         indexes = [
+            # Each list order in full (ties broken by id), so a category page reads 20 rows in
+            # order instead of sorting every thread that shares a timestamp or a score.
             models.Index(
-                fields=["category", "-pinned", "-last_activity_at"], name="forum_thread_activity"
+                fields=["category", "-pinned", "-last_activity_at", "-id"],
+                name="forum_thread_activity_id",
             ),
-            models.Index(fields=["category", "-pinned", "-score"], name="forum_thread_votes"),
+            models.Index(
+                fields=["category", "-pinned", "-score", "-last_activity_at", "-id"],
+                name="forum_thread_votes_id",
+            ),
+            models.Index(
+                fields=["category", "-pinned", "-created_at", "-id"], name="forum_thread_new"
+            ),
             models.Index(fields=["-last_activity_at"], name="forum_thread_recent"),
+            models.Index(  # the discussions index's "recent" list, across categories
+                fields=["-pinned", "-last_activity_at", "-id"], name="forum_thread_all_activity"
+            ),
             models.Index(fields=["author", "-created_at"], name="forum_thread_author"),
         ]
 
