@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from .models import RankerVersion
 
 BLEND_K = 200.0
+RATING = FEATURES.index("rating")
 
 
 def fit_pairwise(
@@ -97,6 +98,9 @@ class Outcome:
     grade: int  # 0 bad · 2 completed · 3 completed and rebooked / rated ≥ 4.5
     at: datetime  # when it happened (session start, or the offer's answer)
     kind: str  # completed · rebooked · low_rating · tutor_no_show · declined · help_declined
+    # The learner's own review of that session when it counts in the tutor's stored rating
+    # (revealed and not hidden): taken out of the tutor's rating feature for this outcome.
+    own_review: float | None = None
 
     @property
     def good(self) -> bool:
@@ -138,14 +142,16 @@ def outcomes() -> list[Outcome]:
         )
         .order_by("booking__starts_at", "booking_id")
     )
-    ratings = {
-        (b, a): float(r)
-        for b, a, r in revealed(
-            Review.objects.filter(
-                direction=Review.Direction.OF_TUTOR, booking_id__in={r[4] for r in rows}
-            )
-        ).values_list("booking_id", "author_id", "overall")
-    }
+    ratings: dict[tuple[int, int], float] = {}
+    counted: dict[tuple[int, int], float] = {}
+    for b, a, r, hidden_at in revealed(
+        Review.objects.filter(
+            direction=Review.Direction.OF_TUTOR, booking_id__in={r[4] for r in rows}
+        )
+    ).values_list("booking_id", "author_id", "overall", "hidden_at"):
+        ratings[(b, a)] = float(r)
+        if hidden_at is None:
+            counted[(b, a)] = float(r)
     # every (learner, tutor) booking start the tutor did not decline: for "booked again later"
     starts: dict[tuple[int, int], list[datetime]] = {}
     for learner, tutor, at in (
@@ -174,7 +180,8 @@ def outcomes() -> list[Outcome]:
             grade, kind = BAD, "tutor_no_show"
         else:
             grade, kind = BAD, "declined"
-        out.append(Outcome(learner, tutor, subject, grade, at, kind))
+        own = counted.get((booking_id, learner))
+        out.append(Outcome(learner, tutor, subject, grade, at, kind, own))
 
     for learner, tutor, subject, responded, offered in HelpOffer.objects.filter(
         status=HelpOffer.Status.DECLINED
@@ -202,6 +209,20 @@ def _past_as_of(history: list[tuple[int, str, datetime]], at: datetime) -> dict[
     return past
 
 
+def rating_without(index: Any, row: int, review: float) -> float:
+    """The tutor's rating feature with one of their counted reviews taken out: an outcome is
+    not explained by the rating its own review produced. The Bayesian average
+    (C·m + Σ)/(C + n) loses ``review`` from Σ and one from n."""
+    from peerlearn.reviews.selectors import PRIOR_WEIGHT
+
+    n = float(index.rating_count[row])
+    if n < 1:
+        return float(index.rating_feature[row])
+    weight = PRIOR_WEIGHT + n
+    rating = (float(index.rating[row]) * weight - review) / (weight - 1)
+    return float(np.clip((rating - 1.0) / 4.0, 0, 1))
+
+
 @dataclass
 class TrainingSet:
     diffs: np.ndarray  # (pairs, features): x_better − x_worse
@@ -216,7 +237,8 @@ def training_pairs(
     ``negatives`` other candidates (random, seeded): better than them when good, worse when bad.
 
     Features come from today's ``TutorIndex`` and the learner's current profile, except
-    ``past_outcomes``, which is recomputed as of the outcome (see docs/matching.md)."""
+    ``past_outcomes``, which is recomputed as of the outcome, and the tutor's ``rating``, from
+    which the outcome's own review is taken out (see docs/matching.md)."""
     from peerlearn.accounts.models import User
     from peerlearn.scheduling.models import Booking
 
@@ -253,6 +275,8 @@ def training_pairs(
             continue
         sample = rng.choice(others, min(negatives, others.size), replace=False)
         X, _ = feature_matrix(index, ctx, np.concatenate([[row], sample]), match, verified)
+        if o.own_review is not None:
+            X[0, RATING] = rating_without(index, row, o.own_review)
         d = X[0] - X[1:]
         diffs.extend(d if o.good else -d)
         rel = np.full(X.shape[0], NEUTRAL)

@@ -247,3 +247,35 @@ def test_the_periodic_task_trains_and_stores_a_version() -> None:
     tasks.train_ranker.enqueue()
     assert RankerVersion.objects.count() == 2
     assert RankerVersion.objects.order_by("-trained_at", "-pk").first().pk != pk  # type: ignore[union-attr]
+
+
+def test_an_outcome_is_not_explained_by_its_own_review() -> None:
+    """Tara's only counted review is Lee's 5★ of the session being learned from: that outcome
+    sees Tara's rating without it (the prior), while her index rating includes it."""
+    from peerlearn.matching.index import get_index
+    from peerlearn.reviews.services import rating_totals_rebuild
+
+    subject = make_subject("Graphs")
+    tara, tom = make_tutor(subject=subject), make_tutor(subject=subject)
+    lee, hidden_by_moderator = make_user(), make_user()
+    rate(book(tara, lee, subject), lee, 5)
+    hidden = rate(book(tom, hidden_by_moderator, subject), hidden_by_moderator, 5)
+    Review.objects.filter(pk=hidden.pk).update(
+        hidden_at=timezone.now(), hidden_reason="Not about the session"
+    )
+    rating_totals_rebuild()  # the reviews above were stored around the services
+    index = get_index(force=True)
+    row = index.row_of[tara.pk]
+    assert (
+        index.rating_count[row] == 1
+        and index.rating_feature[row] > index.rating_feature[index.row_of[tom.pk]]
+    )
+
+    data = {o.learner_id: o for o in ranker.outcomes()}
+    assert data[lee.pk].own_review == 5.0
+    assert data[hidden_by_moderator.pk].own_review is None  # not in Tom's rating anyway
+    without = ranker.rating_without(index, row, 5.0)
+    assert without == pytest.approx(float(index.rating_feature[index.row_of[tom.pk]]))
+    pairs = ranker.training_pairs([data[lee.pk]], negatives=1)
+    features, _ = pairs.groups[0]
+    assert features[0, ranker.RATING] == pytest.approx(without)
