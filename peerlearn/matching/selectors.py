@@ -31,6 +31,7 @@ from django.db.models import (
 from django.db.models.functions import ACos, Cos, Greatest, Least, Radians, Sin
 from django.db.models.lookups import GreaterThan
 from django.utils import timezone
+from django.utils.text import Truncator
 
 from peerlearn.accounts.models import (
     AvailabilityException,
@@ -383,7 +384,7 @@ def hits_for(rows: list[User], *, viewer: User | None) -> list[TutorHit]:
             TutorHit(
                 tutor_id=u.pk,
                 display_name=u.display_name,
-                bio=p.bio[:240],
+                bio=Truncator(p.bio).chars(240),
                 institution=institution,
                 subjects=subjects[u.pk],
                 rating=round(float(getattr(row, "rating", 0.0)), 2),
