@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import math
+from collections import defaultdict
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -249,7 +250,12 @@ def rounded_distance_km(a: Profile, b: Profile) -> int | None:
         return None
     assert a.latitude is not None and a.longitude is not None
     assert b.latitude is not None and b.longitude is not None
-    km = haversine_km(a.latitude, a.longitude, b.latitude, b.longitude)
+    return round_km(haversine_km(a.latitude, a.longitude, b.latitude, b.longitude))
+
+
+def round_km(km: float) -> int:
+    """The only precision a distance between people is ever shown with: to 1 km under 10 km,
+    5 km under 100 km, 10 km beyond."""
     if km < 10:
         return max(1, round(km))
     if km < 100:
@@ -257,12 +263,14 @@ def rounded_distance_km(a: Profile, b: Profile) -> int | None:
     return int(10 * round(km / 10))
 
 
+EARTH_KM = 6371.0088  # the mean Earth radius every distance here uses
+
+
 def haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
-    r = 6371.0088
     p1, p2 = math.radians(lat1), math.radians(lat2)
     dp, dl = p2 - p1, math.radians(lon2 - lon1)
     h = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
-    return 2 * r * math.asin(math.sqrt(h))
+    return 2 * EARTH_KM * math.asin(math.sqrt(h))
 
 
 def featured_tutors(*, limit: int = 6) -> list[User]:
@@ -312,3 +320,17 @@ def profile_completion(*, user: User) -> list[tuple[str, bool, str]]:
             "mfa_index",
         ),
     ]
+
+
+def subject_and_descendants(subject_id: int) -> set[int]:
+    """The subject and every topic under it (the catalogue is small: read it once)."""
+    children: dict[int | None, list[int]] = defaultdict(list)
+    for pk, parent in Subject.objects.values_list("pk", "parent_id"):
+        children[parent].append(pk)
+    found, stack = {subject_id}, [subject_id]
+    while stack:
+        for child in children[stack.pop()]:
+            if child not in found:
+                found.add(child)
+                stack.append(child)
+    return found

@@ -6,6 +6,7 @@ from django import forms
 from django.core.paginator import Page, Paginator
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.utils.http import url_has_allowed_host_and_scheme
 
 from .errors import ServiceError
 
@@ -22,3 +23,13 @@ def paginate(request: HttpRequest, items: QuerySet | list, per_page: int = 20) -
 
 def is_htmx(request: HttpRequest) -> bool:
     return request.headers.get("HX-Request") == "true"
+
+
+def safe_next(request: HttpRequest, default: str) -> str:
+    """The POSTed ``next`` page when it is on this site, else ``default``."""
+    target = request.POST.get("next") or ""
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return default

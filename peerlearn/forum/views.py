@@ -380,7 +380,7 @@ def preview(request: HttpRequest) -> HttpResponse:
 def reply_fragment(request: HttpRequest, reply_id: int) -> HttpResponse:
     """One reply as the thread page shows it to this viewer (fetched by the live script)."""
     r = selectors.access_reply(request.user, reply_id)
-    t = selectors.access_thread(request.user, r.thread_id)
+    t = r.thread  # access_reply admits only replies of threads the viewer may read
     user = request.user
     return render(
         request,

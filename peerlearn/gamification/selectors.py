@@ -11,7 +11,6 @@ viewer's own numbers use the viewer's time zone. See docs/gamification.md.
 from __future__ import annotations
 
 import zoneinfo
-from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Literal
@@ -22,6 +21,7 @@ from django.db.models.functions import Rank, RowNumber
 from django.utils import timezone
 
 from peerlearn.accounts.models import Institution, Subject, User
+from peerlearn.accounts.selectors import subject_and_descendants
 from peerlearn.common.errors import NotFound, ServiceError
 
 from .badges import BADGES, Badge, Progress, badge_progress
@@ -205,20 +205,6 @@ def period_bounds(period: str, zone: zoneinfo.ZoneInfo, now: datetime) -> tuple[
     else:
         raise ServiceError("Pick a week or a month.", code="invalid_period", field="period")
     return datetime.combine(first, time(0), zone), datetime.combine(last, time(0), zone)
-
-
-def subject_and_descendants(subject_id: int) -> set[int]:
-    """The subject and every topic under it (the catalogue is small: read it once)."""
-    children: dict[int | None, list[int]] = defaultdict(list)
-    for pk, parent in Subject.objects.values_list("pk", "parent_id"):
-        children[parent].append(pk)
-    found, stack = {subject_id}, [subject_id]
-    while stack:
-        for child in children[stack.pop()]:
-            if child not in found:
-                found.add(child)
-                stack.append(child)
-    return found
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from peerlearn.accounts.models import Level, User
+from peerlearn.accounts.selectors import EARTH_KM, round_km
 
 from .index import FORMAT_BITS, LEVELS, STYLE_BITS, TutorIndex, get_index, week_bits
 
@@ -33,7 +34,6 @@ PRIOR_WEIGHTS = np.array([0.30, 0.12, 0.12, 0.06, 0.06, 0.05, 0.08, 0.04, 0.06, 
 SHARED_HOURS_FULL = 10.0  # shared free hours (next 14 days) that count as a perfect 1.0
 DISTANCE_SCALE_KM = 25.0
 EXPERIENCE_SCALE = 10.0
-EARTH_KM = 6371.0088
 
 
 @dataclass
@@ -409,16 +409,8 @@ def explain(
 
 
 def rounded_km(km: float) -> float:
-    """``accounts.selectors.rounded_distance_km``'s rounding, applied to a known distance (two
-    points on the equator ``km`` apart); nan stays nan."""
-    if np.isnan(km):
-        return km
-    from peerlearn.accounts.models import Profile
-    from peerlearn.accounts.selectors import rounded_distance_km
-
-    here = Profile(latitude=0.0, longitude=0.0)
-    there = Profile(latitude=0.0, longitude=float(np.degrees(km / 6371.0088)))
-    return float(rounded_distance_km(here, there) or 0)
+    """``accounts.selectors.round_km`` applied to a computed distance; nan stays nan."""
+    return km if np.isnan(km) else float(round_km(km))
 
 
 def _duration(minutes: float) -> str:

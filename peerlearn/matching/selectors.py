@@ -44,7 +44,7 @@ from peerlearn.accounts.models import (
     TeachingSubject,
     User,
 )
-from peerlearn.accounts.selectors import rounded_distance_km
+from peerlearn.accounts.selectors import EARTH_KM, rounded_distance_km, subject_and_descendants
 from peerlearn.reviews.selectors import stored_rating_annotations
 
 from .models import TutorDocument
@@ -54,7 +54,6 @@ from .week import PARTS_OF_DAY, wanted
 LEVEL_RANK = {Level.BEGINNER: 0, Level.INTERMEDIATE: 1, Level.ADVANCED: 2, Level.EXPERT: 3}
 PAGE_SIZE = 20
 SORTS = ("relevance", "rating", "distance", "newest")
-EARTH_KM = 6371.0088
 
 
 @dataclass
@@ -110,6 +109,10 @@ class TutorHit:
     match: str = ""  # "topic", "subject" or ""
 
 
+def _levels_at_least(level: str) -> list[str]:
+    return [lv for lv, rank in LEVEL_RANK.items() if rank >= LEVEL_RANK[Level(level)]]
+
+
 def _subject_filter(qs: QuerySet[Any], f: SearchFilters) -> QuerySet[Any]:
     """A topic finds its own tutors (match 2) and its parent subject's tutors (match 1); a
     subject or area finds tutors of it and everything under it (match 2)."""
@@ -122,18 +125,10 @@ def _subject_filter(qs: QuerySet[Any], f: SearchFilters) -> QuerySet[Any]:
         exact_ids = [subject.pk]
         broader_ids = [subject.parent_id] if subject.parent_id else []
     else:
-        below = {subject.pk}
-        frontier = {subject.pk}
-        while frontier:
-            frontier = set(
-                Subject.objects.filter(parent_id__in=frontier).values_list("pk", flat=True)
-            )
-            below |= frontier
-        exact_ids, broader_ids = sorted(below), []
+        exact_ids, broader_ids = sorted(subject_and_descendants(subject.pk)), []
     teaches = TeachingSubject.objects.all()
     if f.level:
-        ok_levels = [lv for lv, rank in LEVEL_RANK.items() if rank >= LEVEL_RANK[Level(f.level)]]
-        teaches = teaches.filter(proficiency__in=ok_levels)
+        teaches = teaches.filter(proficiency__in=_levels_at_least(f.level))
     if f.verified_only:
         teaches = teaches.filter(verified_at__isnull=False)
     # Semi-joins on the subject index (a few hundred tutors), not a probe per tutor.
@@ -268,7 +263,7 @@ def tutor_search(*, filters: SearchFilters, viewer: User | None) -> QuerySet[Any
         qs = qs.annotate(match=Value(0, output_field=IntegerField()))
         teaches = TeachingSubject.objects.all()
         if f.level:
-            ok = [lv for lv, rank in LEVEL_RANK.items() if rank >= LEVEL_RANK[Level(f.level)]]
+            ok = _levels_at_least(f.level)
             qs = qs.filter(pk__in=teaches.filter(proficiency__in=ok).values("user_id"))
         if f.verified_only:
             qs = qs.filter(pk__in=teaches.filter(verified_at__isnull=False).values("user_id"))

@@ -3,6 +3,8 @@ user may not see: a stranger gets the same answer as for something that does not
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from django.core.cache import cache
 from django.db.models import F, Prefetch, Q, QuerySet
 
@@ -119,14 +121,10 @@ def messages(
     return list(reversed(qs.order_by("-id")[:limit]))
 
 
-def last_message(*, conversation: Conversation) -> Message | None:
-    return (
-        Message.objects.filter(conversation=conversation)
-        .select_related("author")
-        .prefetch_related("attachments")
-        .order_by("-id")
-        .first()
-    )
+def last_messages(conversations: Iterable[Conversation]) -> dict[int, Message]:
+    """Each conversation's newest message (by its stored ``last_message_id``), in one query."""
+    ids = [c.last_message_id for c in conversations if c.last_message_id]
+    return Message.objects.select_related("author").prefetch_related("attachments").in_bulk(ids)
 
 
 def access_message(*, user: User, message_id: int) -> Message:

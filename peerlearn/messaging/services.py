@@ -274,7 +274,8 @@ def _notify_members(
         if conversation.is_group
         else f"New message from {actor.display_name}"
     )
-    for member in Membership.objects.filter(conversation=conversation).exclude(user=actor):
+    members = Membership.objects.filter(conversation=conversation).exclude(user=actor)
+    for member in members.select_related("user__profile"):
         if selectors.is_viewing(conversation_id=conversation.pk, user_id=member.user_id):
             continue
         # The conditional update is the dedupe: of two concurrent sends, one flips the flag.

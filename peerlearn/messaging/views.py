@@ -56,11 +56,12 @@ def inbox(request: HttpRequest) -> HttpResponse:
     page = Paginator(selectors.conversation_list(user=user), INBOX_PAGE).get_page(
         request.GET.get("page")
     )
+    last = selectors.last_messages(page)
     rows = [
         InboxRow(
             conversation=item,
             others=[m.user for m in item.members if m.user_id != user.pk],  # type: ignore[attr-defined]
-            last=selectors.last_message(conversation=item),
+            last=last.get(item.last_message_id),
             unread=int(getattr(item, "unread", 0)),
         )
         for item in page

@@ -13,7 +13,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from peerlearn.accounts.models import User
 from peerlearn.common.errors import NotFound, ServiceError
-from peerlearn.common.web import form_error_from_service, paginate
+from peerlearn.common.web import form_error_from_service, paginate, safe_next
 
 from . import selectors, services
 from .forms import NotificationSettingsForm, preference_initial
@@ -72,12 +72,7 @@ def notifications_read_all(request: HttpRequest) -> HttpResponse:
         noun = "notification" if changed == 1 else "notifications"
         messages.success(request, f"Marked {changed} {noun} read.")
     # The bell's dropdown sends the page it was on; anything not on this site is ignored.
-    target = request.POST.get("next", "")
-    if target and url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return redirect(target)
-    return redirect("notifications:list")
+    return redirect(safe_next(request, reverse("notifications:list")))
 
 
 @login_required

@@ -133,9 +133,9 @@ def review_window_open(booking: Booking, now: datetime | None = None) -> bool:
 
 def can_edit(review: Review, now: datetime | None = None) -> bool:
     """The author may change a review for 48 hours after its first submission, but not once it
-    is revealed: nobody rewrites their review after reading the other side's."""
-    now = now or timezone.now()
-    return now < review.edit_until and not is_revealed(review, now)
+    is revealed: nobody rewrites their review after reading the other side's. Without ``now``
+    a ``with_reveal`` annotation answers the reveal part without a query."""
+    return (now or timezone.now()) < review.edit_until and not is_revealed(review, now)
 
 
 # --- single reviews -----------------------------------------------------------------------------
@@ -240,7 +240,7 @@ def review_state_for(user: User, booking: Booking) -> ReviewState:
                 and their_review.is_hidden
                 and is_revealed(their_review),
                 can_write=my_review is None and window_open,
-                can_edit=my_review is not None and can_edit(my_review, now),
+                can_edit=my_review is not None and can_edit(my_review),
             )
         )
     theirs = [p.theirs for p in pairs if p.theirs is not None]

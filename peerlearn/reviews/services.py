@@ -262,7 +262,11 @@ def review_submit(
             raise Conflict(
                 "You have already reviewed this session.", code="already_reviewed"
             ) from exc
-        counterpart = Review.objects.filter(booking=booking, author=subject, subject=actor).first()
+        counterpart = (
+            Review.objects.filter(booking=booking, author=subject, subject=actor)
+            .select_related("author__profile", "subject", "booking__subject")
+            .first()
+        )
         if counterpart is not None:
             _announce_reveal([review, counterpart])
         # GAMIFICATION HOOK — the one call site: a review stored for the first time (edits do

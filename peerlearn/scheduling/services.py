@@ -143,7 +143,8 @@ def _release_all(booking: Booking) -> None:
     booking.claims.update(active=False)
 
 
-def _check_time(start: datetime, duration_minutes: int) -> datetime:
+def check_time(start: datetime, duration_minutes: int) -> datetime:
+    """A session's length is one of ``DURATIONS`` and its start is time-zone aware; its end."""
     if duration_minutes not in selectors.DURATIONS:
         raise ServiceError(
             "Sessions last 30, 45, 60 or 90 minutes.",
@@ -197,7 +198,7 @@ def booking_request(
     for that time (the request holds the slot) until it is declined or cancelled. The tutor is
     told of the request, unless ``tell_tutor`` is False (a help request the tutor is accepting
     in the same transaction: they hear of the confirmation instead)."""
-    ends_at = _check_time(starts_at, duration_minutes)
+    ends_at = check_time(starts_at, duration_minutes)
     try:
         tutor = User.objects.get(pk=tutor_id, is_active=True)
     except User.DoesNotExist as exc:
@@ -296,7 +297,7 @@ def booking_counter(
             raise Forbidden("Only the tutor can propose another time.")
         _require_status(booking, (Status.REQUESTED,), "counter-propose")
         duration = booking.duration_minutes
-        ends_at = _check_time(starts_at, duration)
+        ends_at = check_time(starts_at, duration)
         _check_slot(booking.tutor, starts_at, duration, exclude_booking=booking.pk)
         before, old_start = booking.status, booking.starts_at
         booking.starts_at, booking.ends_at, booking.status = starts_at, ends_at, Status.COUNTERED
@@ -357,7 +358,7 @@ def booking_reschedule_propose(
                 code="group_session",
             )
         _require_status(booking, (Status.CONFIRMED,), "reschedule")
-        ends_at = _check_time(starts_at, booking.duration_minutes)
+        ends_at = check_time(starts_at, booking.duration_minutes)
         if starts_at <= timezone.now():
             raise ServiceError("Pick a time in the future.", code="in_past", field="starts_at")
         _check_slot(booking.tutor, starts_at, booking.duration_minutes, exclude_booking=booking.pk)
@@ -555,7 +556,7 @@ def series_request(
             "A series has 2 to 26 weekly sessions.", code="invalid_occurrences", field="occurrences"
         )
     try:
-        _check_time(first_starts_at, duration_minutes)
+        check_time(first_starts_at, duration_minutes)
     except ServiceError as exc:
         exc.field = "first_starts_at" if exc.field == "starts_at" else exc.field
         raise
@@ -602,7 +603,7 @@ def group_session_create(
     title: str,
 ) -> Booking:
     """A tutor offers a group session; learners take seats until it is full."""
-    ends_at = _check_time(starts_at, duration_minutes)
+    ends_at = check_time(starts_at, duration_minutes)
     if not 2 <= capacity <= 50:
         raise ServiceError("A group has 2 to 50 seats.", code="invalid_capacity", field="capacity")
     if not TeachingSubject.objects.filter(user=actor, subject_id=subject_id).exists():

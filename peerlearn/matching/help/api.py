@@ -13,7 +13,7 @@ from django.http import HttpRequest
 from ninja import Field, Router, Schema, Status
 
 from peerlearn.api.auth import request_user
-from peerlearn.api.helpers import api_field_names, ok
+from peerlearn.api.helpers import ok
 
 from . import selectors, services
 from .models import HelpOffer, HelpRequest
@@ -174,7 +174,6 @@ def help_offers_list(request: HttpRequest, pending: bool = False) -> list[HelpOf
 )
 def help_offer_accept(request: HttpRequest, offer_id: int) -> HelpOffer:
     user = request_user(request)
-    selectors.access_help_offer(user=user, offer_id=offer_id)
     services.help_offer_accept(actor=user, offer_id=offer_id)
     return selectors.access_help_offer(user=user, offer_id=offer_id)
 
@@ -182,7 +181,5 @@ def help_offer_accept(request: HttpRequest, offer_id: int) -> HelpOffer:
 @router.post("/help-offers/{int:offer_id}/decline", response=ok(TutorOfferOut), summary="Decline")
 def help_offer_decline(request: HttpRequest, offer_id: int, body: DeclineIn) -> HelpOffer:
     user = request_user(request)
-    selectors.access_help_offer(user=user, offer_id=offer_id)
-    with api_field_names():
-        services.help_offer_decline(actor=user, offer_id=offer_id, reason=body.reason)
+    services.help_offer_decline(actor=user, offer_id=offer_id, reason=body.reason)
     return selectors.access_help_offer(user=user, offer_id=offer_id)

@@ -3,10 +3,7 @@
 - ``/ws/help/<request_id>/``: the learner of that request hears who was asked and who answered;
 - ``/ws/help/offers/``: a tutor hears about their offers (new, taken, cancelled, expired).
 
-Routes to add to ``peerlearn/live/routing.py``::
-
-    path("ws/help/offers/", HelpConsumer.as_asgi()),
-    path("ws/help/<int:request_id>/", HelpConsumer.as_asgi()),
+Both are routed in ``peerlearn/live/routing.py``.
 """
 
 from __future__ import annotations

@@ -80,8 +80,6 @@ class HelpOffer(models.Model):
         EXPIRED = "expired", "No answer in time"
         CANCELLED = "cancelled", "Cancelled by the learner"
 
-    ANSWERED = (Status.ACCEPTED, Status.DECLINED, Status.UNAVAILABLE)
-
     request = models.ForeignKey(HelpRequest, on_delete=models.CASCADE, related_name="offers")
     tutor = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="help_offers"

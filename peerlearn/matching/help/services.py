@@ -24,9 +24,8 @@ from peerlearn.common.errors import Conflict, NotFound, ServiceError
 from peerlearn.live.services import broadcast
 from peerlearn.notifications.services import notify
 from peerlearn.scheduling import services as scheduling
-from peerlearn.scheduling.selectors import DURATIONS
 
-from . import events, selectors
+from . import events
 from .models import HelpOffer, HelpRequest
 
 logger = logging.getLogger(__name__)
@@ -290,16 +289,7 @@ def help_request_create(
         raise ServiceError(
             f"Keep it under {DESCRIPTION_MAX} characters.", code="too_long", field="description"
         )
-    if duration_minutes not in DURATIONS:
-        raise ServiceError(
-            "Sessions last 30, 45, 60 or 90 minutes.",
-            code="invalid_duration",
-            field="duration_minutes",
-        )
-    if timezone.is_naive(starts_at):
-        raise ServiceError(
-            "Give the time with its time zone.", code="naive_datetime", field="starts_at"
-        )
+    scheduling.check_time(starts_at, duration_minutes)
     now = timezone.now()
     if starts_at <= now:
         raise ServiceError("Pick a time in the future.", code="in_past", field="starts_at")
@@ -343,9 +333,10 @@ def help_request_create(
 
 
 def help_request_cancel(*, actor: User, request_id: int) -> HelpRequest:
-    selectors.access_help_request(user=actor, request_id=request_id)
     with transaction.atomic():
         request = _lock(request_id)
+        if request.learner_id != actor.pk:
+            raise NotFound("No such help request.")
         _require_open(request)
         now = timezone.now()
         request.status = RequestStatus.CANCELLED

@@ -14,12 +14,12 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from peerlearn.accounts.models import User
 from peerlearn.common.errors import NotFound, ServiceError
-from peerlearn.common.web import form_error_from_service, is_htmx
-from peerlearn.scheduling.views.common import tz_name_of
+from peerlearn.common.web import is_htmx
+from peerlearn.scheduling.views.common import form_error, tz_name_of
 
 from . import selectors, services
 from .forms import DeclineForm, HelpRequestForm
-from .models import HelpOffer, HelpRequest
+from .models import HelpRequest
 
 
 def _user(request: HttpRequest) -> User:
@@ -48,11 +48,7 @@ def index(request: HttpRequest) -> HttpResponse:
                 duration_minutes=data["duration"],
             )
         except ServiceError as exc:
-            if exc.field == "subject_id":
-                exc.field = "subject"
-            elif exc.field == "duration_minutes":
-                exc.field = "duration"
-            form_error_from_service(form, exc)
+            form_error(form, exc, {"subject_id": "subject", "duration_minutes": "duration"})
         else:
             messages.success(request, "Your request went out. The first tutor to accept gets it.")
             return redirect("matching_help:detail", created.pk)
@@ -92,9 +88,10 @@ def detail(request: HttpRequest, request_id: int) -> HttpResponse:
 @require_POST
 def cancel(request: HttpRequest, request_id: int) -> HttpResponse:
     user = _user(request)
-    _request_or_404(user, request_id)
     try:
         services.help_request_cancel(actor=user, request_id=request_id)
+    except NotFound as exc:
+        raise Http404(exc.message) from exc
     except ServiceError as exc:
         messages.error(request, exc.message)
     else:
@@ -105,7 +102,6 @@ def cancel(request: HttpRequest, request_id: int) -> HttpResponse:
 def _offers_context(user: User) -> dict[str, object]:
     offers = list(selectors.offers_for(user=user)[:50])
     return {
-        "offers": offers,
         "pending": [o for o in offers if o.is_pending and o.request.is_open],
         "past": [o for o in offers if not (o.is_pending and o.request.is_open)],
         "viewer_tz": tz_name_of(user),
@@ -124,20 +120,14 @@ def offers(request: HttpRequest) -> HttpResponse:
     return render(request, template, _offers_context(user))
 
 
-def _offer_or_404(user: User, offer_id: int) -> HelpOffer:
-    try:
-        return selectors.access_help_offer(user=user, offer_id=offer_id)
-    except NotFound as exc:
-        raise Http404(exc.message) from exc
-
-
 @login_required
 @require_POST
 def offer_accept(request: HttpRequest, offer_id: int) -> HttpResponse:
     user = _user(request)
-    _offer_or_404(user, offer_id)
     try:
         offer = services.help_offer_accept(actor=user, offer_id=offer_id)
+    except NotFound as exc:
+        raise Http404(exc.message) from exc
     except ServiceError as exc:
         messages.error(request, exc.message)
         return redirect("matching_help:offers")
@@ -150,11 +140,12 @@ def offer_accept(request: HttpRequest, offer_id: int) -> HttpResponse:
 @require_POST
 def offer_decline(request: HttpRequest, offer_id: int) -> HttpResponse:
     user = _user(request)
-    _offer_or_404(user, offer_id)
     form = DeclineForm(request.POST)
     reason = form.cleaned_data["reason"] if form.is_valid() else ""
     try:
         services.help_offer_decline(actor=user, offer_id=offer_id, reason=reason)
+    except NotFound as exc:
+        raise Http404(exc.message) from exc
     except ServiceError as exc:
         messages.error(request, exc.message)
     else:

@@ -7,7 +7,7 @@ import statistics
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
@@ -56,11 +56,7 @@ def expected_wait_seconds(*, topic_id: int, difficulty: str) -> float | None:
         status=PartnerRequest.Status.MATCHED, ended_at__isnull=False
     ).order_by("-ended_at")
     for items in (matched.filter(topic_id=topic_id, difficulty=difficulty), matched):
-        waits = [
-            (ended - created).total_seconds()
-            for created, ended in items.values_list("created_at", "ended_at")[:count]
-            if ended is not None
-        ]
+        waits = [r.wait_seconds or 0.0 for r in items.only("created_at", "ended_at")[:count]]
         if waits:
             return statistics.median(waits)
     return None
@@ -88,11 +84,10 @@ def queue_status(
         expires_at__gt=now,
     )
     status.waiting_count = queue.count()
-    status.place = (
-        queue.filter(created_at__lt=request.created_at).count()
-        + queue.filter(created_at=request.created_at, pk__lt=request.pk).count()
-        + 1
+    ahead = Q(created_at__lt=request.created_at) | Q(
+        created_at=request.created_at, pk__lt=request.pk
     )
+    status.place = queue.filter(ahead).count() + 1
     status.expected_wait_seconds = expected_wait_seconds(
         topic_id=request.topic_id, difficulty=request.difficulty
     )

@@ -7,7 +7,6 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django import forms
 from django.http import Http404, HttpRequest
-from django.utils.http import url_has_allowed_host_and_scheme
 
 from peerlearn.accounts.models import User
 from peerlearn.accounts.services import profile_ensure
@@ -56,12 +55,3 @@ def first_error(form: forms.Form) -> str:
         prefix = f"{label}: " if label and field != "__all__" else ""
         return f"{prefix}{errors[0]}"
     return "Please check what you entered."
-
-
-def safe_next(request: HttpRequest, default: str) -> str:
-    target = request.POST.get("next") or ""
-    if target and url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return target
-    return default

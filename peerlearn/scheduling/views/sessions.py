@@ -22,7 +22,7 @@ from django.views.decorators.http import require_POST
 
 from peerlearn.accounts.models import User
 from peerlearn.common.errors import NotFound, ServiceError
-from peerlearn.common.web import paginate
+from peerlearn.common.web import paginate, safe_next
 from peerlearn.reviews.selectors import review_state_for
 
 from .. import ics, selectors, services
@@ -37,7 +37,6 @@ from ..models import Booking, BookingEvent, RescheduleProposal, TimeClaim
 from .common import (
     booking_or_404,
     first_error,
-    safe_next,
     tz_name_of,
     viewer_of,
 )
