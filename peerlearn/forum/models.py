@@ -100,10 +100,6 @@ class Post(models.Model):
     class Meta:
         abstract = True
 
-    @property
-    def is_visible(self) -> bool:
-        return self.status == Status.VISIBLE
-
 
 class Thread(Post):
     category = models.ForeignKey(Category, on_delete=models.PROTECT, related_name="threads")

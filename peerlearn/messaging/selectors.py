@@ -3,7 +3,7 @@ user may not see: a stranger gets the same answer as for something that does not
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from django.core.cache import cache
 from django.db.models import F, Prefetch, Q, QuerySet
@@ -38,6 +38,18 @@ def read_receipts_enabled(user: User | int) -> bool:
         .first()
     )
     return True if value is None else bool(value)
+
+
+def read_receipts_on(user_ids: Sequence[int]) -> list[int]:
+    """Those of ``user_ids`` who share read receipts (``read_receipts_enabled``, in one query)."""
+    from .models import MessagingSettings
+
+    off = set(
+        MessagingSettings.objects.filter(user_id__in=user_ids, read_receipts=False).values_list(
+            "user_id", flat=True
+        )
+    )
+    return [user_id for user_id in user_ids if user_id not in off]
 
 
 def conversation_list(*, user: User) -> QuerySet[Conversation]:

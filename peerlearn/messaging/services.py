@@ -74,7 +74,7 @@ def message_event(message: Message) -> events.MessageEvent:
     }
 
 
-def _publish_to_members(conversation_id: int, event: object, *, user_ids: Sequence[int]) -> None:
+def _publish_to_members(event: object, *, user_ids: Sequence[int]) -> None:
     for user_id in user_ids:
         broadcast(events.user_group(user_id), event)
 
@@ -256,7 +256,6 @@ def message_send(
         )
         _notify_members(actor=actor, conversation=locked, message=message, attachment=attachment)
         _publish_to_members(
-            locked.pk,
             message_event(message),
             user_ids=[actor.pk, *(o.pk for o in others)],
         )
@@ -303,18 +302,15 @@ def conversation_mark_read(*, actor: User, conversation_id: int, last_id: int) -
         conversation=conversation, user=actor, last_read_id__lt=last_id
     ).update(last_read_id=last_id, last_read_at=timezone.now(), notified=False)
     if moved and selectors.read_receipts_enabled(actor):
-        receivers = [
-            m.user_id
-            for m in conversation.members  # type: ignore[attr-defined]
-            if m.user_id != actor.pk and selectors.read_receipts_enabled(m.user_id)
-        ]
+        others = [m.user_id for m in conversation.members if m.user_id != actor.pk]  # type: ignore[attr-defined]
+        receivers = selectors.read_receipts_on(others)
         event: events.ReadEvent = {
             "type": "msg.read",
             "conversation": conversation.pk,
             "user": person(actor),
             "last_id": last_id,
         }
-        _publish_to_members(conversation.pk, event, user_ids=receivers)
+        _publish_to_members(event, user_ids=receivers)
     if moved:
         unread: events.UnreadEvent = {"type": "msg.unread", "total": selectors.unread_total(actor)}
         broadcast(events.user_group(actor.pk), unread)
