@@ -126,6 +126,17 @@ if IS_POSTGRES:
     # PostgreSQL's JIT compiles a query whose estimated cost is high (tutor search's ranked
     # full-text query at 100k tutors) for ~1.5 s to save milliseconds: off for web requests.
     DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c jit=off -c random_page_cost=1.1"
+    # A psycopg connection pool per process (DB_POOL_MAX=0 turns it off): no request opens a
+    # connection. Size it to the process's threads; deploy/prod.py and the systemd units do, and
+    # docs/deployment.md has the formula that keeps the whole topology under max_connections.
+    DB_POOL_MAX = env_int("DB_POOL_MAX", 4)
+    if DB_POOL_MAX > 0:
+        DATABASES["default"]["CONN_MAX_AGE"] = 0  # the pool keeps the connections, not Django
+        DATABASES["default"]["OPTIONS"]["pool"] = {
+            "min_size": min(env_int("DB_POOL_MIN", 1), DB_POOL_MAX),
+            "max_size": DB_POOL_MAX,
+            "timeout": env_int("DB_POOL_TIMEOUT", 10),  # seconds a request waits for a connection
+        }
 
 # --- cache, channels ------------------------------------------------------------------------
 REDIS_URL = env_str("REDIS_URL")
@@ -320,7 +331,9 @@ STORAGES = {
     "staticfiles": {
         "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
         if DEBUG
-        else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        else "whitenoise.storage.CompressedManifestStaticFilesStorage",
+        # Static files are public and read by nginx's own user (uploads stay 0o640 below).
+        "OPTIONS": {"file_permissions_mode": 0o644, "directory_permissions_mode": 0o755},
     },
 }
 SERVE_MEDIA = env_bool("SERVE_MEDIA", default=DEBUG)
@@ -357,6 +370,8 @@ SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 if not DEBUG:
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", default=True)
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    # Probes and the metrics scraper talk plain HTTP to the process on the box.
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^metrics$"]
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
     SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31536000)
