@@ -34,7 +34,7 @@ run: install
 	@echo "  (http://127.0.0.1:$(PORT) works too, but passkeys need the localhost name)"
 	@echo ""
 	@trap 'kill 0' EXIT INT TERM; \
-	$(PY) manage.py db_worker & \
+	$(PY) manage.py task_worker & \
 	$(PY) manage.py periodic_jobs --run & \
 	$(VENV)/bin/uvicorn config.asgi:application --host $(HOST) --port $(PORT) --lifespan off & \
 	wait

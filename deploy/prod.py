@@ -356,12 +356,12 @@ def processes(topology: Topology, env: dict[str, str]) -> list[Process]:
         found.append(
             (
                 f"worker-{i + 1}",
-                [PYTHON, "manage.py", "db_worker", "--no-reload", f"--worker-id=prod-{i + 1}"],
+                [PYTHON, "manage.py", "task_worker", "--no-reload", f"--worker-id=prod-{i + 1}"],
                 {**env, **pool_env(2)},
             )
         )
     scheduler = [PYTHON, "manage.py", "periodic_jobs", "--run"]
-    found.append(("scheduler", scheduler, {**env, **pool_env(1)}))
+    found.append(("scheduler", scheduler, {**env, **pool_env(0)}))
     found.append(
         (
             "nginx",

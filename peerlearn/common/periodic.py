@@ -22,6 +22,13 @@ class PeriodicJob:
 
 JOBS: tuple[PeriodicJob, ...] = (
     PeriodicJob(
+        "requeue_stale_tasks",
+        ("requeue_stale_tasks",),
+        60,
+        "minutely",
+        "tasks whose worker died (kill -9, OOM, a lost host) go back to the queue",
+    ),
+    PeriodicJob(
         "send_digests",
         ("send_digests",),
         3600,

@@ -28,13 +28,20 @@ User=peerlearn
 Group=peerlearn
 WorkingDirectory=/opt/peerlearn
 EnvironmentFile=/etc/peerlearn/env
+# One short-lived process: a connection pool would only add a connection.
+Environment=DB_POOL_MAX=0
 ExecStart=/opt/peerlearn/.venv/bin/python manage.py periodic_jobs --job {name}
 Nice=5
 NoNewPrivileges=yes
 PrivateTmp=yes
+PrivateDevices=yes
 ProtectSystem=strict
 ProtectHome=yes
-ReadWritePaths=/var/lib/peerlearn
+ProtectKernelTunables=yes
+ProtectKernelModules=yes
+ProtectControlGroups=yes
+RestrictAddressFamilies=AF_INET AF_INET6 AF_UNIX
+ReadWritePaths=/var/lib/peerlearn /run/peerlearn
 """
 
 TIMER = """\
