@@ -84,9 +84,8 @@ def main() -> None:
     cookie = f"sessionid={cookies['sessionid']}"
     log = Path(args.access_log)
     print(f"wrk -c{args.connections} -t2 -d{args.seconds}s through nginx at {args.base}")
-    print(
-        f"{'url':28} {'requests':>9} {'req/s':>8} {'× base':>7} {'non-2xx':>8} {'>=500':>6}  statuses"
-    )
+    head = f"{'url':28} {'requests':>9} {'req/s':>8} {'× base':>7} {'non-2xx':>8} {'>=500':>6}"
+    print(f"{head}  statuses")
     baseline = 0.0
     failed = 0
     for path, _ in URLS:
