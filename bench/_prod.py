@@ -35,13 +35,15 @@ def request(
     *,
     cookies: dict[str, str] | None = None,
     data: dict[str, str] | None = None,
+    raw: bytes | None = None,
     headers: dict[str, str] | None = None,
 ) -> tuple[int, dict[str, str], bytes, Message]:
-    """(status, cookies set, body, headers) of one request, redirects not followed."""
+    """(status, cookies set, body, headers) of one request, redirects not followed; ``data`` is
+    sent as a form, ``raw`` as it is."""
     sent = dict(headers or {})
     if cookies:
         sent["Cookie"] = "; ".join(f"{k}={v}" for k, v in cookies.items())
-    body = urllib.parse.urlencode(data).encode() if data is not None else None
+    body = urllib.parse.urlencode(data).encode() if data is not None else raw
     if not base.startswith(("http://", "https://")):
         raise ValueError(f"not an http(s) URL: {base}")
     req = urllib.request.Request(base + path, data=body, headers=sent)  # noqa: S310
