@@ -127,6 +127,12 @@ if IS_POSTGRES:
     # PostgreSQL's JIT compiles a query whose estimated cost is high (tutor search's ranked
     # full-text query at 100k tutors) for ~1.5 s to save milliseconds: off for web requests.
     DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c jit=off -c random_page_cost=1.1"
+    if env_bool("DB_TRANSACTION_POOLER", default=False):
+        # Behind PgBouncer in transaction mode (docs/deployment.md): a server connection is
+        # shared between transactions, so no server-side cursors and no startup options (set
+        # them on the role instead: ALTER ROLE peerlearn SET jit = off, ...).
+        DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True
+        del DATABASES["default"]["OPTIONS"]["options"]
     # A psycopg connection pool per process (DB_POOL_MAX=0 turns it off): no request opens a
     # connection. Size it to the process's threads; deploy/prod.py and the systemd units do, and
     # docs/deployment.md has the formula that keeps the whole topology under max_connections.
