@@ -327,8 +327,15 @@ _storage = parse_storage_url(STORAGE_URL, local_root=str(MEDIA_ROOT), local_base
 _private = parse_storage_url(
     STORAGE_URL, local_root=str(PRIVATE_MEDIA_ROOT), local_base_url="/private-not-served/"
 )
+# Public media (avatars) are served by nginx, which runs as another user: world-readable. Private
+# files keep FILE_UPLOAD_PERMISSIONS (0o640) and are only ever read by the application.
+_public_files = (
+    {"file_permissions_mode": 0o644, "directory_permissions_mode": 0o755}
+    if _storage.backend.endswith("FileSystemStorage")
+    else {}
+)
 STORAGES = {
-    "default": {"BACKEND": _storage.backend, "OPTIONS": _storage.options},
+    "default": {"BACKEND": _storage.backend, "OPTIONS": {**_storage.options, **_public_files}},
     "private": {
         "BACKEND": _private.backend,
         "OPTIONS": {**_private.options, "location": "private"}
