@@ -94,6 +94,8 @@ class Topology:
 # which must stay well under PostgreSQL's max_connections (100, shared with everything else).
 # Defaults: 2 × (4 + 3) + 2 × 3 + 2 = 22. docs/deployment.md has the same formula.
 def pool_env(max_size: int) -> dict[str, str]:
+    if os.environ.get("PROD_DB_POOL") == "0":  # for comparison: a connection per request
+        return {"DB_POOL_MAX": "0"}
     return {"DB_POOL_MIN": "1", "DB_POOL_MAX": str(max_size), "DB_POOL_TIMEOUT": "10"}
 
 
