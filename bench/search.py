@@ -147,7 +147,8 @@ def plan(url: str) -> str:
     query = dict(parse_qsl(urlsplit(url).query))
     filters = selectors.filters_from_query(query)
     page = int(query.get("page", 1))
-    qs = selectors.tutor_search(filters=filters, viewer=None)[(page - 1) * 20 : page * 20]
+    ranked: Any = selectors.paginated_search(filters=filters, viewer=None).object_list
+    qs = ranked[(page - 1) * 20 : page * 20]
     sql, params = qs.query.sql_with_params()
     with connection.cursor() as cursor:
         cursor.execute("SET enable_incremental_sort = off")

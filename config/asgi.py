@@ -14,6 +14,7 @@ from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
 from peerlearn.live.routing import websocket_urlpatterns  # noqa: E402
+from peerlearn.matching.index import warm_up_in_background  # noqa: E402
 
 application = ProtocolTypeRouter(
     {
@@ -23,3 +24,5 @@ application = ProtocolTypeRouter(
         ),
     }
 )
+
+warm_up_in_background()  # recommendations' tutor index, loaded or built off the request path

@@ -8,3 +8,7 @@ from django.core.wsgi import get_wsgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 application = get_wsgi_application()
+
+from peerlearn.matching.index import warm_up_in_background  # noqa: E402
+
+warm_up_in_background()  # recommendations' tutor index, loaded or built off the request path

@@ -4,18 +4,31 @@ Built from the database in a handful of bulk queries; rebuilt when a cheap finge
 profile ``updated_at``, teaching-subject count/max id, availability count/max id, booking max
 ``updated_at``, stored rating totals' max ``updated_at``) moves.
 Scoring then runs over arrays, never a Python loop over ORM rows.
+
+A built index is also written to ``settings.MATCHING_INDEX_DIR`` as a snapshot keyed by the
+database and the fingerprint: a process that finds the snapshot of the current fingerprint
+loads it (milliseconds) instead of building (seconds at 20,000 tutors). The web servers'
+entry points call ``warm_up_in_background`` so that happens at start, not in a request.
 """
 
 from __future__ import annotations
 
+import hashlib
+import io
+import json
+import logging
+import os
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import numpy as np
+from django.conf import settings
+from django.db import connection
 from django.db.models import Count, Max, Q
 from django.utils import timezone
 
@@ -33,6 +46,8 @@ LEVELS = [Level.BEGINNER, Level.INTERMEDIATE, Level.ADVANCED, Level.EXPERT]
 STYLE_BITS = {s: i for i, s in enumerate(LearningStyle.values)}
 FORMAT_BITS = {s: i for i, s in enumerate(SessionFormat.values)}
 HOURS_PER_WEEK = 168
+SNAPSHOT_FORMAT = 1  # bump when TutorIndex's fields change: older snapshots are then ignored
+logger = logging.getLogger(__name__)
 WORDS = 3  # 168 hour bits packed into three uint64 words
 
 
@@ -356,7 +371,10 @@ CHECK_EVERY = timedelta(seconds=30)
 
 
 def get_index(*, force: bool = False) -> TutorIndex:
-    """The process's index; the fingerprint is re-read at most every ``CHECK_EVERY``."""
+    """The process's index; the fingerprint is re-read at most every ``CHECK_EVERY``. When it
+    moved, the snapshot of the new fingerprint is loaded if some process already wrote it, else
+    the index is built and its snapshot written (``force``: always built). A caller arriving
+    while another thread (the start-up warm-up) loads or builds waits for that one."""
     global _current, _checked_at
     with _lock:
         now = timezone.now()
@@ -369,7 +387,11 @@ def get_index(*, force: bool = False) -> TutorIndex:
             return _current
         fp = fingerprint()
         if force or _current is None or _current.fingerprint != fp:
-            _current = build_index()
+            loaded = None if force else load_snapshot(fp)
+            if loaded is None:
+                loaded = build_index()
+                save_snapshot(loaded)
+            _current = loaded
         _checked_at = now
         return _current
 
@@ -378,3 +400,146 @@ def invalidate() -> None:
     global _current, _checked_at
     with _lock:
         _current, _checked_at = None, None
+
+
+def _database_key() -> str:
+    db = connection.settings_dict
+    where = repr((db["ENGINE"], db["NAME"], db["HOST"], db["PORT"]))
+    return hashlib.sha256(where.encode()).hexdigest()[:16]
+
+
+ARRAYS = (
+    "ids",
+    "rating",
+    "rating_count",
+    "sessions",
+    "reliability",
+    "response",
+    "response_minutes",
+    "verified_any",
+    "lat",
+    "lon",
+    "languages",
+    "styles",
+    "formats",
+    "week",
+)
+
+
+def snapshot_path(fp: tuple[object, ...]) -> Path | None:
+    """Where the snapshot of this database at fingerprint ``fp`` lives (None: snapshots off)."""
+    folder = settings.MATCHING_INDEX_DIR
+    if not folder:
+        return None
+    state = hashlib.sha256(repr((SNAPSHOT_FORMAT, fp)).encode()).hexdigest()[:32]
+    return Path(folder) / f"tutor-index-{_database_key()}-{state}.npz"
+
+
+def _snapshot_bytes(index: TutorIndex) -> bytes:
+    """The index as plain arrays and JSON (an ``.npz`` read with ``allow_pickle=False``: a
+    snapshot is data, never code)."""
+    subjects = sorted(index.by_subject)
+    parts = [index.by_subject[s] for s in subjects]
+    sizes = [len(rows) for rows, _, _ in parts]
+    meta = {
+        "fingerprint": repr(index.fingerprint),
+        "language_bits": index.language_bits,
+        "parent_of": {str(k): v for k, v in index.parent_of.items()},
+        "children_of": {str(k): v for k, v in index.children_of.items()},
+        "subject_names": {str(k): v for k, v in index.subject_names.items()},
+    }
+    out = io.BytesIO()
+    np.savez(
+        out,
+        **{name: getattr(index, name) for name in ARRAYS},
+        subject_ids=np.array(subjects, dtype=np.int64),
+        subject_offsets=np.cumsum([0, *sizes], dtype=np.int64),
+        subject_rows=np.concatenate([p[0] for p in parts] or [np.zeros(0, np.int64)]),
+        subject_ranks=np.concatenate([p[1] for p in parts] or [np.zeros(0, np.int8)]),
+        subject_verified=np.concatenate([p[2] for p in parts] or [np.zeros(0, bool)]),
+        meta=np.array(json.dumps(meta)),
+    )
+    return out.getvalue()
+
+
+def _index_from_snapshot(data: bytes, fp: tuple[object, ...]) -> TutorIndex | None:
+    with np.load(io.BytesIO(data), allow_pickle=False) as saved:
+        meta = json.loads(str(saved["meta"]))
+        if meta["fingerprint"] != repr(fp):
+            return None
+        offsets, subjects = saved["subject_offsets"], saved["subject_ids"].tolist()
+        rows, ranks, verified = (
+            saved["subject_rows"],
+            saved["subject_ranks"],
+            saved["subject_verified"],
+        )
+        by_subject = {
+            sid: (rows[a:b], ranks[a:b], verified[a:b])
+            for sid, a, b in zip(subjects, offsets[:-1].tolist(), offsets[1:].tolist(), strict=True)
+        }
+        arrays = {name: saved[name] for name in ARRAYS}
+    return TutorIndex(
+        **arrays,
+        language_bits=meta["language_bits"],
+        by_subject=by_subject,
+        parent_of={int(k): v for k, v in meta["parent_of"].items()},
+        children_of={int(k): v for k, v in meta["children_of"].items()},
+        subject_names={int(k): v for k, v in meta["subject_names"].items()},
+        row_of={u: i for i, u in enumerate(arrays["ids"].tolist())},
+        fingerprint=fp,
+    )
+
+
+def load_snapshot(fp: tuple[object, ...]) -> TutorIndex | None:
+    """The index some process built at fingerprint ``fp``, or None."""
+    path = snapshot_path(fp)
+    if path is None:
+        return None
+    try:
+        data = path.read_bytes()
+    except OSError:
+        return None
+    try:
+        return _index_from_snapshot(data, fp)
+    except Exception:
+        logger.warning("unreadable tutor index snapshot %s; building instead", path, exc_info=True)
+        return None
+
+
+def save_snapshot(index: TutorIndex) -> None:
+    """Write the snapshot atomically (other processes may be reading) and remove this
+    database's older ones. A failure only costs other processes a build."""
+    path = snapshot_path(index.fingerprint)
+    if path is None:
+        return
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        partial = path.with_name(f"{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
+        partial.write_bytes(_snapshot_bytes(index))
+        os.replace(partial, path)
+        for older in path.parent.glob(f"tutor-index-{_database_key()}-*.npz"):
+            if older != path:
+                older.unlink(missing_ok=True)
+    except OSError:
+        logger.warning("could not write the tutor index snapshot %s", path, exc_info=True)
+
+
+def warm_up_in_background() -> threading.Thread | None:
+    """Load or build the index in a background thread; the web servers' entry points call
+    this once the application is loaded (management commands and tests never do). Requests
+    that need the index meanwhile wait for this thread instead of building their own copy."""
+    if not settings.MATCHING_WARM_UP:
+        return None
+    thread = threading.Thread(target=_warm_up, name="tutor-index-warm-up", daemon=True)
+    thread.start()
+    return thread
+
+
+def _warm_up() -> None:
+    try:
+        get_index()
+    except Exception:
+        # The database may not be reachable yet: the first recommendation builds it then.
+        logger.warning("tutor index warm-up failed", exc_info=True)
+    finally:
+        connection.close()  # this thread's own connection
