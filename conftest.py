@@ -72,7 +72,7 @@ def _tutor_index_snapshots_in_tmp(settings, tmp_path):  # type: ignore[no-untype
     """Each test keeps tutor index snapshots in its own folder (never one built from another
     test's rows) and starts no warm-up thread when it imports a server entry point."""
     settings.MATCHING_INDEX_DIR = str(tmp_path / "matching-index")
-    settings.MATCHING_WARM_UP = False
+    settings.WARM_UP = False
 
 
 @pytest.fixture(autouse=True)

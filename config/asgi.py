@@ -13,8 +13,8 @@ from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
+from config import warmup  # noqa: E402
 from peerlearn.live.routing import websocket_urlpatterns  # noqa: E402
-from peerlearn.matching.index import warm_up_in_background  # noqa: E402
 
 application = ProtocolTypeRouter(
     {
@@ -25,4 +25,4 @@ application = ProtocolTypeRouter(
     }
 )
 
-warm_up_in_background()  # recommendations' tutor index, loaded or built off the request path
+warmup.start()  # URLconf and tutor index loaded off the request path

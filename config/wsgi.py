@@ -9,6 +9,6 @@ from django.core.wsgi import get_wsgi_application
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 application = get_wsgi_application()
 
-from peerlearn.matching.index import warm_up_in_background  # noqa: E402
+from config import warmup  # noqa: E402
 
-warm_up_in_background()  # recommendations' tutor index, loaded or built off the request path
+warmup.start()  # URLconf and tutor index loaded off the request path

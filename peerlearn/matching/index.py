@@ -8,7 +8,7 @@ Scoring then runs over arrays, never a Python loop over ORM rows.
 A built index is also written to ``settings.MATCHING_INDEX_DIR`` as a snapshot keyed by the
 database and the fingerprint: a process that finds the snapshot of the current fingerprint
 loads it (milliseconds) instead of building (seconds at 20,000 tutors). The web servers'
-entry points call ``warm_up_in_background`` so that happens at start, not in a request.
+start-up warm-up (``config.warmup``) calls ``get_index`` so that happens before any request.
 """
 
 from __future__ import annotations
@@ -522,24 +522,3 @@ def save_snapshot(index: TutorIndex) -> None:
                 older.unlink(missing_ok=True)
     except OSError:
         logger.warning("could not write the tutor index snapshot %s", path, exc_info=True)
-
-
-def warm_up_in_background() -> threading.Thread | None:
-    """Load or build the index in a background thread; the web servers' entry points call
-    this once the application is loaded (management commands and tests never do). Requests
-    that need the index meanwhile wait for this thread instead of building their own copy."""
-    if not settings.MATCHING_WARM_UP:
-        return None
-    thread = threading.Thread(target=_warm_up, name="tutor-index-warm-up", daemon=True)
-    thread.start()
-    return thread
-
-
-def _warm_up() -> None:
-    try:
-        get_index()
-    except Exception:
-        # The database may not be reachable yet: the first recommendation builds it then.
-        logger.warning("tutor index warm-up failed", exc_info=True)
-    finally:
-        connection.close()  # this thread's own connection

@@ -1,11 +1,12 @@
 """The tutor index outside a request: snapshots let a new process load the index another one
 built (same database, same fingerprint) instead of building it, and the web servers' entry
-points build or load it at start in a background thread."""
+points load or build it (and import the URLconf) at start in a background thread."""
 
 from __future__ import annotations
 
 import importlib
 import sys
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -13,15 +14,9 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from config import warmup
 from peerlearn.common.testing import make_subject, make_tutor, make_user
-from peerlearn.matching import index as tutor_index
-from peerlearn.matching.index import (
-    fingerprint,
-    get_index,
-    invalidate,
-    snapshot_path,
-    warm_up_in_background,
-)
+from peerlearn.matching.index import fingerprint, get_index, invalidate, snapshot_path
 from peerlearn.matching.recommend import top_tutors
 
 
@@ -95,19 +90,19 @@ def test_without_a_snapshot_folder_the_index_is_built_and_nothing_written(settin
 
 
 def test_warm_up_is_off_when_the_setting_says_so(settings) -> None:  # type: ignore[no-untyped-def]
-    settings.MATCHING_WARM_UP = False
-    assert warm_up_in_background() is None
+    settings.WARM_UP = False
+    assert warmup.start() is None
 
 
 @pytest.mark.django_db(transaction=True)
 def test_the_wsgi_entry_point_warms_the_index_up_off_the_request_path(settings) -> None:  # type: ignore[no-untyped-def]
     tutor = make_tutor()
-    settings.MATCHING_WARM_UP = True
+    settings.WARM_UP = True
     if "config.wsgi" in sys.modules:
         importlib.reload(sys.modules["config.wsgi"])
     else:
         importlib.import_module("config.wsgi")
-    warming = [t for t in tutor_index.threading.enumerate() if t.name == "tutor-index-warm-up"]
+    warming = [t for t in threading.enumerate() if t.name == warmup.THREAD_NAME]
     assert warming
     for thread in warming:
         thread.join(timeout=30)

@@ -1,0 +1,294 @@
+"""The three data-size hot spots of issue 13, each as a ratio against a baseline in the same run:
+the home page at 20k tutors against 50, the first recommendations request of a fresh process at
+20k tutors against the 300 ms target and a warm request, and the broad search ``q=student`` at
+100k tutors against 10k.
+
+Run: DATABASE_URL=postgres://postgres@127.0.0.1:5432/peerlearn .venv/bin/python bench/hotspots.py
+     [--home-tutors 20000] [--search-tutors 10000,100000] [--seconds 2]
+
+Creates one database (``<DATABASE_URL's name>_hot``), migrates it and grows it in steps through
+``seed_demo --tutors`` (resumable: each step adds tutors), measuring at each size: 25
+synthetic tutors and the demo people's 25 (home), 10k (search), 20k (home, recommendations),
+100k (search); the database and the index snapshot folder are removed at the end. Requests go
+through Django's test ``Client`` (middleware included), ``DEBUG=0``, the API rate limit off.
+
+Recommendations: each "fresh process" is a new interpreter that imports ``config.wsgi`` exactly
+as a web server does (which starts the index warm-up thread) and sends its first
+``GET /api/v1/tutors/recommended`` at once, with a session made beforehand by this script; no
+index is built for it except by that mechanism. Cases: no snapshot on disk (the first process
+after a data change), a snapshot written by that process (every later process: restarts, the
+other workers), and a request sent once the warm-up has finished.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+if sys.path and Path(sys.path[0]).resolve() == ROOT / "bench":
+    sys.path[0] = str(ROOT)  # not bench/ (its http.py would shadow the stdlib)
+elif str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from bench.booking import admin_execute, server_url, setup_django  # noqa: E402
+
+TARGET_FIRST_MS = 300.0
+MD5 = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+def ms_per_request(client: Any, path: str, seconds: float) -> float:
+    """Mean milliseconds of GET ``path`` over ``seconds`` (after one untimed request)."""
+    first = client.get(path, secure=True)
+    assert first.status_code == 200, (path, first.status_code, first.content[:300])
+    done, start = 0, time.perf_counter()
+    while time.perf_counter() - start < seconds or done < 5:
+        client.get(path, secure=True)
+        done += 1
+    return (time.perf_counter() - start) * 1000 / done
+
+
+def median_ms(call: Any, repeats: int = 7) -> float:
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        call()
+        times.append((time.perf_counter() - start) * 1000)
+    return statistics.median(times)
+
+
+def grow(tutors: int) -> int:
+    """Make sure ``tutors`` synthetic tutors exist (plus the demo people), a third of them with
+    stored rating totals; returns how many people teach."""
+    from django.core.management import call_command
+    from django.db import connection
+    from django.test.utils import override_settings
+
+    from bench.search import seed_rating_totals
+    from peerlearn.matching.models import TutorDocument
+
+    with override_settings(PASSWORD_HASHERS=MD5):
+        call_command("seed_demo", tutors=tutors, quiet=True)
+    seed_rating_totals()
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+    return TutorDocument.objects.count()
+
+
+def home_ms(seconds: float) -> tuple[float, float]:
+    """The anonymous home page: as shipped (cached showcase) and with the cache emptied before
+    every visit (every tutor scanned, as before)."""
+    from django.core.cache import cache
+    from django.test import Client
+
+    client = Client()
+    shipped = ms_per_request(client, "/", seconds)
+
+    def uncached() -> None:
+        cache.clear()
+        assert client.get("/", secure=True).status_code == 200
+
+    return shipped, median_ms(uncached)
+
+
+def search_ms(seconds: float) -> tuple[float, float]:
+    """``q=student`` through the API as shipped, and the old path's query alone (rank every
+    match) for reference."""
+    from django.db import transaction
+    from django.test import Client
+
+    from peerlearn.matching import selectors
+
+    shipped = ms_per_request(Client(), "/api/v1/tutors/search?q=student", seconds)
+    filters = selectors.SearchFilters(q="student")
+
+    def every_match_ranked() -> None:
+        with transaction.atomic():
+            list(selectors.tutor_search(filters=filters, viewer=None)[:20])
+
+    return shipped, median_ms(every_match_ranked, 5)
+
+
+def recommendation_setup() -> tuple[str, int]:
+    """A learner's session cookie and a topic that tutors teach."""
+    from django.test import Client
+
+    from peerlearn.accounts.models import Subject, User
+    from peerlearn.accounts.services import profile_ensure
+
+    learner = User.objects.create_user(email="bench-learner@example.org", password="x" * 12)
+    profile_ensure(user=learner)  # before the snapshots: a profile moves the fingerprint
+    client = Client()
+    client.force_login(learner)
+    topic = Subject.objects.filter(kind=Subject.Kind.TOPIC, tutors__isnull=False).first()
+    assert topic is not None
+    return client.cookies["sessionid"].value, topic.pk
+
+
+def fresh_process(database_url: str, folder: Path, session: str, topic: int, wait: bool) -> dict:
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "MATCHING_INDEX_DIR": str(folder),
+        "WARM_UP": "1",
+        "DEBUG": "0",
+        "SECRET_KEY": "bench-" + "x" * 50,
+        "LOG_LEVEL": "WARNING",
+        "API_RATE_LIMIT_PER_MINUTE": "0",
+    }
+    env.pop("REDIS_URL", None)
+    args = [sys.executable, __file__, "--child", session, str(topic), "1" if wait else "0"]
+    out = subprocess.run(args, env=env, capture_output=True, text=True, timeout=120, check=False)
+    if out.returncode != 0:
+        raise RuntimeError(out.stderr[-2000:])
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def child(session: str, topic: int, wait: bool) -> None:
+    """A web process: import the WSGI entry point (starts the warm-up), then the first request
+    (after the warm-up has finished when ``wait``), then warm ones."""
+    import threading
+
+    started = time.perf_counter()
+    import config.wsgi  # noqa: F401
+
+    imported = time.perf_counter()
+    from django.test import Client
+
+    client = Client()
+    client.cookies["sessionid"] = session
+    if wait:
+        for thread in threading.enumerate():
+            if thread.name == "peerlearn-warm-up":
+                thread.join()
+    path = f"/api/v1/tutors/recommended?subject={topic}"
+    begin = time.perf_counter()
+    first = client.get(path, secure=True)
+    first_ms = (time.perf_counter() - begin) * 1000
+    assert first.status_code == 200 and first.json(), (first.status_code, first.content[:300])
+    warm = median_ms(lambda: client.get(path, secure=True), 9)
+    print(
+        json.dumps(
+            {
+                "import_ms": (imported - started) * 1000,
+                "first_ms": first_ms,
+                "warm_ms": warm,
+                "results": len(first.json()),
+            }
+        )
+    )
+
+
+def bench(args: argparse.Namespace, database_url: str) -> None:
+    from django.conf import settings
+    from django.test.utils import override_settings
+
+    # Pages name their static files; without ``collectstatic`` the manifest storage has none.
+    storages = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+    search_sizes = [int(n) for n in args.search_tutors.split(",")]
+    steps = sorted({args.home_small, args.home_tutors, *search_sizes})
+    home: dict[int, tuple[float, float]] = {}
+    search: dict[int, tuple[float, float]] = {}
+    recs: list[tuple[str, dict]] = []
+    folder = Path(tempfile.mkdtemp(prefix="peerlearn-bench-index-"))
+    try:
+        with override_settings(
+            DEBUG=False, ALLOWED_HOSTS=["*"], API_RATE_LIMIT_PER_MINUTE=0, STORAGES=storages
+        ):
+            for step in steps:
+                began = time.perf_counter()
+                teaching = grow(step)
+                print(f"{teaching:>7} tutors (seeded in {time.perf_counter() - began:.0f} s)")
+                if step in (args.home_small, args.home_tutors):
+                    home[teaching] = home_ms(args.seconds)
+                if step in search_sizes:
+                    search[teaching] = search_ms(args.seconds)
+                if step == args.home_tutors:
+                    session, topic = recommendation_setup()
+                    for label, no_snapshot, wait in (
+                        ("fresh process, no snapshot yet", True, False),
+                        ("fresh process, snapshot on disk", False, False),
+                        ("fresh process, after its warm-up", True, True),
+                    ):
+                        if no_snapshot:
+                            shutil.rmtree(folder, ignore_errors=True)
+                        result = fresh_process(database_url, folder, session, topic, wait)
+                        recs.append((label, result))
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+    report(home, search, recs)
+
+
+def report(
+    home: dict[int, tuple[float, float]],
+    search: dict[int, tuple[float, float]],
+    recs: list[tuple[str, dict]],
+) -> None:
+    print()
+    (small, (small_ms, small_old)), (big, (big_ms, big_old)) = sorted(home.items())
+    print(f"home page, anonymous         {small:>7} tutors {big:>7} tutors   ratio  target")
+    row(" shipped (cached showcase)", small_ms, big_ms, "≤ 1.2")
+    row(" cache emptied every visit", small_old, big_old, "(before)")
+    print()
+    print("first recommendations request at", big, "tutors   first ms  /300 ms  /warm  warm ms")
+    for label, r in recs:
+        print(
+            f"  {label:36} {r['first_ms']:8.1f} {r['first_ms'] / TARGET_FIRST_MS:8.2f}"
+            f" {r['first_ms'] / r['warm_ms']:6.1f} {r['warm_ms']:8.1f}"
+        )
+    print("  (target: the snapshot line ≤ 1.00 of 300 ms)")
+    print()
+    (low, (low_ms, low_old)), (high, (high_ms, high_old)) = sorted(search.items())
+    print(f"search q=student             {low:>7} tutors {high:>7} tutors   ratio  target")
+    row(" API request (shipped)", low_ms, high_ms, "≤ 1.5")
+    row(" query ranking every match", low_old, high_old, "(before)")
+
+
+def row(label: str, small: float, big: float, target: str) -> None:
+    print(f" {label:27} {small:10.1f} ms {big:10.1f} ms {big / small:7.2f}  {target}")
+
+
+def main() -> None:
+    if len(sys.argv) > 1 and sys.argv[1] == "--child":
+        child(sys.argv[2], int(sys.argv[3]), sys.argv[4] == "1")
+        return
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    parser.add_argument("--home-small", type=int, default=25, help="+ the demo people's 25")
+    parser.add_argument("--home-tutors", type=int, default=20_000)
+    parser.add_argument("--search-tutors", default="10000,100000")
+    parser.add_argument("--seconds", type=float, default=2.0)
+    args = parser.parse_args()
+    database_url = os.environ.get("DATABASE_URL", "")
+    if not database_url.startswith(("postgres://", "postgresql://")):
+        sys.exit("bench/hotspots.py needs DATABASE_URL=postgres://... (a PostgreSQL server)")
+    name = database_url.rsplit("/", 1)[1].split("?")[0] + "_hot"
+    admin_execute(database_url, "DROP DATABASE IF EXISTS {} WITH (FORCE)", name)
+    admin_execute(database_url, "CREATE DATABASE {}", name)
+    began = time.perf_counter()
+    print(f"load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores")
+    try:
+        setup_django(server_url(database_url, name))
+        bench(args, server_url(database_url, name))
+        print(f"total {time.perf_counter() - began:.0f} s")
+    finally:
+        if "django.db" in sys.modules:
+            from django.db import connections
+
+            connections.close_all()
+        admin_execute(database_url, "DROP DATABASE IF EXISTS {} WITH (FORCE)", name)
+
+
+if __name__ == "__main__":
+    main()
