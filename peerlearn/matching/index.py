@@ -154,16 +154,28 @@ def fingerprint() -> tuple[object, ...]:
     )
 
 
-def _utc_windows(
-    tz_name: str, rows: Sequence[tuple[int, Any, Any]]
-) -> list[tuple[int, float, float]]:
-    """Wall-clock windows converted to UTC hours of the week at the current offset."""
+def _utc_shift(tz_name: str) -> float:
+    """Hours to subtract from the zone's wall clock to get UTC, at the current offset."""
     try:
         tz = ZoneInfo(tz_name)
     except Exception:
         tz = ZoneInfo("UTC")
     offset = timezone.now().astimezone(tz).utcoffset() or timedelta(0)
-    shift = offset.total_seconds() / 3600
+    return offset.total_seconds() / 3600
+
+
+def _utc_windows(
+    tz_name: str, rows: Sequence[tuple[int, Any, Any]], shifts: dict[str, float] | None = None
+) -> list[tuple[int, float, float]]:
+    """Wall-clock windows converted to UTC hours of the week at the current offset (``shifts``:
+    offsets already computed by zone name, filled as it goes; a build reads thousands of
+    tutors in a few dozen zones)."""
+    if shifts is None:
+        shift = _utc_shift(tz_name)
+    else:
+        if tz_name not in shifts:
+            shifts[tz_name] = _utc_shift(tz_name)
+        shift = shifts[tz_name]
     return [
         (
             weekday,
@@ -247,8 +259,10 @@ def build_index() -> TutorIndex:
         if user_id in row_of:
             per_user.setdefault(user_id, []).append((weekday, start, end))
     week = np.zeros((n, WORDS), dtype=np.uint64)
+    shifts: dict[str, float] = {}
     for user_id, rows_ in per_user.items():
-        week[row_of[user_id]] = week_bits(_utc_windows(tz_of.get(user_id, "UTC"), rows_))
+        windows = _utc_windows(tz_of.get(user_id, "UTC"), rows_, shifts)
+        week[row_of[user_id]] = week_bits(windows)
 
     # Ratings: the same Bayesian average as reviews.selectors.tutor_rating, from the stored
     # per-tutor totals.
