@@ -381,14 +381,18 @@ def F_booking_tutor():  # type: ignore[no-untyped-def]
 _lock = threading.Lock()
 _current: TutorIndex | None = None
 _checked_at: datetime | None = None
+_rebuilding: threading.Thread | None = None
 CHECK_EVERY = timedelta(seconds=30)
+REBUILD_THREAD = "tutor-index-rebuild"
 
 
 def get_index(*, force: bool = False) -> TutorIndex:
     """The process's index; the fingerprint is re-read at most every ``CHECK_EVERY``. When it
-    moved, the snapshot of the new fingerprint is loaded if some process already wrote it, else
-    the index is built and its snapshot written (``force``: always built). A caller arriving
-    while another thread (the start-up warm-up) loads or builds waits for that one."""
+    moved, the snapshot of the new fingerprint is loaded if some process already wrote it;
+    else the index is built and its snapshot written — in a web process (``WARM_UP``) that
+    already has an index, by a background thread while callers keep the previous index until
+    it is done, so no request waits for a build. ``force``: built now. A caller arriving while
+    another thread (the start-up warm-up) loads or builds the first index waits for it."""
     global _current, _checked_at
     with _lock:
         now = timezone.now()
@@ -400,14 +404,40 @@ def get_index(*, force: bool = False) -> TutorIndex:
         ):
             return _current
         fp = fingerprint()
-        if force or _current is None or _current.fingerprint != fp:
-            loaded = None if force else load_snapshot(fp)
-            if loaded is None:
-                loaded = build_index()
-                save_snapshot(loaded)
-            _current = loaded
         _checked_at = now
+        if not force and _current is not None and _current.fingerprint == fp:
+            return _current
+        loaded = None if force else load_snapshot(fp)
+        if loaded is not None:
+            _current = loaded
+        elif not force and _current is not None and settings.WARM_UP:
+            _rebuild_in_background()
+        else:
+            _current = build_index()
+            save_snapshot(_current)
         return _current
+
+
+def _rebuild_in_background() -> None:
+    """Start one rebuild thread unless one is running (called with ``_lock`` held)."""
+    global _rebuilding
+    if _rebuilding is not None and _rebuilding.is_alive():
+        return
+    _rebuilding = threading.Thread(target=_rebuild, name=REBUILD_THREAD, daemon=True)
+    _rebuilding.start()
+
+
+def _rebuild() -> None:
+    global _current
+    try:
+        index = build_index()
+        save_snapshot(index)
+        with _lock:
+            _current = index
+    except Exception:
+        logger.warning("tutor index rebuild failed; the next check tries again", exc_info=True)
+    finally:
+        connection.close()  # this thread's own connection
 
 
 def invalidate() -> None:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import importlib
 import sys
 import threading
+from datetime import timedelta
 from pathlib import Path
 
 import numpy as np
@@ -16,6 +17,7 @@ from django.test.utils import CaptureQueriesContext
 
 from config import warmup
 from peerlearn.common.testing import make_subject, make_tutor, make_user
+from peerlearn.matching import index as tutor_index
 from peerlearn.matching.index import fingerprint, get_index, invalidate, snapshot_path
 from peerlearn.matching.recommend import top_tutors
 
@@ -111,3 +113,29 @@ def test_the_wsgi_entry_point_warms_the_index_up_off_the_request_path(settings) 
         index = get_index()
     assert len(queries) == 0  # already in memory: the first request builds nothing
     assert index.ids.tolist() == [tutor.pk]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_web_process_rebuilds_a_moved_index_in_the_background(settings, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    settings.WARM_UP = True  # a web process
+    monkeypatch.setattr(tutor_index, "CHECK_EVERY", timedelta(0))  # re-read the fingerprint
+    topic = make_subject()
+    first = make_tutor(subject=topic)
+    assert get_index().ids.tolist() == [first.pk]
+    second = make_tutor(subject=topic)
+    assert get_index().ids.tolist() == [first.pk]  # the previous index, at once
+    for thread in threading.enumerate():
+        if thread.name == tutor_index.REBUILD_THREAD:
+            thread.join(timeout=30)
+    assert sorted(get_index().ids.tolist()) == sorted([first.pk, second.pk])
+    assert len(snapshots(settings)) == 1  # the rebuilt one, for the other processes
+
+
+@pytest.mark.django_db
+def test_elsewhere_a_moved_index_is_rebuilt_before_answering(settings, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setattr(tutor_index, "CHECK_EVERY", timedelta(0))
+    topic = make_subject()
+    first = make_tutor(subject=topic)
+    get_index()
+    second = make_tutor(subject=topic)
+    assert sorted(get_index().ids.tolist()) == sorted([first.pk, second.pk])
