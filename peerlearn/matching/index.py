@@ -446,6 +446,18 @@ def invalidate() -> None:
         _current, _checked_at = None, None
 
 
+def _after_fork_in_child() -> None:
+    """A server that loads the application and then forks its workers (``gunicorn --preload``)
+    must not hand them the lock of a warm-up or rebuild thread that does not exist in the
+    child: the child gets a free lock (and keeps the index if it was complete)."""
+    global _lock, _rebuilding
+    _lock = threading.Lock()
+    _rebuilding = None
+
+
+os.register_at_fork(after_in_child=_after_fork_in_child)
+
+
 def _database_key() -> str:
     db = connection.settings_dict
     where = repr((db["ENGINE"], db["NAME"], db["HOST"], db["PORT"]))

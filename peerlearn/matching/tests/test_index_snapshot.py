@@ -5,6 +5,7 @@ points load or build it (and import the URLconf) at start in a background thread
 from __future__ import annotations
 
 import importlib
+import os
 import sys
 import threading
 from datetime import timedelta
@@ -139,3 +140,12 @@ def test_elsewhere_a_moved_index_is_rebuilt_before_answering(settings, monkeypat
     get_index()
     second = make_tutor(subject=topic)
     assert sorted(get_index().ids.tolist()) == sorted([first.pk, second.pk])
+
+
+def test_a_worker_forked_while_the_index_is_being_built_gets_a_free_lock() -> None:
+    with tutor_index._lock:  # as held by a warm-up thread of the parent at fork time
+        pid = os.fork()
+        if pid == 0:  # the worker: no thread will ever release the parent's lock here
+            os._exit(0 if tutor_index._lock.acquire(timeout=5) else 1)
+    _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0
