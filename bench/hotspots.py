@@ -7,10 +7,14 @@ Run: DATABASE_URL=postgres://postgres@127.0.0.1:5432/peerlearn .venv/bin/python 
      [--home-tutors 20000] [--search-tutors 10000,100000] [--seconds 2]
 
 Creates one database (``<DATABASE_URL's name>_hot``), migrates it and grows it in steps through
-``seed_demo --tutors`` (resumable: each step adds tutors), measuring at each size: 25
-synthetic tutors and the demo people's 25 (home), 10k (search), 20k (home, recommendations),
-100k (search); the database and the index snapshot folder are removed at the end. Requests go
-through Django's test ``Client`` (middleware included), ``DEBUG=0``, the API rate limit off.
+``seed_demo --tutors`` (resumable: each step adds tutors): 25 synthetic tutors and the demo
+people's 25 (home), 10k (search), 20k (home, recommendations), 100k (search). The states that
+are measured are kept as copies (``CREATE DATABASE … TEMPLATE``), and the home page and search
+figures are then measured in ``--rounds`` interleaved rounds, each measurement a new process
+(median latency over ``--seconds``), so that a neighbour's load on this shared machine hits
+both sides of a ratio alike; medians over the rounds. Every database and the index snapshot
+folder are removed at the end. Requests go through Django's test ``Client`` (middleware
+included), ``DEBUG=0``, the API rate limit off.
 
 Recommendations: each "fresh process" is a new interpreter that imports ``config.wsgi`` exactly
 as a web server does (which starts the index warm-up thread) and sends its first
@@ -87,7 +91,7 @@ def grow(tutors: int) -> int:
     return TutorDocument.objects.count()
 
 
-def home_ms(seconds: float) -> tuple[float, float]:
+def home_ms(seconds: float, before: bool) -> tuple[float, float]:
     """The anonymous home page: as shipped (cached showcase) and with the cache emptied before
     every visit (every tutor scanned, as before)."""
     from django.core.cache import cache
@@ -100,10 +104,10 @@ def home_ms(seconds: float) -> tuple[float, float]:
         cache.clear()
         assert client.get("/", secure=True).status_code == 200
 
-    return shipped, median_ms(uncached)
+    return shipped, median_ms(uncached) if before else 0.0
 
 
-def search_ms(seconds: float) -> tuple[float, float]:
+def search_ms(seconds: float, before: bool) -> tuple[float, float]:
     """``q=student`` through the API as shipped, and the old path's query alone (rank every
     match) for reference."""
     from django.db import transaction
@@ -118,7 +122,7 @@ def search_ms(seconds: float) -> tuple[float, float]:
         with transaction.atomic():
             list(selectors.tutor_search(filters=filters, viewer=None)[:20])
 
-    return shipped, median_ms(every_match_ranked, 5)
+    return shipped, median_ms(every_match_ranked, 5) if before else 0.0
 
 
 def recommendation_setup() -> tuple[str, int]:
@@ -191,46 +195,114 @@ def child(session: str, topic: int, wait: bool) -> None:
     )
 
 
-def bench(args: argparse.Namespace, database_url: str) -> None:
+def copy_database(database_url: str, source: str, copy: str) -> None:
+    """``CREATE DATABASE copy TEMPLATE source`` (this process's connections closed first: a
+    template must have no sessions)."""
+    import psycopg
+    from django.db import connections
+    from psycopg import sql
+
+    connections.close_all()
+    url = server_url(database_url, "postgres").replace("postgresql://", "postgres://", 1)
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute(
+            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(copy))
+        )
+        conn.execute(
+            sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(
+                sql.Identifier(copy), sql.Identifier(source)
+            )
+        )
+
+
+def measure(database_url: str, kind: str, seconds: float, before: bool) -> list[float]:
+    """One measuring process on one database: [shipped ms] or [shipped ms, before ms]."""
+    args = [sys.executable, __file__, "--measure", kind, str(seconds), "1" if before else "0"]
+    env = {**os.environ, "DATABASE_URL": database_url}
+    out = subprocess.run(args, env=env, capture_output=True, text=True, timeout=300, check=False)
+    if out.returncode != 0:
+        raise RuntimeError(out.stderr[-2000:])
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def measure_child(kind: str, seconds: float, before: bool) -> None:
     from django.conf import settings
     from django.test.utils import override_settings
 
+    setup_django(os.environ["DATABASE_URL"])
     # Pages name their static files; without ``collectstatic`` the manifest storage has none.
     storages = {
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
+    with override_settings(
+        DEBUG=False, ALLOWED_HOSTS=["*"], API_RATE_LIMIT_PER_MINUTE=0, STORAGES=storages
+    ):
+        shipped, old = (home_ms if kind == "home" else search_ms)(seconds, before)
+    print(json.dumps([shipped, old] if before else [shipped]))
+
+
+def interleaved(
+    urls: dict[tuple[str, int], str], seconds: float, rounds: int
+) -> dict[tuple[str, int], tuple[float, float]]:
+    """Every (kind, size) measured once per round, in turn, each in a new process: a change in
+    the machine's load hits both sizes of a ratio alike. Medians over the rounds; the "before"
+    figure in the first round only."""
+    shipped: dict[tuple[str, int], list[float]] = {key: [] for key in urls}
+    old: dict[tuple[str, int], float] = {}
+    for n in range(rounds):
+        for key, url in urls.items():
+            result = measure(url, key[0], seconds, before=n == 0)
+            shipped[key].append(result[0])
+            if n == 0:
+                old[key] = result[1]
+    return {key: (statistics.median(shipped[key]), old[key]) for key in urls}
+
+
+def bench(args: argparse.Namespace, database_url: str, name: str) -> None:
     search_sizes = [int(n) for n in args.search_tutors.split(",")]
-    steps = sorted({args.home_small, args.home_tutors, *search_sizes})
-    home: dict[int, tuple[float, float]] = {}
-    search: dict[int, tuple[float, float]] = {}
+    home_sizes = [args.home_small, args.home_tutors]
+    urls: dict[tuple[str, int], str] = {}
     recs: list[tuple[str, dict]] = []
     folder = Path(tempfile.mkdtemp(prefix="peerlearn-bench-index-"))
+    main = server_url(database_url, name)
     try:
-        with override_settings(
-            DEBUG=False, ALLOWED_HOSTS=["*"], API_RATE_LIMIT_PER_MINUTE=0, STORAGES=storages
-        ):
-            for step in steps:
-                began = time.perf_counter()
-                teaching = grow(step)
-                print(f"{teaching:>7} tutors (seeded in {time.perf_counter() - began:.0f} s)")
-                if step in (args.home_small, args.home_tutors):
-                    home[teaching] = home_ms(args.seconds)
-                if step in search_sizes:
-                    search[teaching] = search_ms(args.seconds)
-                if step == args.home_tutors:
-                    session, topic = recommendation_setup()
-                    for label, no_snapshot, wait in (
-                        ("fresh process, no snapshot yet", True, False),
-                        ("fresh process, snapshot on disk", False, False),
-                        ("fresh process, after its warm-up", True, True),
-                    ):
-                        if no_snapshot:
-                            shutil.rmtree(folder, ignore_errors=True)
-                        result = fresh_process(database_url, folder, session, topic, wait)
-                        recs.append((label, result))
+        for step in sorted({*home_sizes, *search_sizes}):
+            began = time.perf_counter()
+            teaching = grow(step)
+            print(f"{teaching:>7} tutors (seeded in {time.perf_counter() - began:.0f} s)")
+            if step == args.home_tutors:
+                session, topic = recommendation_setup()
+                for label, no_snapshot, wait in (
+                    ("fresh process, no snapshot yet", True, False),
+                    ("fresh process, snapshot on disk", False, False),
+                    ("fresh process, after its warm-up", True, True),
+                ):
+                    if no_snapshot:
+                        shutil.rmtree(folder, ignore_errors=True)
+                    recs.append((label, fresh_process(main, folder, session, topic, wait)))
+            for kind, sizes in (("home", home_sizes), ("search", search_sizes)):
+                if step not in sizes:
+                    continue
+                if step == max(sorted({*home_sizes, *search_sizes})):
+                    urls[(kind, teaching)] = main
+                else:
+                    copy = f"{name}_{kind}_{step}"
+                    copy_database(database_url, name, copy)
+                    urls[(kind, teaching)] = server_url(database_url, copy)
+        results = interleaved(urls, args.seconds, args.rounds)
     finally:
         shutil.rmtree(folder, ignore_errors=True)
+        from django.db import connections
+
+        connections.close_all()
+        for url in urls.values():
+            if url != main:
+                admin_execute(
+                    database_url, "DROP DATABASE IF EXISTS {} WITH (FORCE)", url.rsplit("/", 1)[1]
+                )
+    home = {size: r for (kind, size), r in results.items() if kind == "home"}
+    search = {size: r for (kind, size), r in results.items() if kind == "search"}
     report(home, search, recs)
 
 
@@ -271,11 +343,15 @@ def main() -> None:
     if len(sys.argv) > 1 and sys.argv[1] == "--child":
         child(sys.argv[2], int(sys.argv[3]), sys.argv[4] == "1")
         return
+    if len(sys.argv) > 1 and sys.argv[1] == "--measure":
+        measure_child(sys.argv[2], float(sys.argv[3]), sys.argv[4] == "1")
+        return
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--home-small", type=int, default=25, help="+ the demo people's 25")
     parser.add_argument("--home-tutors", type=int, default=20_000)
     parser.add_argument("--search-tutors", default="10000,100000")
-    parser.add_argument("--seconds", type=float, default=2.0)
+    parser.add_argument("--seconds", type=float, default=1.0, help="per measurement")
+    parser.add_argument("--rounds", type=int, default=3, help="interleaved rounds")
     args = parser.parse_args()
     database_url = os.environ.get("DATABASE_URL", "")
     if not database_url.startswith(("postgres://", "postgresql://")):
@@ -287,7 +363,7 @@ def main() -> None:
     print(f"load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores")
     try:
         setup_django(server_url(database_url, name))
-        bench(args, server_url(database_url, name))
+        bench(args, database_url, name)
         print(f"total {time.perf_counter() - began:.0f} s")
     finally:
         if "django.db" in sys.modules:
