@@ -19,9 +19,10 @@ included), ``DEBUG=0``, the API rate limit off.
 Recommendations: each "fresh process" is a new interpreter that imports ``config.wsgi`` exactly
 as a web server does (which starts the index warm-up thread) and sends its first
 ``GET /api/v1/tutors/recommended`` at once, with a session made beforehand by this script; no
-index is built for it except by that mechanism. Cases: no snapshot on disk (the first process
-after a data change), a snapshot written by that process (every later process: restarts, the
-other workers), and a request sent once the warm-up has finished.
+index is built for it except by that mechanism. Cases: no snapshot on disk (a new machine), a
+snapshot written by that process (restarts, the other workers), a snapshot of older data (the
+data changed since: the process starts from it and rebuilds in the background), and a request
+sent once the warm-up has finished.
 """
 
 from __future__ import annotations
@@ -139,6 +140,15 @@ def recommendation_setup() -> tuple[str, int]:
     topic = Subject.objects.filter(kind=Subject.Kind.TOPIC, tutors__isnull=False).first()
     assert topic is not None
     return client.cookies["sessionid"].value, topic.pk
+
+
+def new_tutor(topic: int) -> None:
+    from peerlearn.accounts.models import User
+    from peerlearn.accounts.services import profile_ensure, teaching_subject_set
+
+    tutor = User.objects.create_user(email="bench-new-tutor@example.org", password="x" * 12)
+    profile_ensure(user=tutor)
+    teaching_subject_set(actor=tutor, subject_id=topic, proficiency="expert")
 
 
 def fresh_process(database_url: str, folder: Path, session: str, topic: int, wait: bool) -> dict:
@@ -273,13 +283,16 @@ def bench(args: argparse.Namespace, database_url: str, name: str) -> None:
             print(f"{teaching:>7} tutors (seeded in {time.perf_counter() - began:.0f} s)")
             if step == args.home_tutors:
                 session, topic = recommendation_setup()
-                for label, no_snapshot, wait in (
-                    ("fresh process, no snapshot yet", True, False),
-                    ("fresh process, snapshot on disk", False, False),
-                    ("fresh process, after its warm-up", True, True),
+                for label, before, wait in (
+                    ("fresh process, no snapshot yet", "empty", False),
+                    ("fresh process, snapshot on disk", "", False),
+                    ("fresh process, older snapshot on disk", "change", False),
+                    ("fresh process, after its warm-up", "empty", True),
                 ):
-                    if no_snapshot:
+                    if before == "empty":
                         shutil.rmtree(folder, ignore_errors=True)
+                    if before == "change":
+                        new_tutor(topic)  # the snapshot on disk is now of older data
                     recs.append((label, fresh_process(main, folder, session, topic, wait)))
             for kind, sizes in (("home", home_sizes), ("search", search_sizes)):
                 if step not in sizes:

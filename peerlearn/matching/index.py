@@ -390,9 +390,10 @@ def get_index(*, force: bool = False) -> TutorIndex:
     """The process's index; the fingerprint is re-read at most every ``CHECK_EVERY``. When it
     moved, the snapshot of the new fingerprint is loaded if some process already wrote it;
     else the index is built and its snapshot written — in a web process (``WARM_UP``) that
-    already has an index, by a background thread while callers keep the previous index until
-    it is done, so no request waits for a build. ``force``: built now. A caller arriving while
-    another thread (the start-up warm-up) loads or builds the first index waits for it."""
+    already has an index, or finds an older snapshot of this database at start, by a
+    background thread while callers use that index until it is done, so no request waits for
+    a build. ``force``: built now. A caller arriving while another thread (the start-up
+    warm-up) loads or builds the first index waits for it."""
     global _current, _checked_at
     with _lock:
         now = timezone.now()
@@ -408,7 +409,11 @@ def get_index(*, force: bool = False) -> TutorIndex:
         if not force and _current is not None and _current.fingerprint == fp:
             return _current
         loaded = None if force else load_snapshot(fp)
-        if loaded is not None:
+        if loaded is None and not force and _current is None and settings.WARM_UP:
+            loaded = load_latest_snapshot()  # a new web process: older data, rebuilt below
+            if loaded is not None:
+                _current = loaded
+        if loaded is not None and loaded.fingerprint == fp:
             _current = loaded
         elif not force and _current is not None and settings.WARM_UP:
             _rebuild_in_background()
@@ -518,10 +523,14 @@ def _snapshot_bytes(index: TutorIndex) -> bytes:
     return out.getvalue()
 
 
-def _index_from_snapshot(data: bytes, fp: tuple[object, ...]) -> TutorIndex | None:
+def _index_from_snapshot(data: bytes, fp: tuple[object, ...] | None) -> TutorIndex | None:
+    """The snapshot's index if it was built at ``fp`` (None: whatever it was built at; its
+    fingerprint then never equals a live one, so the next check replaces it)."""
     with np.load(io.BytesIO(data), allow_pickle=False) as saved:
         meta = json.loads(str(saved["meta"]))
-        if meta["fingerprint"] != repr(fp):
+        if fp is None:
+            fp = ("older snapshot", meta["fingerprint"])
+        elif meta["fingerprint"] != repr(fp):
             return None
         offsets, subjects = saved["subject_offsets"], saved["subject_ids"].tolist()
         rows, ranks, verified = (
@@ -559,6 +568,22 @@ def load_snapshot(fp: tuple[object, ...]) -> TutorIndex | None:
         return _index_from_snapshot(data, fp)
     except Exception:
         logger.warning("unreadable tutor index snapshot %s; building instead", path, exc_info=True)
+        return None
+
+
+def load_latest_snapshot() -> TutorIndex | None:
+    """This database's newest snapshot, whatever data it was built from, or None."""
+    folder = settings.MATCHING_INDEX_DIR
+    if not folder:
+        return None
+    try:
+        paths = sorted(
+            Path(folder).glob(f"tutor-index-{_database_key()}-*.npz"),
+            key=lambda path: path.stat().st_mtime,
+        )
+        return _index_from_snapshot(paths[-1].read_bytes(), None) if paths else None
+    except Exception:
+        logger.warning("unreadable tutor index snapshot in %s", folder, exc_info=True)
         return None
 
 

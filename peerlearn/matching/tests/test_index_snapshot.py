@@ -149,3 +149,18 @@ def test_a_worker_forked_while_the_index_is_being_built_gets_a_free_lock() -> No
             os._exit(0 if tutor_index._lock.acquire(timeout=5) else 1)
     _, status = os.waitpid(pid, 0)
     assert os.waitstatus_to_exitcode(status) == 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_new_web_process_starts_from_an_older_snapshot_and_rebuilds(settings) -> None:  # type: ignore[no-untyped-def]
+    settings.WARM_UP = True
+    topic = make_subject()
+    first = make_tutor(subject=topic)
+    get_index()  # an earlier process wrote the snapshot of these rows
+    second = make_tutor(subject=topic)
+    invalidate()  # a new process, after the data changed
+    assert get_index().ids.tolist() == [first.pk]  # the older snapshot, at once
+    for thread in threading.enumerate():
+        if thread.name == tutor_index.REBUILD_THREAD:
+            thread.join(timeout=30)
+    assert sorted(get_index().ids.tolist()) == sorted([first.pk, second.pk])
