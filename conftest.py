@@ -84,6 +84,14 @@ def _media_in_tmp(settings, tmp_path):  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture(autouse=True)
+def _tutor_index_snapshots_in_tmp(settings, tmp_path):  # type: ignore[no-untyped-def]
+    """Each test keeps tutor index snapshots in its own folder (never one built from another
+    test's rows) and starts no warm-up thread when it imports a server entry point."""
+    settings.MATCHING_INDEX_DIR = str(tmp_path / "matching-index")
+    settings.WARM_UP = False
+
+
+@pytest.fixture(autouse=True)
 def _fresh_cache():  # type: ignore[no-untyped-def]
     """Rate-limit counters live in the cache; each test starts with none."""
     from django.core.cache import cache

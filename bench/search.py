@@ -44,9 +44,9 @@ def rate(client: Any, path: str, seconds: float) -> tuple[float, int]:
 
 
 def seed_rating_totals(share: int = 3) -> int:
-    """Every ``share``-th tutor gets stored rating totals (1–60 reviews averaging 2.5–5★), the
-    rows ``reviews.services.rating_totals_refresh`` keeps for reviewed tutors, so sorting and
-    filtering by rating join real rows."""
+    """Every ``share``-th tutor of those without one gets stored rating totals (1–60 reviews
+    averaging 2.5–5★), the rows ``reviews.services.rating_totals_refresh`` keeps for reviewed
+    tutors, so sorting and filtering by rating join real rows."""
     import random
     from decimal import Decimal
 
@@ -54,7 +54,9 @@ def seed_rating_totals(share: int = 3) -> int:
     from peerlearn.reviews.models import TutorRatingTotal
 
     rng = random.Random(7)
-    tutor_ids = sorted(set(TeachingSubject.objects.values_list("user_id", flat=True)))
+    rated = set(TutorRatingTotal.objects.values_list("tutor_id", flat=True))
+    teaching = set(TeachingSubject.objects.values_list("user_id", flat=True))
+    tutor_ids = sorted(teaching - rated)  # resumable: tutors added since the last call
     rows = []
     for tutor_id in tutor_ids[::share]:
         count = rng.randint(1, 60)
@@ -147,7 +149,8 @@ def plan(url: str) -> str:
     query = dict(parse_qsl(urlsplit(url).query))
     filters = selectors.filters_from_query(query)
     page = int(query.get("page", 1))
-    qs = selectors.tutor_search(filters=filters, viewer=None)[(page - 1) * 20 : page * 20]
+    ranked: Any = selectors.paginated_search(filters=filters, viewer=None).object_list
+    qs = ranked[(page - 1) * 20 : page * 20]
     sql, params = qs.query.sql_with_params()
     with connection.cursor() as cursor:
         cursor.execute("SET enable_incremental_sort = off")

@@ -295,6 +295,12 @@ MESSAGE_MAX_ATTACHMENT_BYTES = env_int("MESSAGE_MAX_ATTACHMENT_BYTES", 10 * 1024
 # The tutor search counts at most this many results ("1,000+"), so a broad query never counts
 # every tutor; the pages stop there too.
 SEARCH_COUNT_CAP = env_int("SEARCH_COUNT_CAP", 1000)
+# Recommendations: the web servers load or build the tutor index at start (config/warmup.py,
+# with the URLconf; WARM_UP=0 turns that off, e.g. for WebSocket-only processes); built indexes
+# are kept in this folder (empty: off), keyed by the database and its fingerprint, so a new
+# process loads one in milliseconds instead of building it.
+WARM_UP = env_bool("WARM_UP", default=True)
+MATCHING_INDEX_DIR = env_str("MATCHING_INDEX_DIR", str(VAR_DIR / "matching-index"))
 HELP_REQUEST_OFFER_COUNT = env_int("HELP_REQUEST_OFFER_COUNT", 3)  # tutors asked per round
 HELP_REQUEST_OFFER_TIMEOUT_MINUTES = env_int("HELP_REQUEST_OFFER_TIMEOUT_MINUTES", 15)
 HELP_REQUEST_MAX_ROUNDS = env_int("HELP_REQUEST_MAX_ROUNDS", 3)

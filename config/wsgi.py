@@ -8,3 +8,7 @@ from django.core.wsgi import get_wsgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 application = get_wsgi_application()
+
+from config import warmup  # noqa: E402
+
+warmup.start()  # URLconf and tutor index loaded off the request path

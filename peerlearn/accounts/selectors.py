@@ -7,10 +7,12 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from allauth.mfa.models import Authenticator
+from django.core.cache import cache
 from django.db.models import Count, Prefetch, Q, QuerySet
 
 from peerlearn.common.errors import NotFound
@@ -273,8 +275,50 @@ def haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     return 2 * EARTH_KM * math.asin(math.sqrt(h))
 
 
-def featured_tutors(*, limit: int = 6) -> list[User]:
-    """Tutors with at least one verified subject, most verified subjects first."""
+HOME_SHOWCASE_KEY = "accounts:home-showcase:v1"
+HOME_SHOWCASE_SECONDS = 60
+FEATURED_LIMIT = 6
+
+
+@dataclass(frozen=True)
+class HomeShowcase:
+    """What the home page shows every visitor: the platform's counts and a few verified tutors
+    (with profile, institution and taught subjects loaded)."""
+
+    counts: dict[str, int]
+    featured: list[User]
+
+
+def home_showcase() -> HomeShowcase:
+    """The counts and the featured tutors' ids come from the cache (shared by every process
+    when ``REDIS_URL`` is set); they are computed from every tutor at most once per
+    ``HOME_SHOWCASE_SECONDS`` and again after ``home_showcase_forget`` (the accounts services
+    call it when a subject is taught or dropped and when a verification is approved). A visit
+    then costs one cache read and two small queries for the featured people, whatever the
+    number of tutors. Sign-ups and admin edits show within ``HOME_SHOWCASE_SECONDS``."""
+    cached = cache.get(HOME_SHOWCASE_KEY)
+    if cached is None:
+        cached = {"counts": platform_counts(), "featured_ids": featured_tutor_ids()}
+        cache.set(HOME_SHOWCASE_KEY, cached, HOME_SHOWCASE_SECONDS)
+    ids: list[int] = cached["featured_ids"]
+    people = (
+        User.objects.filter(is_active=True)
+        .select_related("profile", "profile__institution")
+        .prefetch_related(
+            Prefetch("teaching_subjects", TeachingSubject.objects.select_related("subject"))
+        )
+        .in_bulk(ids)
+    )
+    return HomeShowcase(counts=cached["counts"], featured=[people[i] for i in ids if i in people])
+
+
+def home_showcase_forget() -> None:
+    cache.delete(HOME_SHOWCASE_KEY)
+
+
+def featured_tutor_ids(*, limit: int = FEATURED_LIMIT) -> list[int]:
+    """Tutors with at least one verified subject, most verified subjects first (a scan of every
+    verified subject: ``home_showcase`` caches it)."""
     return list(
         User.objects.filter(is_active=True, teaching_subjects__verified_at__isnull=False)
         .annotate(
@@ -282,16 +326,13 @@ def featured_tutors(*, limit: int = 6) -> list[User]:
                 "teaching_subjects", filter=Q(teaching_subjects__verified_at__isnull=False)
             )
         )
-        .select_related("profile", "profile__institution")
-        .prefetch_related(
-            Prefetch("teaching_subjects", TeachingSubject.objects.select_related("subject"))
-        )
         .order_by("-verified_count", "pk")
-        .distinct()[:limit]
+        .values_list("pk", flat=True)[:limit]
     )
 
 
 def platform_counts() -> dict[str, int]:
+    """Counts over every user and tutor (``home_showcase`` caches them)."""
     return {
         "tutors": User.objects.filter(is_active=True, teaching_subjects__isnull=False)
         .distinct()

@@ -78,6 +78,13 @@ def _search_document_follows(user: User) -> None:
     tutor_document_refresh(user=user)
 
 
+def _home_showcase_changed() -> None:
+    """The home page's cached counts and featured tutors are forgotten now and once the change
+    is committed (a visitor between the two would have cached the old state)."""
+    selectors.home_showcase_forget()
+    transaction.on_commit(selectors.home_showcase_forget)
+
+
 def profile_ensure(*, user: User) -> Profile:
     """Every user has a profile; created on first need."""
     profile, _ = Profile.objects.get_or_create(user=user)
@@ -247,6 +254,7 @@ def teaching_subject_set(
             actor.role = User.Role.TUTOR
             actor.save(update_fields=["role"])
         _search_document_follows(actor)
+        _home_showcase_changed()
     return item
 
 
@@ -255,6 +263,7 @@ def teaching_subject_remove(*, actor: User, subject_id: int) -> None:
     if not deleted:
         raise NotFound("You are not teaching that subject.")
     _search_document_follows(actor)
+    _home_showcase_changed()
 
 
 @dataclass(frozen=True)
@@ -419,6 +428,7 @@ def verification_decide(
         if approve:
             teaching.verified_at = timezone.now()
             teaching.save(update_fields=["verified_at"])
+            _home_showcase_changed()
         transaction.on_commit(lambda: send_verification_decision_email.enqueue(decision.pk))
     return decision
 

@@ -16,10 +16,8 @@ from peerlearn.accounts import services as account_services
 
 
 def home(request: HttpRequest) -> HttpResponse:
-    context: dict[str, object] = {
-        "counts": account_selectors.platform_counts(),
-        "featured": account_selectors.featured_tutors(limit=6),
-    }
+    showcase = account_selectors.home_showcase()  # cached: constant cost in the tutor count
+    context: dict[str, object] = {"counts": showcase.counts, "featured": showcase.featured}
     if request.user.is_authenticated:
         account_services.profile_ensure(user=request.user)  # type: ignore[arg-type]
         context["checklist"] = account_selectors.profile_completion(user=request.user)  # type: ignore[arg-type]

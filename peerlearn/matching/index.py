@@ -4,18 +4,31 @@ Built from the database in a handful of bulk queries; rebuilt when a cheap finge
 profile ``updated_at``, teaching-subject count/max id, availability count/max id, booking max
 ``updated_at``, stored rating totals' max ``updated_at``) moves.
 Scoring then runs over arrays, never a Python loop over ORM rows.
+
+A built index is also written to ``settings.MATCHING_INDEX_DIR`` as a snapshot keyed by the
+database and the fingerprint: a process that finds the snapshot of the current fingerprint
+loads it (milliseconds) instead of building (seconds at 20,000 tutors). The web servers'
+start-up warm-up (``config.warmup``) calls ``get_index`` so that happens before any request.
 """
 
 from __future__ import annotations
 
+import hashlib
+import io
+import json
+import logging
+import os
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import numpy as np
+from django.conf import settings
+from django.db import connection
 from django.db.models import Count, Max, Q
 from django.utils import timezone
 
@@ -33,6 +46,8 @@ LEVELS = [Level.BEGINNER, Level.INTERMEDIATE, Level.ADVANCED, Level.EXPERT]
 STYLE_BITS = {s: i for i, s in enumerate(LearningStyle.values)}
 FORMAT_BITS = {s: i for i, s in enumerate(SessionFormat.values)}
 HOURS_PER_WEEK = 168
+SNAPSHOT_FORMAT = 1  # bump when TutorIndex's fields change: older snapshots are then ignored
+logger = logging.getLogger(__name__)
 WORDS = 3  # 168 hour bits packed into three uint64 words
 
 
@@ -139,16 +154,28 @@ def fingerprint() -> tuple[object, ...]:
     )
 
 
-def _utc_windows(
-    tz_name: str, rows: Sequence[tuple[int, Any, Any]]
-) -> list[tuple[int, float, float]]:
-    """Wall-clock windows converted to UTC hours of the week at the current offset."""
+def _utc_shift(tz_name: str) -> float:
+    """Hours to subtract from the zone's wall clock to get UTC, at the current offset."""
     try:
         tz = ZoneInfo(tz_name)
     except Exception:
         tz = ZoneInfo("UTC")
     offset = timezone.now().astimezone(tz).utcoffset() or timedelta(0)
-    shift = offset.total_seconds() / 3600
+    return offset.total_seconds() / 3600
+
+
+def _utc_windows(
+    tz_name: str, rows: Sequence[tuple[int, Any, Any]], shifts: dict[str, float] | None = None
+) -> list[tuple[int, float, float]]:
+    """Wall-clock windows converted to UTC hours of the week at the current offset (``shifts``:
+    offsets already computed by zone name, filled as it goes; a build reads thousands of
+    tutors in a few dozen zones)."""
+    if shifts is None:
+        shift = _utc_shift(tz_name)
+    else:
+        if tz_name not in shifts:
+            shifts[tz_name] = _utc_shift(tz_name)
+        shift = shifts[tz_name]
     return [
         (
             weekday,
@@ -232,8 +259,10 @@ def build_index() -> TutorIndex:
         if user_id in row_of:
             per_user.setdefault(user_id, []).append((weekday, start, end))
     week = np.zeros((n, WORDS), dtype=np.uint64)
+    shifts: dict[str, float] = {}
     for user_id, rows_ in per_user.items():
-        week[row_of[user_id]] = week_bits(_utc_windows(tz_of.get(user_id, "UTC"), rows_))
+        windows = _utc_windows(tz_of.get(user_id, "UTC"), rows_, shifts)
+        week[row_of[user_id]] = week_bits(windows)
 
     # Ratings: the same Bayesian average as reviews.selectors.tutor_rating, from the stored
     # per-tutor totals.
@@ -352,11 +381,19 @@ def F_booking_tutor():  # type: ignore[no-untyped-def]
 _lock = threading.Lock()
 _current: TutorIndex | None = None
 _checked_at: datetime | None = None
+_rebuilding: threading.Thread | None = None
 CHECK_EVERY = timedelta(seconds=30)
+REBUILD_THREAD = "tutor-index-rebuild"
 
 
 def get_index(*, force: bool = False) -> TutorIndex:
-    """The process's index; the fingerprint is re-read at most every ``CHECK_EVERY``."""
+    """The process's index; the fingerprint is re-read at most every ``CHECK_EVERY``. When it
+    moved, the snapshot of the new fingerprint is loaded if some process already wrote it;
+    else the index is built and its snapshot written — in a web process (``WARM_UP``) that
+    already has an index, or finds an older snapshot of this database at start, by a
+    background thread while callers use that index until it is done, so no request waits for
+    a build. ``force``: built now. A caller arriving while another thread (the start-up
+    warm-up) loads or builds the first index waits for it."""
     global _current, _checked_at
     with _lock:
         now = timezone.now()
@@ -368,13 +405,201 @@ def get_index(*, force: bool = False) -> TutorIndex:
         ):
             return _current
         fp = fingerprint()
-        if force or _current is None or _current.fingerprint != fp:
-            _current = build_index()
         _checked_at = now
+        if not force and _current is not None and _current.fingerprint == fp:
+            return _current
+        loaded = None if force else load_snapshot(fp)
+        if loaded is None and not force and _current is None and settings.WARM_UP:
+            loaded = load_latest_snapshot()  # a new web process: older data, rebuilt below
+            if loaded is not None:
+                _current = loaded
+        if loaded is not None and loaded.fingerprint == fp:
+            _current = loaded
+        elif not force and _current is not None and settings.WARM_UP:
+            _rebuild_in_background()
+        else:
+            _current = build_index()
+            save_snapshot(_current)
         return _current
+
+
+def _rebuild_in_background() -> None:
+    """Start one rebuild thread unless one is running (called with ``_lock`` held)."""
+    global _rebuilding
+    if _rebuilding is not None and _rebuilding.is_alive():
+        return
+    _rebuilding = threading.Thread(target=_rebuild, name=REBUILD_THREAD, daemon=True)
+    _rebuilding.start()
+
+
+def _rebuild() -> None:
+    global _current
+    try:
+        index = build_index()
+        save_snapshot(index)
+        with _lock:
+            _current = index
+    except Exception:
+        logger.warning("tutor index rebuild failed; the next check tries again", exc_info=True)
+    finally:
+        connection.close()  # this thread's own connection
 
 
 def invalidate() -> None:
     global _current, _checked_at
     with _lock:
         _current, _checked_at = None, None
+
+
+def _after_fork_in_child() -> None:
+    """A server that loads the application and then forks its workers (``gunicorn --preload``)
+    must not hand them the lock of a warm-up or rebuild thread that does not exist in the
+    child: the child gets a free lock (and keeps the index if it was complete)."""
+    global _lock, _rebuilding
+    _lock = threading.Lock()
+    _rebuilding = None
+
+
+os.register_at_fork(after_in_child=_after_fork_in_child)
+
+
+def _database_key() -> str:
+    db = connection.settings_dict
+    where = repr((db["ENGINE"], db["NAME"], db["HOST"], db["PORT"]))
+    return hashlib.sha256(where.encode()).hexdigest()[:16]
+
+
+ARRAYS = (
+    "ids",
+    "rating",
+    "rating_count",
+    "sessions",
+    "reliability",
+    "response",
+    "response_minutes",
+    "verified_any",
+    "lat",
+    "lon",
+    "languages",
+    "styles",
+    "formats",
+    "week",
+)
+
+
+def snapshot_path(fp: tuple[object, ...]) -> Path | None:
+    """Where the snapshot of this database at fingerprint ``fp`` lives (None: snapshots off)."""
+    folder = settings.MATCHING_INDEX_DIR
+    if not folder:
+        return None
+    state = hashlib.sha256(repr((SNAPSHOT_FORMAT, fp)).encode()).hexdigest()[:32]
+    return Path(folder) / f"tutor-index-{_database_key()}-{state}.npz"
+
+
+def _snapshot_bytes(index: TutorIndex) -> bytes:
+    """The index as plain arrays and JSON (an ``.npz`` read with ``allow_pickle=False``: a
+    snapshot is data, never code)."""
+    subjects = sorted(index.by_subject)
+    parts = [index.by_subject[s] for s in subjects]
+    sizes = [len(rows) for rows, _, _ in parts]
+    meta = {
+        "fingerprint": repr(index.fingerprint),
+        "language_bits": index.language_bits,
+        "parent_of": {str(k): v for k, v in index.parent_of.items()},
+        "children_of": {str(k): v for k, v in index.children_of.items()},
+        "subject_names": {str(k): v for k, v in index.subject_names.items()},
+    }
+    out = io.BytesIO()
+    np.savez(
+        out,
+        **{name: getattr(index, name) for name in ARRAYS},
+        subject_ids=np.array(subjects, dtype=np.int64),
+        subject_offsets=np.cumsum([0, *sizes], dtype=np.int64),
+        subject_rows=np.concatenate([p[0] for p in parts] or [np.zeros(0, np.int64)]),
+        subject_ranks=np.concatenate([p[1] for p in parts] or [np.zeros(0, np.int8)]),
+        subject_verified=np.concatenate([p[2] for p in parts] or [np.zeros(0, bool)]),
+        meta=np.array(json.dumps(meta)),
+    )
+    return out.getvalue()
+
+
+def _index_from_snapshot(data: bytes, fp: tuple[object, ...] | None) -> TutorIndex | None:
+    """The snapshot's index if it was built at ``fp`` (None: whatever it was built at; its
+    fingerprint then never equals a live one, so the next check replaces it)."""
+    with np.load(io.BytesIO(data), allow_pickle=False) as saved:
+        meta = json.loads(str(saved["meta"]))
+        if fp is None:
+            fp = ("older snapshot", meta["fingerprint"])
+        elif meta["fingerprint"] != repr(fp):
+            return None
+        offsets, subjects = saved["subject_offsets"], saved["subject_ids"].tolist()
+        rows, ranks, verified = (
+            saved["subject_rows"],
+            saved["subject_ranks"],
+            saved["subject_verified"],
+        )
+        by_subject = {
+            sid: (rows[a:b], ranks[a:b], verified[a:b])
+            for sid, a, b in zip(subjects, offsets[:-1].tolist(), offsets[1:].tolist(), strict=True)
+        }
+        arrays = {name: saved[name] for name in ARRAYS}
+    return TutorIndex(
+        **arrays,
+        language_bits=meta["language_bits"],
+        by_subject=by_subject,
+        parent_of={int(k): v for k, v in meta["parent_of"].items()},
+        children_of={int(k): v for k, v in meta["children_of"].items()},
+        subject_names={int(k): v for k, v in meta["subject_names"].items()},
+        row_of={u: i for i, u in enumerate(arrays["ids"].tolist())},
+        fingerprint=fp,
+    )
+
+
+def load_snapshot(fp: tuple[object, ...]) -> TutorIndex | None:
+    """The index some process built at fingerprint ``fp``, or None."""
+    path = snapshot_path(fp)
+    if path is None:
+        return None
+    try:
+        data = path.read_bytes()
+    except OSError:
+        return None
+    try:
+        return _index_from_snapshot(data, fp)
+    except Exception:
+        logger.warning("unreadable tutor index snapshot %s; building instead", path, exc_info=True)
+        return None
+
+
+def load_latest_snapshot() -> TutorIndex | None:
+    """This database's newest snapshot, whatever data it was built from, or None."""
+    folder = settings.MATCHING_INDEX_DIR
+    if not folder:
+        return None
+    try:
+        paths = sorted(
+            Path(folder).glob(f"tutor-index-{_database_key()}-*.npz"),
+            key=lambda path: path.stat().st_mtime,
+        )
+        return _index_from_snapshot(paths[-1].read_bytes(), None) if paths else None
+    except Exception:
+        logger.warning("unreadable tutor index snapshot in %s", folder, exc_info=True)
+        return None
+
+
+def save_snapshot(index: TutorIndex) -> None:
+    """Write the snapshot atomically (other processes may be reading) and remove this
+    database's older ones. A failure only costs other processes a build."""
+    path = snapshot_path(index.fingerprint)
+    if path is None:
+        return
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        partial = path.with_name(f"{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
+        partial.write_bytes(_snapshot_bytes(index))
+        os.replace(partial, path)
+        for older in path.parent.glob(f"tutor-index-{_database_key()}-*.npz"):
+            if older != path:
+                older.unlink(missing_ok=True)
+    except OSError:
+        logger.warning("could not write the tutor index snapshot %s", path, exc_info=True)

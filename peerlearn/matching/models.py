@@ -41,5 +41,12 @@ class TutorDocument(models.Model):
     )
     updated_at = models.DateTimeField()
 
+    class Meta:
+        indexes = [
+            # A broad search ranks the documents changed last, read in this index's order
+            # (selectors.ranked_page_query).
+            models.Index(fields=["updated_at", "user"], name="matching_doc_recent"),
+        ]
+
     def __str__(self) -> str:
         return f"search document of user {self.user_id}"

@@ -334,6 +334,34 @@ class SearchResults:
     count_exact: bool  # False: there are more than ``count``
 
 
+def among_recent_candidates(qs: QuerySet[Any], limit: int) -> QuerySet[Any]:
+    """``qs`` (every filter applied, its ranking kept) restricted to its ``limit`` matches whose
+    search documents changed last (a profile, subject or availability edit), read in the order
+    of the ``matching_doc_recent`` index: the text rank is computed for those only, not for
+    every match. The approximation for a broad query (more than ``limit`` matches, where the
+    pages stop at ``limit`` anyway): a better text match among the tutors whose documents have
+    not changed for longer is left out."""
+    candidates = qs.order_by("-tutor_document__updated_at", "-tutor_document__user_id")
+    return qs.filter(pk__in=candidates.values("pk")[:limit])
+
+
+def paginated_search(
+    *, filters: SearchFilters, viewer: User | None, per_page: int = PAGE_SIZE
+) -> CappedPaginator:
+    """``tutor_search`` behind a capped count (run here). A full-text search by relevance with
+    more matches than ``SEARCH_COUNT_CAP`` ranks only the cap's most recently changed matches
+    (``among_recent_candidates``), so its cost stops growing with the number of tutors; every
+    other search is ranked over all its matches."""
+    f = filters.cleaned()
+    cap = settings.SEARCH_COUNT_CAP
+    qs = tutor_search(filters=f, viewer=viewer)
+    paginator = CappedPaginator(qs, per_page, cap)
+    paginator.count  # noqa: B018 (at most cap + 1 rows counted; sets ``exact``)
+    if f.q and f.sort == "relevance" and not paginator.exact:
+        paginator.object_list = among_recent_candidates(qs, cap)
+    return paginator
+
+
 def search_page(
     *,
     filters: SearchFilters,
@@ -342,16 +370,14 @@ def search_page(
     per_page: int = PAGE_SIZE,
 ) -> SearchResults:
     """The requested page (out-of-range and junk page numbers give the nearest real page) of
-    ``tutor_search``: two narrow queries (capped count, the page's ids), then ``hits_for``."""
-    paginator = CappedPaginator(
-        tutor_search(filters=filters, viewer=viewer), per_page, settings.SEARCH_COUNT_CAP
-    )
+    ``paginated_search``: two narrow queries (capped count, the page's ids), then ``hits_for``."""
     with transaction.atomic():
         if connection.vendor == "postgresql":
             # PostgreSQL otherwise pre-sorts every match by text rank in parallel workers and
             # finishes with an incremental sort: ~3× slower for a broad query's later pages.
             with connection.cursor() as cursor:
                 cursor.execute("SET LOCAL enable_incremental_sort = off")
+        paginator = paginated_search(filters=filters, viewer=viewer, per_page=per_page)
         shown = paginator.get_page(page)
         rows = list(shown.object_list)
     hits = hits_for(rows, viewer=viewer)
