@@ -390,6 +390,8 @@ class Bench:
                 variants.append(("cookie", clients[1::2]))
             for auth, headers in variants:
                 for label, path in ENDPOINTS:
+                    if self.args.only and label not in self.args.only.split(","):
+                        continue
                     note = check(front, path, {"Host": "127.0.0.1", **headers[0]})
                     self.measure(
                         f"{label} ({auth}; {note})", server, front, path, headers, API_TARGET
@@ -433,6 +435,7 @@ def main() -> None:
     parser.add_argument("--port-base", type=int, default=0, help="0: any free port")
     parser.add_argument("--keep-db", action="store_true")
     parser.add_argument("--no-session", action="store_true", help="JWT only, not cookies")
+    parser.add_argument("--only", default="", help="comma-separated endpoint labels to measure")
     args = parser.parse_args()
 
     os.environ["PATH"] = os.environ.get("PATH", "") + ":/usr/sbin"

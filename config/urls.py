@@ -9,7 +9,6 @@ from peerlearn.common import views as common_views
 
 urlpatterns = [
     path("", common_views.home, name="home"),
-    path("healthz", common_views.healthz, name="healthz"),
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
     path("_allauth/", include("allauth.headless.urls")),
