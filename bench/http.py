@@ -434,6 +434,9 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=64, help="signed-in people to rotate")
     parser.add_argument("--port-base", type=int, default=0, help="0: any free port")
     parser.add_argument("--keep-db", action="store_true")
+    parser.add_argument(
+        "--prepare-only", action="store_true", help="seed, keep the database, measure nothing"
+    )
     parser.add_argument("--no-session", action="store_true", help="JWT only, not cookies")
     parser.add_argument("--only", default="", help="comma-separated endpoint labels to measure")
     args = parser.parse_args()
@@ -467,6 +470,9 @@ def main() -> None:
     bench = Bench(args, tmp)
     try:
         clients = prepare(args, env)
+        if args.prepare_only:
+            args.keep_db = True
+            return
         bench.baselines()
         bench.project(env, clients)
     finally:
