@@ -85,7 +85,6 @@ class TestList:
         assert [item["id"] for item in body["items"]] == [unread.pk]
         assert client.get(f"{API}/notifications/unread-count").json() == {"unread": 1}
 
-
     def test_each_item_is_exactly_the_schema_of_its_notification(self, settings):
         user = make_user()
         make_notification(user, url="", read_at=timezone.now())
