@@ -7,7 +7,7 @@ Adapters only: the same selectors and services as the pages, so a members-only c
 
 # No ``from __future__ import annotations``: ninja reads annotations at import time.
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 
 from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema, Status
@@ -15,6 +15,7 @@ from ninja.pagination import PageNumberPagination, paginate
 
 from peerlearn.api.auth import request_user
 from peerlearn.api.helpers import ok
+from peerlearn.api.pages import fast_page, json_time
 
 from . import selectors, services
 from .models import BODY_MAX, REASON_MAX, TITLE_MAX, Category, Reply, Thread
@@ -136,12 +137,39 @@ def categories(request: HttpRequest) -> list[Category]:
     return selectors.category_list(request_user(request))
 
 
+# What a list item shows: not the body, its HTML or the search vector.
+LIST_FIELDS = (
+    *("id", "title", "score", "reply_count", "accepted_reply_id", "pinned", "locked", "status"),
+    *("created_at", "last_activity_at", "category__slug", "author__profile__display_name"),
+)
+
+
+def thread_item(thread: Thread) -> dict[str, Any]:
+    """One ``ThreadOut``, from a thread of ``selectors.thread_list`` loaded with ``LIST_FIELDS``."""
+    return {
+        "id": thread.pk,
+        "category": thread.category.slug,
+        "title": thread.title,
+        "author": thread.author.display_name,
+        "tags": [t.name for t in thread.tags.all()],
+        "score": thread.score,
+        "reply_count": thread.reply_count,
+        "accepted_reply": thread.accepted_reply_id,
+        "pinned": thread.pinned,
+        "locked": thread.locked,
+        "status": thread.status,
+        "created_at": json_time(thread.created_at),
+        "last_activity_at": json_time(thread.last_activity_at),
+    }
+
+
 @router.get("/forum/threads", response=ok(list[ThreadOut]), summary="Threads")
-@paginate(PageNumberPagination, page_size=25)
+@fast_page(thread_item, page_size=25)
 def threads_list(request: HttpRequest, filters: Query[ThreadFilters]):  # type: ignore[no-untyped-def]
     user = request_user(request)
     category = selectors.access_category(user, filters.category) if filters.category else None
-    return selectors.thread_list(user, category=category, sort=filters.sort, tag=filters.tag)
+    threads = selectors.thread_list(user, category=category, sort=filters.sort, tag=filters.tag)
+    return threads.only(*LIST_FIELDS)
 
 
 @router.post("/forum/threads", response=ok(ThreadDetailOut, 201), summary="Start a thread")
