@@ -8,11 +8,11 @@ from typing import Any
 
 from django.http import FileResponse, HttpRequest
 from ninja import Field, File, Form, Router, Schema, Status, UploadedFile
-from ninja.pagination import PageNumberPagination, paginate
 
 from peerlearn.api.auth import request_user
 from peerlearn.api.errors import ERROR_RESPONSES
 from peerlearn.api.helpers import ok
+from peerlearn.api.pages import fast_page, json_time
 
 from . import selectors, services
 from .models import MAX_GROUP_MEMBERS, Conversation
@@ -103,12 +103,26 @@ class ReportOut(Schema):
     created_at: datetime
 
 
+def conversation_item(conversation: Conversation) -> dict[str, Any]:
+    """One ``ConversationOut``, from a conversation of ``selectors.conversation_list``."""
+    return {
+        "id": conversation.pk,
+        "title": conversation.title,
+        "is_group": conversation.is_group,
+        "members": ConversationOut.resolve_members(conversation),
+        "booking_id": conversation.booking_id,
+        "last_message_at": json_time(conversation.last_message_at),
+        "last_message_id": conversation.last_message_id,
+        "unread": ConversationOut.resolve_unread(conversation),
+    }
+
+
 @router.get(
     "/messaging/conversations",
     response=ok(list[ConversationOut]),
     summary="My conversations, most recent activity first",
 )
-@paginate(PageNumberPagination)
+@fast_page(conversation_item)
 def conversations_list(request: HttpRequest) -> Any:
     return selectors.conversation_list(user=request_user(request))
 

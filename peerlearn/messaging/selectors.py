@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 
 from django.core.cache import cache
-from django.db.models import F, Prefetch, Q, QuerySet
+from django.db.models import F, Prefetch, QuerySet
 
 from peerlearn.accounts.models import User
 from peerlearn.common.errors import NotFound
@@ -55,19 +55,23 @@ def read_receipts_on(user_ids: Sequence[int]) -> list[int]:
 def conversation_list(*, user: User) -> QuerySet[Conversation]:
     """The user's conversations, most recent activity first, with their members and the user's
     own unread count (``unread``) annotated."""
-    from django.db.models import Count
+    from django.db.models import Count, OuterRef, Subquery
+    from django.db.models.functions import Coalesce
 
+    # Counted per conversation on the (conversation, id) index, not by grouping a join of every
+    # membership with every message.
+    unread = (
+        Message.objects.filter(conversation=OuterRef("pk"), id__gt=OuterRef("my_last_read"))
+        .exclude(author=user)
+        .order_by()
+        .values("conversation")
+        .annotate(n=Count("id"))
+        .values("n")
+    )
     return (
         Conversation.objects.filter(memberships__user=user)
-        .annotate(
-            my_last_read=F("memberships__last_read_id"),
-            unread=Count(
-                "messages",
-                filter=Q(messages__id__gt=F("memberships__last_read_id"))
-                & ~Q(messages__author=user),
-                distinct=True,
-            ),
-        )
+        .annotate(my_last_read=F("memberships__last_read_id"))
+        .annotate(unread=Coalesce(Subquery(unread), 0))
         .prefetch_related(
             Prefetch(
                 "memberships",
