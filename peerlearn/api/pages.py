@@ -59,10 +59,14 @@ class OneQueryPage(PageNumberPagination):
 
 
 def fast_page(
-    item: Callable[[Any], dict[str, Any]], *, page_size: int | None = None
+    item: Callable[..., dict[str, Any]],
+    *,
+    page_size: int | None = None,
+    with_request: bool = False,
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Paginate the operation's queryset as ninja's ``@paginate`` would, answering with the page
-    encoded by ``item`` (one JSON-ready dict per row)."""
+    encoded by ``item``: one JSON-ready dict per row, from ``item(row)`` (or ``item(row,
+    request)`` ``with_request``, for items that depend on the caller)."""
 
     def decorate(func: Callable[..., Any]) -> Callable[..., Any]:
         size = page_size or settings.NINJA_PAGINATION_PER_PAGE
@@ -71,7 +75,9 @@ def fast_page(
         @functools.wraps(paginated)
         def view(request: HttpRequest, **kwargs: Any) -> HttpResponse:
             page = paginated(request, **kwargs)
-            body = {"items": [item(row) for row in page["items"]], "count": page["count"]}
+            rows = page["items"]
+            items = [item(r, request) for r in rows] if with_request else [item(r) for r in rows]
+            body = {"items": items, "count": page["count"]}
             content = _renderer.render(request, body, response_status=200)
             return HttpResponse(content, status=200, content_type=CONTENT_TYPE)
 

@@ -220,11 +220,11 @@ def learners_of(booking: Booking) -> list[User]:
 def sessions_for(*, user: User) -> dict[str, QuerySet[Booking]]:
     """ "My sessions": upcoming confirmed, pending requests both ways, past, and cancelled."""
     now = timezone.now()
+    as_learner = TimeClaim.objects.filter(user=user, role=TimeClaim.Role.LEARNER)
     mine = (
-        Booking.objects.filter(
-            Q(tutor=user) | Q(claims__user=user, claims__role=TimeClaim.Role.LEARNER)
-        )
-        .distinct()
+        # Not a join with the claims: that repeats a booking per claim and needs a DISTINCT
+        # over whole rows.
+        Booking.objects.filter(Q(tutor=user) | Q(pk__in=as_learner.values("booking_id")))
         .select_related("tutor__profile", "subject__parent")
         .prefetch_related(
             Prefetch("claims", TimeClaim.objects.select_related("user__profile")),
