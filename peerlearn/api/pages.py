@@ -62,11 +62,12 @@ def fast_page(
     item: Callable[..., dict[str, Any]],
     *,
     page_size: int | None = None,
-    with_request: bool = False,
+    prepare: Callable[[list[Any], HttpRequest], Any] | None = None,
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Paginate the operation's queryset as ninja's ``@paginate`` would, answering with the page
-    encoded by ``item``: one JSON-ready dict per row, from ``item(row)`` (or ``item(row,
-    request)`` ``with_request``, for items that depend on the caller)."""
+    encoded by ``item``: one JSON-ready dict per row, from ``item(row)``, or with ``prepare``
+    from ``item(row, prepare(rows, request))`` (what the whole page needs, read once: the
+    caller, or related rows in one query)."""
 
     def decorate(func: Callable[..., Any]) -> Callable[..., Any]:
         size = page_size or settings.NINJA_PAGINATION_PER_PAGE
@@ -76,7 +77,11 @@ def fast_page(
         def view(request: HttpRequest, **kwargs: Any) -> HttpResponse:
             page = paginated(request, **kwargs)
             rows = page["items"]
-            items = [item(r, request) for r in rows] if with_request else [item(r) for r in rows]
+            if prepare is None:
+                items = [item(row) for row in rows]
+            else:
+                context = prepare(rows, request)
+                items = [item(row, context) for row in rows]
             body = {"items": items, "count": page["count"]}
             content = _renderer.render(request, body, response_status=200)
             return HttpResponse(content, status=200, content_type=CONTENT_TYPE)

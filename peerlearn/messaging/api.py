@@ -103,13 +103,16 @@ class ReportOut(Schema):
     created_at: datetime
 
 
-def conversation_item(conversation: Conversation) -> dict[str, Any]:
-    """One ``ConversationOut``, from a conversation of ``selectors.conversation_list``."""
+def conversation_item(
+    conversation: Conversation, members: dict[int, list[tuple[int, str]]]
+) -> dict[str, Any]:
+    """One ``ConversationOut``, from a conversation of ``selectors.conversation_list`` and the
+    page's ``selectors.member_names``."""
     return {
         "id": conversation.pk,
         "title": conversation.title,
         "is_group": conversation.is_group,
-        "members": ConversationOut.resolve_members(conversation),
+        "members": [{"id": pk, "name": name} for pk, name in members[conversation.pk]],
         "booking_id": conversation.booking_id,
         "last_message_at": json_time(conversation.last_message_at),
         "last_message_id": conversation.last_message_id,
@@ -117,14 +120,18 @@ def conversation_item(conversation: Conversation) -> dict[str, Any]:
     }
 
 
+def _page_members(rows: list[Conversation], request: HttpRequest) -> dict[int, Any]:
+    return selectors.member_names([c.pk for c in rows])
+
+
 @router.get(
     "/messaging/conversations",
     response=ok(list[ConversationOut]),
     summary="My conversations, most recent activity first",
 )
-@fast_page(conversation_item)
+@fast_page(conversation_item, prepare=_page_members)
 def conversations_list(request: HttpRequest) -> Any:
-    return selectors.conversation_list(user=request_user(request))
+    return selectors.conversation_list(user=request_user(request), with_members=False)
 
 
 @router.post(

@@ -52,9 +52,10 @@ def read_receipts_on(user_ids: Sequence[int]) -> list[int]:
     return [user_id for user_id in user_ids if user_id not in off]
 
 
-def conversation_list(*, user: User) -> QuerySet[Conversation]:
-    """The user's conversations, most recent activity first, with their members and the user's
-    own unread count (``unread``) annotated."""
+def conversation_list(*, user: User, with_members: bool = True) -> QuerySet[Conversation]:
+    """The user's conversations, most recent activity first, with the user's own unread count
+    (``unread``) annotated and their members (``members``) prefetched unless ``with_members`` is
+    false (see ``member_names``)."""
     from django.db.models import Count, OuterRef, Subquery
     from django.db.models.functions import Coalesce
 
@@ -68,19 +69,37 @@ def conversation_list(*, user: User) -> QuerySet[Conversation]:
         .annotate(n=Count("id"))
         .values("n")
     )
-    return (
+    conversations = (
         Conversation.objects.filter(memberships__user=user)
         .annotate(my_last_read=F("memberships__last_read_id"))
         .annotate(unread=Coalesce(Subquery(unread), 0))
-        .prefetch_related(
-            Prefetch(
-                "memberships",
-                Membership.objects.select_related("user__profile").order_by("id"),
-                to_attr="members",
-            )
-        )
         .order_by(F("last_message_at").desc(nulls_last=True), "-id")
     )
+    if not with_members:
+        return conversations
+    return conversations.prefetch_related(
+        Prefetch(
+            "memberships",
+            Membership.objects.select_related("user__profile").order_by("id"),
+            to_attr="members",
+        )
+    )
+
+
+def member_names(conversation_ids: Sequence[int]) -> dict[int, list[tuple[int, str]]]:
+    """The members (id, display name) of each conversation, in joining order, in one query of
+    plain rows."""
+    from peerlearn.accounts.models import display_name
+
+    members: dict[int, list[tuple[int, str]]] = {pk: [] for pk in conversation_ids}
+    rows = (
+        Membership.objects.filter(conversation_id__in=conversation_ids)
+        .order_by("id")
+        .values_list("conversation_id", "user_id", "user__profile__display_name")
+    )
+    for conversation_id, user_id, name in rows:
+        members[conversation_id].append((user_id, display_name(user_id, name)))
+    return members
 
 
 def access_conversation(*, user: User, conversation_id: int) -> Conversation:

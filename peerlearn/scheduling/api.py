@@ -228,7 +228,7 @@ def series_create(request: HttpRequest, payload: SeriesIn) -> Status[dict[str, A
 
 
 @bookings.get("/bookings", response=ok(list[BookingOut]), summary="My sessions")
-@fast_page(booking_item, with_request=True)
+@fast_page(booking_item, prepare=lambda rows, request: request)
 def bookings_list(request: HttpRequest, view: SessionView = "upcoming") -> QuerySet[Booking]:
     """``upcoming`` confirmed sessions; pending requests ``incoming`` (to you as tutor) and
     ``outgoing`` (yours as learner); ``past`` sessions, newest first; ``cancelled`` (and
