@@ -2,8 +2,9 @@
 
 Access tokens come from allauth's headless app endpoints (``/_allauth/app/v1/...``) and are
 validated statefully: a token whose session was ended (logout, password change) is refused even
-before it expires. A request that presents a bearer token is judged by that token alone — a bad
-token is a 401, never silently replaced by a session cookie.
+before it expires (the user's row comes from ``peerlearn.accounts.usercache``). A request that
+presents a bearer token is judged by that token alone — a bad token is a 401, never silently
+replaced by a session cookie.
 """
 
 from __future__ import annotations
@@ -11,15 +12,18 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, cast
 
+from allauth.account.internal.userkit import user_id_to_str
 from allauth.core.internal.httpkit import get_authorization_credential
 from allauth.headless import app_settings as headless_settings
 from allauth.headless.contrib.ninja.security import JWTTokenAuth
+from allauth.headless.tokens.strategies.jwt import internal as jwt_internal
 from django.conf import settings
 from django.http import HttpRequest
 from ninja.security.base import AuthBase
 from ninja.utils import check_csrf
 
 from peerlearn.accounts.models import User
+from peerlearn.accounts.usercache import session_user
 from peerlearn.common.errors import Forbidden
 
 from .errors import InvalidToken
@@ -38,11 +42,17 @@ class JWTAuth(JWTTokenAuth):
     openapi_bearerFormat: str = "JWT"
 
     def __call__(self, request: HttpRequest) -> Any:
-        if _bearer_token(request) is None:
+        # allauth's JWTTokenAuth with stateful validation, the user's row read through
+        # peerlearn.accounts.usercache (one query saved on every request).
+        token = _bearer_token(request)
+        if token is None:
             return None
-        payload = super().__call__(request)
-        if payload is None:
+        payload = jwt_internal.decode_token(token, "access")
+        session = jwt_internal.get_token_session(payload) if payload is not None else None
+        user = session_user(session) if session is not None else None
+        if payload is None or user is None or user_id_to_str(user) != payload["sub"]:
             raise InvalidToken()
+        request.user = user
         return payload
 
 
