@@ -19,8 +19,9 @@ after a one-second warm-up:
 
 Project endpoints: ``/healthz`` and the authenticated API lists (notifications, conversations,
 forum threads, sessions, tutor search), each requested as the API's normal clients do — an app
-sending its JWT access token (``Authorization: Bearer``) — and as a browser does (the session
-cookie). wrk rotates over ``--clients`` signed-in people, one token/cookie per request.
+sending its JWT access token (``Authorization: Bearer``) — and, with ``--cookies``, as a
+browser does (the session cookie). wrk rotates over ``--clients`` signed-in people, one
+token or cookie per request.
 
 The data set is built fresh in its own database (``<DATABASE_URL's name>_httpbench``, dropped at
 the end unless ``--keep-db``): ``seed_demo --tutors 300`` (358 people), ``seed_forum --demo``, and
@@ -388,7 +389,7 @@ class Bench:
             check(front, "/healthz", {})
             self.measure("project /healthz", server, front, "/healthz", (), HEALTHZ_TARGET)
             variants = [("JWT", clients[0::2])]
-            if not self.args.no_session:
+            if self.args.cookies:
                 variants.append(("cookie", clients[1::2]))
             for auth, headers in variants:
                 for label, path in ENDPOINTS:
@@ -439,7 +440,9 @@ def main() -> None:
     parser.add_argument(
         "--prepare-only", action="store_true", help="seed, keep the database, measure nothing"
     )
-    parser.add_argument("--no-session", action="store_true", help="JWT only, not cookies")
+    parser.add_argument(
+        "--cookies", action="store_true", help="also measure with the browser's session cookie"
+    )
     parser.add_argument("--only", default="", help="comma-separated endpoint labels to measure")
     args = parser.parse_args()
 
