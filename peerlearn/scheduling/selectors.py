@@ -217,6 +217,12 @@ def learners_of(booking: Booking) -> list[User]:
     return [c.user for c in booking.claims.all() if c.role == TimeClaim.Role.LEARNER and c.active]
 
 
+def _unshown_profile_fields(prefix: str) -> list[str]:
+    """Profile columns a list of sessions never shows (three are JSON, decoded per row)."""
+    names = ("bio", "languages", "learning_styles", "session_formats", "latitude", "longitude")
+    return [prefix + name for name in names]
+
+
 def sessions_for(*, user: User) -> dict[str, QuerySet[Booking]]:
     """ "My sessions": upcoming confirmed, pending requests both ways, past, and cancelled."""
     now = timezone.now()
@@ -226,8 +232,14 @@ def sessions_for(*, user: User) -> dict[str, QuerySet[Booking]]:
         # over whole rows.
         Booking.objects.filter(Q(tutor=user) | Q(pk__in=as_learner.values("booking_id")))
         .select_related("tutor__profile", "subject__parent")
+        .defer(*_unshown_profile_fields("tutor__profile__"))
         .prefetch_related(
-            Prefetch("claims", TimeClaim.objects.select_related("user__profile")),
+            Prefetch(
+                "claims",
+                TimeClaim.objects.select_related("user__profile").defer(
+                    *_unshown_profile_fields("user__profile__")
+                ),
+            ),
             Prefetch("reschedule_proposals", RescheduleProposal.objects.filter(status="pending")),
         )
     )
