@@ -272,3 +272,13 @@ def test_a_token_request_reads_the_users_row_once(user: User) -> None:
 
     assert response.status_code == 200
     assert not [q for q in queries.captured_queries if '"accounts_user"' in q["sql"]]
+
+
+def test_a_token_that_worked_is_refused_once_it_expires(user: User) -> None:
+    import time_machine
+
+    token = login(user)["access_token"]
+    assert get_me(token).status_code == 200  # checked, and remembered by this process
+
+    with time_machine.travel(time.time() + settings.HEADLESS_JWT_ACCESS_TOKEN_EXPIRES_IN + 1):
+        assert_refused(get_me(token))
