@@ -135,7 +135,7 @@ if REDIS_URL:
     # Sessions are read from Redis (one round trip) and written through to the database, so
     # losing Redis signs no one out. Only with a cache every process shares: a per-process cache
     # would keep serving a session another process ended (logout, password change).
-    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+    SESSION_ENGINE = "peerlearn.common.sessions"
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
