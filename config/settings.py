@@ -73,7 +73,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
-    "peerlearn.common.metrics.MetricsMiddleware",  # outermost: times everything below
+    "peerlearn.common.middleware.HealthCheckMiddleware",  # first: see its docstring
+    "peerlearn.common.metrics.MetricsMiddleware",  # times everything below (not /healthz)
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -148,9 +149,11 @@ if IS_POSTGRES:
 # --- cache, channels ------------------------------------------------------------------------
 REDIS_URL = env_str("REDIS_URL")
 if REDIS_URL:
-    CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
-    }
+    CACHES = {"default": {"BACKEND": "peerlearn.common.cache.RedisCache", "LOCATION": REDIS_URL}}
+    # Sessions are read from Redis (one round trip) and written through to the database, so
+    # losing Redis signs no one out. Only with a cache every process shares: a per-process cache
+    # would keep serving a session another process ended (logout, password change).
+    SESSION_ENGINE = "peerlearn.common.sessions"
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",

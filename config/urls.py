@@ -10,7 +10,6 @@ from peerlearn.common import views as common_views
 
 urlpatterns = [
     path("", common_views.home, name="home"),
-    path("healthz", common_views.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
     path("metrics", metrics.metrics, name="metrics"),
     path("admin/", admin.site.urls),

@@ -17,6 +17,8 @@ from django.conf import settings
 from django.db import connection
 from django.urls import get_resolver
 
+from peerlearn.common import health
+
 logger = logging.getLogger(__name__)
 THREAD_NAME = "peerlearn-warm-up"
 
@@ -25,6 +27,7 @@ def start() -> threading.Thread | None:
     if not settings.WARM_UP:
         return None
     get_resolver().url_patterns  # noqa: B018 (imports every URL module once)
+    health.warm.clear()  # /readyz answers 503 until the index is loaded
     thread = threading.Thread(target=load_tutor_index, name=THREAD_NAME, daemon=True)
     thread.start()
     return thread
@@ -40,3 +43,4 @@ def load_tutor_index() -> None:
         logger.warning("tutor index warm-up failed", exc_info=True)
     finally:
         connection.close()  # this thread's own connection
+        health.warm.set()

@@ -71,10 +71,13 @@ class User(AbstractUser):
     @property
     def display_name(self) -> str:
         profile = getattr(self, "profile", None)
-        if profile is not None and profile.display_name:
-            return profile.display_name
-        # Never derived from the email address: that must not leak to other people.
-        return f"Member {self.pk}"
+        return display_name(self.pk, profile.display_name if profile is not None else None)
+
+
+def display_name(user_id: int, profile_display_name: str | None) -> str:
+    """How a person is shown to others: their profile's name, else "Member <id>"."""
+    # Never derived from the email address: that must not leak to other people.
+    return profile_display_name or f"Member {user_id}"
 
 
 class Institution(models.Model):

@@ -2,37 +2,48 @@
 
 A signed-in caller is counted by account (whichever token or session they use); an anonymous
 caller by client address. Sign-in itself is rate limited by allauth (``ACCOUNT_RATE_LIMITS``).
+0 turns the limit off; benchmarks raise it out of their way instead (docs/performance.md), so the
+counting still runs.
+
+A fixed window per caller (``peerlearn.common.ratelimit``): one Redis round trip a request. (ninja's
+``SimpleRateThrottle`` read and rewrote a list of every request time in the window, twice a
+request, and kept the request's state on the one throttle object every thread shares.)
 """
 
 from __future__ import annotations
 
+import threading
+
 from django.conf import settings
 from django.http import HttpRequest
-from ninja.throttling import SimpleRateThrottle
+from ninja.throttling import BaseThrottle
+
+from peerlearn.common.ratelimit import hit_window
+
+WINDOW_SECONDS = 60
 
 
-class ApiRateThrottle(SimpleRateThrottle):
-    scope = "api"
-
+class ApiRateThrottle(BaseThrottle):
     def __init__(self) -> None:
-        # The real rate is read from settings on each request (so it can change without a
-        # restart of the module, e.g. in tests); this only satisfies the base class.
-        super().__init__(rate="1/m")
+        self._refused = threading.local()  # the wait of this thread's refused request
 
     def allow_request(self, request: HttpRequest) -> bool:
+        # Read on each request, so tests (and benchmarks) can change it without a restart.
         limit = int(getattr(settings, "API_RATE_LIMIT_PER_MINUTE", 600))
         if limit <= 0:
             return True
-        self.num_requests, self.duration = limit, 60
-        return super().allow_request(request)
+        count, seconds_left = hit_window(self.key(request), window_seconds=WINDOW_SECONDS)
+        self._refused.wait = seconds_left
+        return count <= limit
 
-    def get_cache_key(self, request: HttpRequest) -> str:
+    def wait(self) -> float | None:
+        return getattr(self._refused, "wait", None)
+
+    def key(self, request: HttpRequest) -> str:
         user = getattr(request, "user", None)
         if user is not None and user.is_authenticated:
-            ident = f"user-{user.pk}"
-        else:
-            ident = f"addr-{self.get_ident(request)}"
-        return self.cache_format % {"scope": self.scope, "ident": ident}
+            return f"api:user-{user.pk}"
+        return f"api:addr-{self.get_ident(request)}"
 
     def get_ident(self, request: HttpRequest) -> str | None:
         # X-Forwarded-For is only trusted when the number of proxies in front is configured;

@@ -1,8 +1,12 @@
-"""Readiness: can this process serve traffic right now? (``/healthz``, in views, only says the
-process is up.) A load balancer or ``make prod`` polls ``/readyz``; 503 with the reasons when not.
+"""Readiness: can this process serve traffic right now? (``/healthz``, answered by the first
+middleware, only says the process is up.) A load balancer or ``make prod`` polls ``/readyz``;
+503 with the reasons when not: the database, Redis, an unapplied migration, or a web process
+still warming up (``config/warmup.py``), so no visitor's request waits for a start-up build.
 """
 
 from __future__ import annotations
+
+import threading
 
 from django.conf import settings
 from django.core.cache import cache
@@ -14,6 +18,10 @@ from django.views.decorators.cache import never_cache
 # Once every migration is applied it stays applied for the life of this code (new migrations
 # come with new code, hence a restart), so the migration graph is read once, not per probe.
 _migrations_applied = False
+
+# Set while nothing is loading; config.warmup clears it while a web process loads its tutor index.
+warm = threading.Event()
+warm.set()
 
 
 def _database_problem() -> str | None:
@@ -58,6 +66,8 @@ def readyz(request: HttpRequest) -> JsonResponse:
     problems = [p for p in (_database_problem(), _cache_problem()) if p]
     if not problems:  # the migration check needs the database
         problems = [p for p in (_migrations_problem(),) if p]
+    if not problems and not warm.is_set():
+        problems = ["warming up: the tutor index is loading"]
     if problems:
         return JsonResponse({"ready": False, "problems": problems}, status=503)
     return JsonResponse({"ready": True})

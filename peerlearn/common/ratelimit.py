@@ -1,5 +1,9 @@
 """A fixed-window rate limit on the cache, for services that can be abused (guessing a
-practice session's password, flooding the judge). The API has its own per-caller throttle."""
+practice session's password, flooding the judge) and for the API's per-caller throttle.
+
+A window starts with a key's first hit and lasts ``window_seconds``. On Redis a hit is one round
+trip (``peerlearn.common.cache.RedisCache.hit``); on other caches, an add or an increment.
+"""
 
 from __future__ import annotations
 
@@ -13,16 +17,30 @@ class RateLimited(ServiceError):
     default_code = "rate_limited"
 
 
-def hit(key: str, *, window_seconds: int) -> int:
-    """Count one attempt under ``key`` and return the count in the current window."""
+def hit_window(key: str, *, window_seconds: int) -> tuple[int, int]:
+    """Count one attempt under ``key``: the count in the current window, and the seconds until
+    the window ends (an upper bound on caches that cannot tell)."""
     cache_key = f"ratelimit:{key}"
-    if cache.add(cache_key, 1, timeout=window_seconds):
-        return 1
+    counter = getattr(cache, "hit", None)
+    if counter is not None:
+        count, seconds_left = counter(cache_key, window_seconds=window_seconds)
+        return count, seconds_left
     try:
-        return cache.incr(cache_key)
+        return cache.incr(cache_key), window_seconds
+    except ValueError:  # no window yet (or it just ended)
+        pass
+    if cache.add(cache_key, 1, timeout=window_seconds):
+        return 1, window_seconds
+    try:
+        return cache.incr(cache_key), window_seconds
     except ValueError:  # expired between add and incr
         cache.add(cache_key, 1, timeout=window_seconds)
-        return 1
+        return 1, window_seconds
+
+
+def hit(key: str, *, window_seconds: int) -> int:
+    """Count one attempt under ``key`` and return the count in the current window."""
+    return hit_window(key, window_seconds=window_seconds)[0]
 
 
 def check(key: str, *, limit: int, window_seconds: int, message: str) -> None:

@@ -1,4 +1,4 @@
-"""Site-wide pages: home, health check and the local mail viewer."""
+"""Site-wide pages: home and the local mail viewer (the health check is a middleware)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from email.message import EmailMessage
 from pathlib import Path
 
 from django.conf import settings
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import render
 from django.views.static import serve
 
@@ -29,10 +29,6 @@ def public_media(request: HttpRequest, path: str) -> HttpResponseBase:
     response = serve(request, path, document_root=str(settings.MEDIA_ROOT))
     response["X-Content-Type-Options"] = "nosniff"
     return response
-
-
-def healthz(request: HttpRequest) -> JsonResponse:
-    return JsonResponse({"ok": True})
 
 
 def _read_mailbox(folder: Path, limit: int = 50) -> list[dict[str, str]]:

@@ -8,11 +8,11 @@ from typing import Any
 
 from django.http import FileResponse, HttpRequest
 from ninja import Field, File, Form, Router, Schema, Status, UploadedFile
-from ninja.pagination import PageNumberPagination, paginate
 
 from peerlearn.api.auth import request_user
 from peerlearn.api.errors import ERROR_RESPONSES
 from peerlearn.api.helpers import ok
+from peerlearn.api.pages import fast_page, json_time
 
 from . import selectors, services
 from .models import MAX_GROUP_MEMBERS, Conversation
@@ -103,14 +103,35 @@ class ReportOut(Schema):
     created_at: datetime
 
 
+def conversation_item(
+    conversation: Conversation, members: dict[int, list[tuple[int, str]]]
+) -> dict[str, Any]:
+    """One ``ConversationOut``, from a conversation of ``selectors.conversation_list`` and the
+    page's ``selectors.member_names``."""
+    return {
+        "id": conversation.pk,
+        "title": conversation.title,
+        "is_group": conversation.is_group,
+        "members": [{"id": pk, "name": name} for pk, name in members[conversation.pk]],
+        "booking_id": conversation.booking_id,
+        "last_message_at": json_time(conversation.last_message_at),
+        "last_message_id": conversation.last_message_id,
+        "unread": ConversationOut.resolve_unread(conversation),
+    }
+
+
+def _page_members(rows: list[Conversation], request: HttpRequest) -> dict[int, Any]:
+    return selectors.member_names([c.pk for c in rows])
+
+
 @router.get(
     "/messaging/conversations",
     response=ok(list[ConversationOut]),
     summary="My conversations, most recent activity first",
 )
-@paginate(PageNumberPagination)
+@fast_page(conversation_item, prepare=_page_members)
 def conversations_list(request: HttpRequest) -> Any:
-    return selectors.conversation_list(user=request_user(request))
+    return selectors.conversation_list(user=request_user(request), with_members=False)
 
 
 @router.post(

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 
 from django.core.cache import cache
-from django.db.models import F, Prefetch, Q, QuerySet
+from django.db.models import F, Prefetch, QuerySet
 
 from peerlearn.accounts.models import User
 from peerlearn.common.errors import NotFound
@@ -52,31 +52,54 @@ def read_receipts_on(user_ids: Sequence[int]) -> list[int]:
     return [user_id for user_id in user_ids if user_id not in off]
 
 
-def conversation_list(*, user: User) -> QuerySet[Conversation]:
-    """The user's conversations, most recent activity first, with their members and the user's
-    own unread count (``unread``) annotated."""
-    from django.db.models import Count
+def conversation_list(*, user: User, with_members: bool = True) -> QuerySet[Conversation]:
+    """The user's conversations, most recent activity first, with the user's own unread count
+    (``unread``) annotated and their members (``members``) prefetched unless ``with_members`` is
+    false (see ``member_names``)."""
+    from django.db.models import Count, OuterRef, Subquery
+    from django.db.models.functions import Coalesce
 
-    return (
+    # Counted per conversation on the (conversation, id) index, not by grouping a join of every
+    # membership with every message.
+    unread = (
+        Message.objects.filter(conversation=OuterRef("pk"), id__gt=OuterRef("my_last_read"))
+        .exclude(author=user)
+        .order_by()
+        .values("conversation")
+        .annotate(n=Count("id"))
+        .values("n")
+    )
+    conversations = (
         Conversation.objects.filter(memberships__user=user)
-        .annotate(
-            my_last_read=F("memberships__last_read_id"),
-            unread=Count(
-                "messages",
-                filter=Q(messages__id__gt=F("memberships__last_read_id"))
-                & ~Q(messages__author=user),
-                distinct=True,
-            ),
-        )
-        .prefetch_related(
-            Prefetch(
-                "memberships",
-                Membership.objects.select_related("user__profile").order_by("id"),
-                to_attr="members",
-            )
-        )
+        .annotate(my_last_read=F("memberships__last_read_id"))
+        .annotate(unread=Coalesce(Subquery(unread), 0))
         .order_by(F("last_message_at").desc(nulls_last=True), "-id")
     )
+    if not with_members:
+        return conversations
+    return conversations.prefetch_related(
+        Prefetch(
+            "memberships",
+            Membership.objects.select_related("user__profile").order_by("id"),
+            to_attr="members",
+        )
+    )
+
+
+def member_names(conversation_ids: Sequence[int]) -> dict[int, list[tuple[int, str]]]:
+    """The members (id, display name) of each conversation, in joining order, in one query of
+    plain rows."""
+    from peerlearn.accounts.models import display_name
+
+    members: dict[int, list[tuple[int, str]]] = {pk: [] for pk in conversation_ids}
+    rows = (
+        Membership.objects.filter(conversation_id__in=conversation_ids)
+        .order_by("id")
+        .values_list("conversation_id", "user_id", "user__profile__display_name")
+    )
+    for conversation_id, user_id, name in rows:
+        members[conversation_id].append((user_id, display_name(user_id, name)))
+    return members
 
 
 def access_conversation(*, user: User, conversation_id: int) -> Conversation:

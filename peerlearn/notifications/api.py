@@ -11,13 +11,20 @@ from typing import Any
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from ninja import Router
-from ninja.pagination import PageNumberPagination, paginate
 
 from peerlearn.api.auth import request_user
 from peerlearn.api.errors import ERROR_RESPONSES
+from peerlearn.api.pages import fast_page, json_time
 
 from . import selectors, services
-from .models import KIND_GROUPS, SMS, Notification, NotificationSettings, channels_for
+from .models import (
+    KIND_GROUPS,
+    SMS,
+    Notification,
+    NotificationSettings,
+    absolute_url,
+    channels_for,
+)
 from .schemas import (
     MarkedReadOut,
     NotificationOut,
@@ -35,13 +42,32 @@ def ok(schema: Any) -> dict[Any, Any]:
     return {200: schema, **ERROR_RESPONSES}
 
 
+LIST_FIELDS = ("id", "kind", "title", "body", "url", "created_at", "read_at")
+
+
+def notification_item(row: dict[str, Any]) -> dict[str, Any]:
+    """One ``NotificationOut``, from a row of ``LIST_FIELDS``."""
+    return {
+        "id": row["id"],
+        "kind": row["kind"],
+        "title": row["title"],
+        "body": row["body"],
+        "url": row["url"],
+        "absolute_url": absolute_url(row["url"]),
+        "created_at": json_time(row["created_at"]),
+        "read_at": json_time(row["read_at"]),
+        "is_read": row["read_at"] is not None,
+    }
+
+
 @router.get(
     "/notifications", response=ok(list[NotificationOut]), summary="Your notifications, newest first"
 )
-@paginate(PageNumberPagination)
+@fast_page(notification_item)
 def notifications_list(request: HttpRequest, unread: bool = False) -> QuerySet[Notification]:
     """With ``?unread=true`` only the unread ones."""
-    return selectors.notification_list(request_user(request), unread_only=unread)
+    user = request_user(request)
+    return selectors.notification_list(user, unread_only=unread).values(*LIST_FIELDS)  # type: ignore[return-value]
 
 
 @router.get("/notifications/unread-count", response=ok(UnreadCountOut), summary="The bell's number")

@@ -86,7 +86,12 @@ class Notification(models.Model):
 
     @property
     def absolute_url(self) -> str:
-        return f"{settings.SITE_URL}{self.url}" if self.url else ""
+        return absolute_url(self.url)
+
+
+def absolute_url(path: str) -> str:
+    """A notification's link as a full URL, for email, SMS and API clients ('' for none)."""
+    return f"{settings.SITE_URL}{path}" if path else ""
 
 
 # --- preferences per kind × channel --------------------------------------------------------------

@@ -27,6 +27,7 @@ from peerlearn.accounts.models import User
 from peerlearn.api.auth import request_user
 from peerlearn.api.errors import ERROR_RESPONSES
 from peerlearn.api.helpers import api_field_names, ok, require_timezone
+from peerlearn.api.pages import fast_page
 from peerlearn.common.errors import Conflict, NotFound, ServiceError
 
 from . import ics, selectors, services
@@ -49,6 +50,7 @@ from .schemas import (
     SlotsOut,
     TutorPolicyIn,
     TutorPolicyOut,
+    booking_item,
     viewer_zone,
 )
 
@@ -226,7 +228,7 @@ def series_create(request: HttpRequest, payload: SeriesIn) -> Status[dict[str, A
 
 
 @bookings.get("/bookings", response=ok(list[BookingOut]), summary="My sessions")
-@paginate(PageNumberPagination)
+@fast_page(booking_item, prepare=lambda rows, request: request)
 def bookings_list(request: HttpRequest, view: SessionView = "upcoming") -> QuerySet[Booking]:
     """``upcoming`` confirmed sessions; pending requests ``incoming`` (to you as tutor) and
     ``outgoing`` (yours as learner); ``past`` sessions, newest first; ``cancelled`` (and

@@ -18,6 +18,7 @@ from ninja import Field, Schema
 from peerlearn.accounts.models import User
 from peerlearn.accounts.schemas import SubjectRef
 from peerlearn.accounts.services import profile_ensure
+from peerlearn.api.pages import json_time
 
 from .models import Booking, BookingEvent, RescheduleProposal, TimeClaim
 
@@ -290,6 +291,56 @@ class BookingOut(Timed):
     @staticmethod
     def resolve_updated_at(obj: Booking) -> datetime:
         return in_utc(obj.updated_at)
+
+
+def _person(user: User) -> dict[str, Any]:
+    return {"id": user.pk, "display_name": user.display_name}
+
+
+def booking_item(booking: Booking, request: HttpRequest) -> dict[str, Any]:
+    """One ``BookingOut`` for the caller of ``request``, JSON-ready (``peerlearn.api.pages``):
+    the same fields as the schema's resolvers, without validating each through it."""
+    context = {"request": request}
+    zone = viewer_zone(request)
+    viewer = _viewer(context)
+    subject = booking.subject
+    proposal = pending_proposal(booking)
+    is_tutor = viewer is not None and booking.tutor_id == viewer.pk
+    return {
+        "starts_at": json_time(in_utc(booking.starts_at)),
+        "ends_at": json_time(in_utc(booking.ends_at)),
+        "timezone": zone.key,
+        "starts_at_local": json_time(booking.starts_at.astimezone(zone)),
+        "ends_at_local": json_time(booking.ends_at.astimezone(zone)),
+        "id": booking.pk,
+        "uid": BookingOut.resolve_uid(booking),
+        "kind": booking.kind,
+        "status": booking.status,
+        "my_role": TimeClaim.Role.TUTOR if is_tutor else TimeClaim.Role.LEARNER,
+        "tutor": _person(booking.tutor),
+        "learners": [_person(c.user) for c in learner_claims(booking)],
+        "subject": {
+            "id": subject.pk,
+            "name": subject.name,
+            "slug": subject.slug,
+            "kind": subject.kind,
+            "parent_id": subject.parent_id,
+        },
+        "title": booking.title,
+        "note": booking.note,
+        "duration_minutes": booking.duration_minutes,
+        "capacity": booking.capacity,
+        "sequence": booking.sequence,
+        "cancelled_late": booking.cancelled_late,
+        "no_show_user_id": booking.no_show_user_id,
+        "series_id": booking.series_id,
+        "pending_reschedule": None
+        if proposal is None
+        else ProposalOut.model_validate(proposal, context=context).model_dump(),
+        "actions": available_actions(booking, viewer),
+        "created_at": json_time(in_utc(booking.created_at)),
+        "updated_at": json_time(in_utc(booking.updated_at)),
+    }
 
 
 class BookingDetailOut(BookingOut):

@@ -217,17 +217,29 @@ def learners_of(booking: Booking) -> list[User]:
     return [c.user for c in booking.claims.all() if c.role == TimeClaim.Role.LEARNER and c.active]
 
 
+def _unshown_profile_fields(prefix: str) -> list[str]:
+    """Profile columns a list of sessions never shows (three are JSON, decoded per row)."""
+    names = ("bio", "languages", "learning_styles", "session_formats", "latitude", "longitude")
+    return [prefix + name for name in names]
+
+
 def sessions_for(*, user: User) -> dict[str, QuerySet[Booking]]:
     """ "My sessions": upcoming confirmed, pending requests both ways, past, and cancelled."""
     now = timezone.now()
+    as_learner = TimeClaim.objects.filter(user=user, role=TimeClaim.Role.LEARNER)
     mine = (
-        Booking.objects.filter(
-            Q(tutor=user) | Q(claims__user=user, claims__role=TimeClaim.Role.LEARNER)
-        )
-        .distinct()
+        # Not a join with the claims: that repeats a booking per claim and needs a DISTINCT
+        # over whole rows.
+        Booking.objects.filter(Q(tutor=user) | Q(pk__in=as_learner.values("booking_id")))
         .select_related("tutor__profile", "subject__parent")
+        .defer(*_unshown_profile_fields("tutor__profile__"))
         .prefetch_related(
-            Prefetch("claims", TimeClaim.objects.select_related("user__profile")),
+            Prefetch(
+                "claims",
+                TimeClaim.objects.select_related("user__profile").defer(
+                    *_unshown_profile_fields("user__profile__")
+                ),
+            ),
             Prefetch("reschedule_proposals", RescheduleProposal.objects.filter(status="pending")),
         )
     )

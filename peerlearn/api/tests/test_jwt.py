@@ -256,3 +256,29 @@ def test_public_endpoints_take_a_token_and_refuse_a_bad_one(user: User) -> None:
     assert response.status_code == 200
     assert response.json()["distance_km"] == 500
     assert_refused(Client().get(f"/api/v1/users/{person.pk}", headers=bearer("not.a.jwt")))
+
+
+def test_a_token_request_reads_the_users_row_once(user: User) -> None:
+    from django.core.cache import cache
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    token = login(user)["access_token"]
+    cache.clear()  # the tombstone of the login's save (last_login) has expired
+    assert get_me(token).status_code == 200
+
+    with CaptureQueriesContext(connection) as queries:
+        response = Client().get("/api/v1/notifications/unread-count", headers=bearer(token))
+
+    assert response.status_code == 200
+    assert not [q for q in queries.captured_queries if '"accounts_user"' in q["sql"]]
+
+
+def test_a_token_that_worked_is_refused_once_it_expires(user: User) -> None:
+    import time_machine
+
+    token = login(user)["access_token"]
+    assert get_me(token).status_code == 200  # checked, and remembered by this process
+
+    with time_machine.travel(time.time() + settings.HEADLESS_JWT_ACCESS_TOKEN_EXPIRES_IN + 1):
+        assert_refused(get_me(token))

@@ -49,3 +49,19 @@ def test_it_is_not_ready_when_redis_does_not_answer(client, settings) -> None:
     response = client.get("/readyz")
     assert response.status_code == 503
     assert response.json()["problems"][0].startswith("cache: ")
+
+
+def test_it_is_not_ready_until_the_warm_up_has_loaded_the_tutor_index(client, settings) -> None:
+    from config import warmup
+    from peerlearn.matching import index
+
+    settings.WARM_UP = True
+    with index._lock:  # as while another thread builds it: the warm-up waits for the index
+        thread = warmup.start()
+        assert thread is not None
+        response = client.get("/readyz")
+        assert response.status_code == 503
+        assert response.json()["problems"] == ["warming up: the tutor index is loading"]
+    thread.join(timeout=60)
+    assert not thread.is_alive()
+    assert client.get("/readyz").status_code == 200

@@ -204,3 +204,34 @@ def test_queries_per_page_do_not_grow_with_the_data(page: str, settings) -> None
     small = _count(client, urls[page])
     add(90)
     assert _count(client, urls[page]) <= small
+
+
+def test_api_thread_items_are_exactly_their_schema() -> None:
+    from django.test import RequestFactory
+
+    from peerlearn.api.testing import as_schema_writes
+    from peerlearn.forum import selectors
+    from peerlearn.forum.api import ThreadOut
+
+    category = make_category()
+    reader = make_user()
+    first = make_thread(make_user(), category, title="Tagged", tags="python exam")
+    make_thread(make_user(), category, title="Untagged")
+    services.vote_cast(actor=reader, value=1, thread_id=first.pk)
+    expected = as_schema_writes(
+        ThreadOut, selectors.thread_list(reader, category=category), RequestFactory().get("/")
+    )
+
+    body = client_for(reader).get(f"/api/v1/forum/threads?category={category.slug}").json()
+
+    assert body == {"items": expected, "count": 2}
+
+
+def test_api_thread_list_queries_do_not_grow_with_the_page() -> None:
+    category = make_category()
+    for n in range(6):
+        make_thread(make_user(), category, title=f"Thread {n}", tags=f"t{n} common")
+    client = client_for(make_user())
+    url = f"/api/v1/forum/threads?category={category.slug}"
+
+    assert _count(client, f"{url}&page_size=2") == _count(client, url)

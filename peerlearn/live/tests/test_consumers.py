@@ -9,13 +9,13 @@ import sys
 import types
 from collections.abc import AsyncIterator, Iterator
 from datetime import timedelta
+from importlib import import_module
 from typing import Any
 
 import pytest
 from asgiref.sync import sync_to_async
 from channels.layers import channel_layers
 from django.conf import settings
-from django.contrib.sessions.backends.db import SessionStore
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -205,6 +205,12 @@ class Socket:
         await self.comm.disconnect(timeout=WAIT)
 
 
+def end_session(session_key: str) -> None:
+    """End a session as the sessions page does: through the configured session store (with Redis
+    the session is cached as well as stored)."""
+    import_module(settings.SESSION_ENGINE).SessionStore(session_key=session_key).delete()
+
+
 class Sockets:
     """Opens sockets for a test and closes them all at its end."""
 
@@ -277,7 +283,7 @@ class TestConnect:
         await sockets.refused("/ws/notifications/", party.learner_key, origin=origin)
 
     async def test_it_refuses_a_session_that_was_logged_out(self, party, sockets) -> None:  # type: ignore[no-untyped-def]
-        await sync_to_async(SessionStore(session_key=party.learner_key).delete)()
+        await sync_to_async(end_session)(party.learner_key)
         assert await sockets.refused(room_path(party.room), party.learner_key) == 4403
 
     async def test_it_refuses_a_forged_session_cookie(self, party, sockets) -> None:  # type: ignore[no-untyped-def]
@@ -373,11 +379,9 @@ class TestDisconnect:
         self, party, sockets, monkeypatch
     ) -> None:
         """Ended from the sessions page or by a password change: no logout call reaches us."""
-        from django.contrib.sessions.models import Session
-
         monkeypatch.setattr(consumers, "RECHECK_SECONDS", 0)
         room = await sockets.room(party.room, party.learner_key)
-        await sync_to_async(Session.objects.filter(session_key=party.learner_key).delete)()
+        await sync_to_async(end_session)(party.learner_key)
         await room.send({"type": "chat", "body": "anyone?"})
         assert (await room.wait_for("error"))["code"] == "disconnected"
         assert await room.wait_closed() == consumers.CLOSE_LOGGED_OUT

@@ -118,3 +118,46 @@ def test_block_unblock_and_report(pair: Pair) -> None:
     assert refused.status_code == 403 and refused.json()["error"]["code"] == "blocked"
     assert ben.delete(f"{API}/blocks/{pair.ann.pk}").status_code == 204
     assert not Block.objects.exists()
+
+
+def test_conversation_items_are_exactly_their_schema(pair: Pair) -> None:
+    from django.test import RequestFactory
+
+    from peerlearn.api.testing import as_schema_writes
+    from peerlearn.messaging import selectors
+    from peerlearn.messaging.api import ConversationOut
+
+    cleo = make_user("cleo@example.org", display_name="Cleo")
+    group = services.conversation_start(actor=pair.ben, with_ids=[pair.ann.pk, cleo.pk], title="G")
+    for body in ("one", "two"):
+        services.message_send(actor=pair.ben, conversation_id=pair.conversation.pk, body=body)
+    services.message_send(actor=pair.ann, conversation_id=group.pk, body="mine")
+    expected = as_schema_writes(
+        ConversationOut, selectors.conversation_list(user=pair.ann), RequestFactory().get("/")
+    )
+
+    body = logged_in(pair.ann).get(f"{API}/conversations").json()
+
+    assert body == {"items": expected, "count": 2}
+    assert {item["id"]: item["unread"] for item in body["items"]} == {
+        pair.conversation.pk: 2,  # Ben's two
+        group.pk: 0,  # only Ann's own
+    }
+
+
+def test_the_conversation_list_queries_do_not_grow_with_the_page(pair: Pair) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    for n in range(5):
+        other = make_user(f"p{n}@example.org")
+        conversation = services.conversation_start(actor=other, with_ids=[pair.ann.pk])
+        services.message_send(actor=other, conversation_id=conversation.pk, body="hi")
+    client = logged_in(pair.ann)
+
+    def count(url: str) -> int:
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(url).status_code == 200
+        return len(queries.captured_queries)
+
+    assert count(f"{API}/conversations?page_size=2") == count(f"{API}/conversations")

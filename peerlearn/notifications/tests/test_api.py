@@ -5,11 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from django.test import Client
+from django.test import Client, RequestFactory
 from django.utils import timezone
 
+from peerlearn.api.testing import as_schema_writes
 from peerlearn.common.testing import make_user
 from peerlearn.notifications.models import Notification, NotificationSettings
+from peerlearn.notifications.schemas import NotificationOut
+from peerlearn.notifications.selectors import notification_list
 
 from .factories import make_notification
 
@@ -81,6 +84,32 @@ class TestList:
         body = client.get(f"{API}/notifications", {"unread": "true"}).json()
         assert [item["id"] for item in body["items"]] == [unread.pk]
         assert client.get(f"{API}/notifications/unread-count").json() == {"unread": 1}
+
+    def test_each_item_is_exactly_the_schema_of_its_notification(self, settings):
+        user = make_user()
+        make_notification(user, url="", read_at=timezone.now())
+        make_notification(user, url="/sessions/7/", kind="booking_reminder")
+        make_notification(user, created_at=timezone.now().replace(microsecond=0))
+        request = RequestFactory().get("/")
+        expected = as_schema_writes(NotificationOut, notification_list(user), request)
+
+        body = client_for(user).get(f"{API}/notifications").json()
+
+        assert body == {"items": expected, "count": 3}
+
+    def test_a_page_and_its_total_are_one_query(self, django_assert_max_num_queries):
+        user = make_user()
+        for _ in range(30):
+            make_notification(user)
+        client = client_for(user)
+
+        # At most: the session (without Redis), the user, their time zone, the page with its total.
+        with django_assert_max_num_queries(4):
+            body = client.get(f"{API}/notifications", {"page": 2, "page_size": 25}).json()
+        assert body["count"] == 30 and len(body["items"]) == 5
+        with django_assert_max_num_queries(5):  # past the end: the total needs its own count
+            body = client.get(f"{API}/notifications", {"page": 9}).json()
+        assert body == {"items": [], "count": 30}
 
 
 class TestMarkRead:

@@ -1134,3 +1134,50 @@ def test_dates_are_the_callers_own_days() -> None:
 
     assert body["starts_at"] == "2027-03-04T06:00:00Z"
     assert datetime.fromisoformat(body["starts_at_local"]).date() == date(2027, 3, 3)
+
+
+# --- the list's items and queries ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize("view", ["upcoming", "incoming", "outgoing"])
+def test_listed_bookings_are_exactly_their_schema(
+    view: str, tutor: User, learner: User, stranger: User
+) -> None:
+    from django.test import RequestFactory
+
+    from peerlearn.api.testing import as_schema_writes
+    from peerlearn.scheduling import selectors
+    from peerlearn.scheduling.schemas import BookingOut
+
+    moved = confirmed(tutor, learner, SLOT + timedelta(days=3))
+    services.booking_reschedule_propose(
+        actor=tutor, booking_id=moved.pk, starts_at=SLOT + timedelta(days=4)
+    )
+    requested(tutor, learner, SLOT + timedelta(days=5))
+    seats = group_session(tutor)
+    services.group_seat_take(actor=learner, booking_id=seats.pk)
+    services.group_seat_take(actor=stranger, booking_id=seats.pk)
+    for viewer in (learner, tutor):
+        request = RequestFactory().get("/")
+        request.user = viewer
+        expected = as_schema_writes(BookingOut, selectors.sessions_for(user=viewer)[view], request)
+
+        body = client_for(viewer).get(f"{API}/bookings", {"view": view}).json()
+
+        assert body == {"items": expected, "count": len(expected)}
+
+
+def test_the_booking_list_queries_do_not_grow_with_the_page(tutor: User, learner: User) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    for day in range(4):
+        confirmed(tutor, learner, SLOT + timedelta(days=day + 1))
+    client = client_for(learner)
+
+    def count(query: str) -> int:
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(f"{API}/bookings?{query}").status_code == 200
+        return len(queries.captured_queries)
+
+    assert count("page_size=1") == count("page_size=20")
