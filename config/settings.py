@@ -133,10 +133,19 @@ if REDIS_URL:
     CACHES = {
         "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
     }
+    # pubsub (default): one PUBLISH per group send, no per-channel capacity, and a dead
+    # process's subscriptions end with its connection. "core": Redis lists per channel, with a
+    # capacity per process-wide key (set high here) and groups that expire after a day.
+    # Measured against each other in bench/ws.py; see docs/performance.md.
     CHANNEL_LAYERS = {
         "default": {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
             "CONFIG": {"hosts": [REDIS_URL]},
+        }
+        if env_str("CHANNEL_LAYER", "pubsub") == "pubsub"
+        else {
+            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "CONFIG": {"hosts": [REDIS_URL], "capacity": 10_000, "expiry": 60},
         }
     }
 else:

@@ -380,8 +380,8 @@ class TestChatPost:
         assert listener.events() == []
         assert len(callbacks) == 1
         callbacks[0]()
-        assert listener.events() == [services.chat_event(message)]
-        assert services.chat_event(message)["html"] == "<p>hello</p>\n"
+        assert listener.events() == [services.chat_event(message, prev=0)]
+        assert services.chat_event(message, prev=0)["html"] == "<p>hello</p>\n"
 
     def test_the_history_after_an_id_is_in_order(self, setup: RoomSetup) -> None:
         ids = [
@@ -412,7 +412,7 @@ class TestFileShare:
         assert item.file.storage is storages["private"]
         with item.file.open("rb") as stored:
             assert stored.read() == PDF_BYTES
-        event = services.chat_event(message)
+        event = services.chat_event(message, prev=0)
         assert event["file"] == {
             "id": item.pk,
             "name": "Week 3 notes.pdf",
