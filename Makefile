@@ -9,7 +9,7 @@ PYTHON ?= $(shell for p in python3.13 python3.12 python3; do \
 	command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null \
 	&& echo $$p && break; done)
 
-.PHONY: run test install lint format typecheck bench clean
+.PHONY: run test install lint format typecheck bench clean prod prod-down
 
 $(VENV)/.installed: requirements.lock
 	@test -n "$(PYTHON)" || { echo "PeerLearn needs Python 3.12 or newer on PATH"; exit 1; }
@@ -34,10 +34,18 @@ run: install
 	@echo "  (http://127.0.0.1:$(PORT) works too, but passkeys need the localhost name)"
 	@echo ""
 	@trap 'kill 0' EXIT INT TERM; \
-	$(PY) manage.py db_worker & \
-	while sleep 3600; do $(PY) manage.py send_digests; $(PY) manage.py reviews_reveal; $(PY) manage.py train_ranker; done & \
+	$(PY) manage.py task_worker & \
+	$(PY) manage.py periodic_jobs --run & \
 	$(VENV)/bin/uvicorn config.asgi:application --host $(HOST) --port $(PORT) --lifespan off & \
 	wait
+
+# The production topology on this machine (nginx, 2 web units, 2 workers, coturn, the periodic
+# jobs) on the PostgreSQL and Redis of DATABASE_URL / REDIS_URL: see deploy/prod.py.
+prod: install
+	$(PY) deploy/prod.py up
+
+prod-down:
+	$(PY) deploy/prod.py down
 
 test: install
 	$(PY) -m pytest $(PYTEST_ARGS)

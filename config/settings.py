@@ -73,6 +73,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "peerlearn.common.metrics.MetricsMiddleware",  # outermost: times everything below
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -126,6 +127,17 @@ if IS_POSTGRES:
     # PostgreSQL's JIT compiles a query whose estimated cost is high (tutor search's ranked
     # full-text query at 100k tutors) for ~1.5 s to save milliseconds: off for web requests.
     DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c jit=off -c random_page_cost=1.1"
+    # A psycopg connection pool per process (DB_POOL_MAX=0 turns it off): no request opens a
+    # connection. Size it to the process's threads; deploy/prod.py and the systemd units do, and
+    # docs/deployment.md has the formula that keeps the whole topology under max_connections.
+    DB_POOL_MAX = env_int("DB_POOL_MAX", 4)
+    if DB_POOL_MAX > 0:
+        DATABASES["default"]["CONN_MAX_AGE"] = 0  # the pool keeps the connections, not Django
+        DATABASES["default"]["OPTIONS"]["pool"] = {
+            "min_size": min(env_int("DB_POOL_MIN", 1), DB_POOL_MAX),
+            "max_size": DB_POOL_MAX,
+            "timeout": env_int("DB_POOL_TIMEOUT", 10),  # seconds a request waits for a connection
+        }
 
 # --- cache, channels ------------------------------------------------------------------------
 REDIS_URL = env_str("REDIS_URL")
@@ -329,7 +341,9 @@ STORAGES = {
     "staticfiles": {
         "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
         if DEBUG
-        else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        else "whitenoise.storage.CompressedManifestStaticFilesStorage",
+        # Static files are public and read by nginx's own user (uploads stay 0o640 below).
+        "OPTIONS": {"file_permissions_mode": 0o644, "directory_permissions_mode": 0o755},
     },
 }
 SERVE_MEDIA = env_bool("SERVE_MEDIA", default=DEBUG)
@@ -366,6 +380,8 @@ SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 if not DEBUG:
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", default=True)
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    # Probes and the metrics scraper talk plain HTTP to the process on the box.
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^metrics$"]
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
     SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31536000)
@@ -384,14 +400,26 @@ LIVE_JOIN_EARLY_MINUTES = env_int("LIVE_JOIN_EARLY_MINUTES", 10)
 LIVE_JOIN_LATE_MINUTES = env_int("LIVE_JOIN_LATE_MINUTES", 30)
 
 # --- logging --------------------------------------------------------------------------------
+# One JSON object per line in production (peerlearn.common.logging), readable prose locally.
+LOG_FORMAT = env_str("LOG_FORMAT", "plain" if DEBUG else "json")
+if LOG_FORMAT not in {"plain", "json"}:
+    raise ImproperlyConfigured(f"LOG_FORMAT must be plain or json, got {LOG_FORMAT!r}")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "json": {"()": "peerlearn.common.logging.JsonFormatter"},
+    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+
+# --- metrics --------------------------------------------------------------------------------
+# /metrics (peerlearn.common.metrics): these addresses, or a bearer token when one is set.
+METRICS_ALLOWED_IPS = env_list("METRICS_ALLOWED_IPS", ["127.0.0.1", "::1"])
+METRICS_TOKEN = env_str("METRICS_TOKEN")
 
 # --- scheduling -----------------------------------------------------------------------------
 BOOKING_CANCELLATION_CUTOFF_HOURS = env_int("BOOKING_CANCELLATION_CUTOFF_HOURS", 12)

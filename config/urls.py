@@ -5,11 +5,14 @@ from django.contrib import admin
 from django.urls import include, path, re_path
 
 from peerlearn.api.api import api
+from peerlearn.common import health, metrics
 from peerlearn.common import views as common_views
 
 urlpatterns = [
     path("", common_views.home, name="home"),
     path("healthz", common_views.healthz, name="healthz"),
+    path("readyz", health.readyz, name="readyz"),
+    path("metrics", metrics.metrics, name="metrics"),
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
     path("_allauth/", include("allauth.headless.urls")),

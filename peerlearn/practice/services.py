@@ -309,15 +309,22 @@ def _publish_progress(submission: Submission) -> None:
     broadcast(group, progress_event(submission))
 
 
-def judge_submission(submission_id: int) -> Submission | None:
-    """Judge one queued submission in the sandbox (called by the task worker)."""
+def judge_submission(submission_id: int, *, resume: bool = False) -> Submission | None:
+    """Judge one queued submission in the sandbox (called by the task worker).
+
+    ``resume``: the task runs again because its worker died mid-judge (requeue_stale_tasks), so a
+    submission left "judging" is judged from the start; otherwise only a queued one is.
+    """
     from sandbox import SandboxUnavailable, judge  # the sandbox never imports Django
 
+    statuses = [Submission.Status.QUEUED]
+    if resume:
+        statuses.append(Submission.Status.RUNNING)
     with transaction.atomic():
         submission = (
             Submission.objects.select_for_update(of=("self",))
             .select_related("problem", "user__profile")
-            .filter(pk=submission_id, status=Submission.Status.QUEUED)
+            .filter(pk=submission_id, status__in=statuses)
             .first()
         )
         if submission is None:
@@ -325,7 +332,8 @@ def judge_submission(submission_id: int) -> Submission | None:
         submission.status = Submission.Status.RUNNING
         tests, hidden = _tests_for(submission)
         submission.total = len(tests)
-        submission.save(update_fields=["status", "total"])
+        submission.tests_done = submission.passed = 0  # a resumed judge starts over
+        submission.save(update_fields=["status", "total", "tests_done", "passed"])
     _publish_progress(submission)
     problem = submission.problem
 
