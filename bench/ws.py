@@ -457,6 +457,10 @@ def main() -> None:
         "PROD_PORT": str(args.port),
         "PROD_SEED": "0",
         "WORKERS": "0",
+        # 8 threads (and pooled connections) per WebSocket process, 2 per HTTP process: 2 × 10
+        # + 2 = 22 PostgreSQL connections; socket writes wait on the database, not on CPU.
+        "PROD_WS_THREADS": "8",
+        "PROD_HTTP_THREADS": "2",
         "LOG_FORMAT": "json",
         "PEERLEARN_VAR_DIR": str(tmp / "var"),
         "DJANGO_SETTINGS_MODULE": "config.settings",

@@ -18,12 +18,13 @@ import contextlib
 import hashlib
 import json
 import logging
+import os
 import time
 import weakref
 from collections.abc import Mapping
 from typing import Any, Literal, NotRequired, Protocol, TypedDict
 
-from asgiref.sync import async_to_sync
+from asgiref.sync import SyncToAsync, async_to_sync
 from channels.exceptions import StopConsumer
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from channels.layers import BaseChannelLayer, InMemoryChannelLayer, get_channel_layer
@@ -178,12 +179,29 @@ def broadcast(group: str, event: Mapping[str, object]) -> None:
     message: EventMessage = {"type": "realtime.event", "event": event}
 
     def send() -> None:
+        loop = _serving_loop()
+        if loop is not None:
+            # A socket's database thread: hand the send to the server's event loop and return,
+            # so the thread is free for the next write (and sends keep their order: FIFO).
+            loop.call_soon_threadsafe(
+                loop.create_task, layer_call(layer, "group_send", group, message)
+            )
+            return
         try:
             async_to_sync(layer.group_send)(group, message)
         except Exception as exc:
             LayerStats.note("broadcast", exc)
 
     transaction.on_commit(send)
+
+
+def _serving_loop() -> asyncio.AbstractEventLoop | None:
+    """The event loop of the ASGI server when called from one of its ``sync_to_async`` threads
+    (asgiref records it per thread), else None (a WSGI worker, a task, a command)."""
+    loop = getattr(SyncToAsync.threadlocal, "main_event_loop", None)
+    if loop is None or getattr(SyncToAsync.threadlocal, "main_event_loop_pid", None) != os.getpid():
+        return None
+    return loop if loop.is_running() else None
 
 
 def send_to_group(group: str, message: Mapping[str, object]) -> None:

@@ -9,7 +9,7 @@ from typing import Any
 
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
@@ -100,30 +100,21 @@ def chat_post(
         raise ServiceError("That message id is too long.", code="invalid", field="client_id")
     with transaction.atomic():
         Room.objects.select_for_update(no_key=True).filter(pk=room.pk).first()
-        if client_id:
-            stored = selectors.chat_message_by_client_id(
-                room=room, author=actor, client_id=client_id
-            )
-            if stored is not None:
-                return stored
-        prev = selectors.chat_message_before(room_id=room.pk, message_id=None)
-        try:
-            with transaction.atomic():
-                message = ChatMessage.objects.create(
-                    room=room,
-                    author=actor,
-                    body=body,
-                    html=render_markdown(body),
-                    file=file,
-                    client_id=client_id,
-                )
-        except IntegrityError:  # the constraint is the rule; the lookup above is the fast path
-            stored = selectors.chat_message_by_client_id(
-                room=room, author=actor, client_id=client_id
-            )
-            if stored is None:
-                raise
-            return stored
+        # A statement of its own after the lock: its snapshot sees what the previous holder
+        # of the lock committed.
+        prev, stored_id = selectors.chat_tail(room_id=room.pk, author=actor, client_id=client_id)
+        if stored_id is not None:
+            return ChatMessage.objects.select_related("file").get(pk=stored_id)
+        # Under the room's lock no other transaction can store this client id meanwhile; the
+        # unique constraint stays the rule should anything write around this service.
+        message = ChatMessage.objects.create(
+            room=room,
+            author=actor,
+            body=body,
+            html=render_markdown(body),
+            file=file,
+            client_id=client_id,
+        )
         room_broadcast(room.pk, chat_event(message, prev=prev))
     return message
 
