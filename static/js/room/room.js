@@ -131,6 +131,7 @@ const peerUsers = new Map(); // peer id → user
 const call = new Call({
   signal: (to, payload) => send({ type: "signal", to, data: payload }),
   iceServersUrl: data.iceUrl,
+  iceServers: data.iceServers ? JSON.parse(data.iceServers) : null,
   forceRelay,
   tiles: $("tiles"),
   me,
@@ -383,7 +384,11 @@ function peerLeft(peer) {
 }
 
 let stateCount = 0;
-const metrics = { firstStateMs: null }; // ms since navigation start (bench/rtc.py reads these)
+// ms since navigation start (bench/rtc.py reads these)
+const metrics = { firstStateMs: null, socketOpenMs: null };
+socket.addEventListener("status", ({ detail }) => {
+  if (detail.status === "open" && metrics.socketOpenMs === null) metrics.socketOpenMs = performance.now();
+});
 socket.addEventListener("message", ({ detail: event }) => {
   switch (event.type) {
     case "state": {
