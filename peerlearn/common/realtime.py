@@ -21,14 +21,17 @@ import logging
 import os
 import time
 import weakref
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Literal, NotRequired, Protocol, TypedDict
 
 from asgiref.sync import SyncToAsync, async_to_sync
+from channels.db import DatabaseSyncToAsync
 from channels.exceptions import StopConsumer
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from channels.layers import BaseChannelLayer, InMemoryChannelLayer, get_channel_layer
 from channels.utils import await_many_dispatch
+from django.conf import settings
 from django.db import transaction
 
 logger = logging.getLogger(__name__)
@@ -219,6 +222,30 @@ def disconnect_session(session_key: str, *, reason: str) -> None:
     """Close every live socket opened with one browser session (it was logged out)."""
     message: ForceDisconnectMessage = {"type": "force.disconnect", "reason": reason}
     send_to_group(session_group(session_key), message)
+
+
+# --- the database from a socket -------------------------------------------------------------
+
+
+def _database_threads() -> int:
+    """One thread per pooled connection but two: those are for the thread-sensitive calls
+    (channels' session auth, Django's own) and the main thread (a management command, a test),
+    so no socket waits for the pool."""
+    pool = settings.DATABASES["default"].get("OPTIONS", {}).get("pool")
+    size = int(pool["max_size"]) if isinstance(pool, dict) and "max_size" in pool else 6
+    return max(1, size - 2)
+
+
+_executor = ThreadPoolExecutor(max_workers=_database_threads(), thread_name_prefix="socket-db")
+
+
+def database_sync_to_async[**P, R](func: Callable[P, R]) -> Callable[P, Awaitable[R]]:
+    """Channels' ``database_sync_to_async`` (stale connections closed around the call), but on
+    a pool of threads sized to the database pool, instead of the one thread every
+    thread-sensitive call of the process queues for (which made all the database work of a
+    process's sockets one at a time). Each call is complete in itself (its own transaction),
+    so none needs a particular thread."""
+    return DatabaseSyncToAsync(func, thread_sensitive=False, executor=_executor)  # type: ignore[return-value]
 
 
 # --- rate limits ----------------------------------------------------------------------------

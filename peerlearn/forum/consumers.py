@@ -15,8 +15,6 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from channels.db import database_sync_to_async
-
 from peerlearn.accounts.models import User
 from peerlearn.common.errors import NotFound, ServiceError
 from peerlearn.common.realtime import (
@@ -24,6 +22,7 @@ from peerlearn.common.realtime import (
     RECHECK_SECONDS,
     EventMessage,
     ListeningSocket,
+    database_sync_to_async,
 )
 
 from . import events, selectors

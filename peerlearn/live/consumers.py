@@ -13,8 +13,6 @@ import time
 from typing import Any
 from urllib.parse import parse_qs
 
-from channels.db import database_sync_to_async
-
 from peerlearn.common.errors import ServiceError
 from peerlearn.common.realtime import (
     CLOSE_FORBIDDEN,
@@ -23,6 +21,7 @@ from peerlearn.common.realtime import (
     AuthenticatedSocket,
     EventMessage,
     TokenBucket,
+    database_sync_to_async,
     safe_group_send,
     safe_send,
 )

@@ -14,14 +14,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from channels.db import database_sync_to_async
-
 from peerlearn.common.errors import ServiceError
 from peerlearn.common.realtime import (
     CLOSE_FORBIDDEN,
     AuthenticatedSocket,
     EventMessage,
     TokenBucket,
+    database_sync_to_async,
 )
 
 from . import events, services

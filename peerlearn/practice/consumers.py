@@ -10,10 +10,8 @@ from __future__ import annotations
 
 from urllib.parse import parse_qs
 
-from channels.db import database_sync_to_async
-
 from peerlearn.common.errors import ServiceError
-from peerlearn.common.realtime import CLOSE_FORBIDDEN, ListeningSocket
+from peerlearn.common.realtime import CLOSE_FORBIDDEN, ListeningSocket, database_sync_to_async
 
 from . import events, selectors
 

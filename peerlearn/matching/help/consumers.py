@@ -8,10 +8,8 @@ Both are routed in ``config/routing.py``.
 
 from __future__ import annotations
 
-from channels.db import database_sync_to_async
-
 from peerlearn.common.errors import ServiceError
-from peerlearn.common.realtime import CLOSE_FORBIDDEN, ListeningSocket
+from peerlearn.common.realtime import CLOSE_FORBIDDEN, ListeningSocket, database_sync_to_async
 
 from . import events, selectors
 
