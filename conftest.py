@@ -14,6 +14,22 @@ import pytest
 
 REQUIRE_ALL = os.environ.get("PEERLEARN_REQUIRE_ALL") == "1"
 
+# Servers and workers that tests start inherit this: no pool unless they set their own
+# (tests/prod does, as deploy/prod.py).
+os.environ.setdefault("DB_POOL_MAX", "0")
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):  # type: ignore[no-untyped-def]
+    """No PostgreSQL connection pool in the test process: race() in common.testing gives each of
+    many threads its own connection at once, more than a pool sized for one web process holds
+    (the threads would wait on the pool and the race would not happen), and the test database
+    is created and dropped under the pool's feet."""
+    from django.conf import settings
+
+    for database in settings.DATABASES.values():
+        database.get("OPTIONS", {}).pop("pool", None)
+
 
 def require(available: bool, what: str) -> None:
     """Skip (or fail under PEERLEARN_REQUIRE_ALL=1) when an external component is missing."""

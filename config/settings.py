@@ -127,6 +127,12 @@ if IS_POSTGRES:
     # PostgreSQL's JIT compiles a query whose estimated cost is high (tutor search's ranked
     # full-text query at 100k tutors) for ~1.5 s to save milliseconds: off for web requests.
     DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c jit=off -c random_page_cost=1.1"
+    if env_bool("DB_TRANSACTION_POOLER", default=False):
+        # Behind PgBouncer in transaction mode (docs/deployment.md): a server connection is
+        # shared between transactions, so no server-side cursors and no startup options (set
+        # them on the role instead: ALTER ROLE peerlearn SET jit = off, ...).
+        DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True
+        del DATABASES["default"]["OPTIONS"]["options"]
     # A psycopg connection pool per process (DB_POOL_MAX=0 turns it off): no request opens a
     # connection. Size it to the process's threads; deploy/prod.py and the systemd units do, and
     # docs/deployment.md has the formula that keeps the whole topology under max_connections.
@@ -330,8 +336,15 @@ _storage = parse_storage_url(STORAGE_URL, local_root=str(MEDIA_ROOT), local_base
 _private = parse_storage_url(
     STORAGE_URL, local_root=str(PRIVATE_MEDIA_ROOT), local_base_url="/private-not-served/"
 )
+# Public media (avatars) are served by nginx, which runs as another user: world-readable. Private
+# files keep FILE_UPLOAD_PERMISSIONS (0o640) and are only ever read by the application.
+_public_files = (
+    {"file_permissions_mode": 0o644, "directory_permissions_mode": 0o755}
+    if _storage.backend.endswith("FileSystemStorage")
+    else {}
+)
 STORAGES = {
-    "default": {"BACKEND": _storage.backend, "OPTIONS": _storage.options},
+    "default": {"BACKEND": _storage.backend, "OPTIONS": {**_storage.options, **_public_files}},
     "private": {
         "BACKEND": _private.backend,
         "OPTIONS": {**_private.options, "location": "private"}

@@ -88,16 +88,19 @@ class Topology:
 
 
 # --- database connections -------------------------------------------------------------------
-# Each process holds at most its pool's max_size connections; the whole topology needs
-#   WEB × (PROD_HTTP_THREADS + PROD_WS_THREADS) + WORKERS × 2 + 2 (scheduler's job, a manage.py)
+# Each process holds at most its pool's max_size connections; a worker also holds its liveness
+# lock's connection (peerlearn.common.workers). The whole topology needs at most
+#   WEB × (PROD_HTTP_THREADS + PROD_WS_THREADS) + WORKERS × (2 + 1) + 2 (a job, a manage.py)
 # which must stay well under PostgreSQL's max_connections (100, shared with everything else).
-# Defaults: 2 × (4 + 3) + 2 × 2 + 2 = 20.
+# Defaults: 2 × (4 + 3) + 2 × 3 + 2 = 22. docs/deployment.md has the same formula.
 def pool_env(max_size: int) -> dict[str, str]:
+    if os.environ.get("PROD_DB_POOL") == "0":  # for comparison: a connection per request
+        return {"DB_POOL_MAX": "0"}
     return {"DB_POOL_MIN": "1", "DB_POOL_MAX": str(max_size), "DB_POOL_TIMEOUT": "10"}
 
 
 def connection_budget(topology: Topology) -> int:
-    return topology.web * (topology.http_threads + topology.ws_threads) + topology.workers * 2 + 2
+    return topology.web * (topology.http_threads + topology.ws_threads) + topology.workers * 3 + 2
 
 
 # --- environment of every Django process ----------------------------------------------------

@@ -15,6 +15,7 @@ import hmac
 import os
 import time
 from collections.abc import Callable, Iterator
+from typing import Any
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
@@ -39,10 +40,13 @@ LATENCY = Histogram(
 
 
 class MetricsMiddleware:
-    """Outermost middleware: one counter and one histogram update per request (~µs)."""
+    """Outermost middleware: one counter and one histogram update per request (a few µs; the
+    labelled children are looked up once per route and status, not per request)."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
         self.get_response = get_response
+        self._latency: dict[str, Any] = {}
+        self._requests: dict[tuple[str, str, int], Any] = {}
 
     def __call__(self, request: HttpRequest) -> HttpResponseBase:
         started = time.perf_counter()
@@ -50,8 +54,15 @@ class MetricsMiddleware:
         match = request.resolver_match
         # The URL pattern, not the path: a bounded set of label values.
         route = "/" + match.route if match is not None else "unmatched"
-        LATENCY.labels(route).observe(time.perf_counter() - started)
-        REQUESTS.labels(request.method, route, str(response.status_code)).inc()
+        latency = self._latency.get(route)
+        if latency is None:
+            latency = self._latency[route] = LATENCY.labels(route)
+        latency.observe(time.perf_counter() - started)
+        key = (request.method or "", route, response.status_code)
+        counter = self._requests.get(key)
+        if counter is None:
+            counter = self._requests[key] = REQUESTS.labels(key[0], route, str(key[2]))
+        counter.inc()
         return response
 
 
