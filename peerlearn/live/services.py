@@ -243,9 +243,12 @@ def notes_update(
 
 
 def presence_enter(*, room: Room, channel: str, user: User) -> None:
-    """A socket joined the room (``selectors.present_peers`` lists it to newcomers)."""
+    """A socket joined the room (``selectors.present_peers`` lists it to newcomers). Rows a
+    dead process left behind in this room are deleted on the way."""
+    now = timezone.now()
+    RoomPresence.objects.filter(room=room, seen_at__lt=now - selectors.PRESENCE_TTL).delete()
     RoomPresence.objects.update_or_create(
-        channel=channel, defaults={"room": room, "user": user, "seen_at": timezone.now()}
+        channel=channel, defaults={"room": room, "user": user, "seen_at": now}
     )
 
 
