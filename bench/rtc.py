@@ -51,7 +51,13 @@ SAMPLE = """async () => {
   });
   const pair = byId.get(pairId) || {};
   const local = byId.get(pair.localCandidateId) || {};
+  const nav = performance.getEntriesByType("navigation")[0] || {};
+  const scripts = performance.getEntriesByType("resource").filter((r) => r.name.endsWith(".js"));
   return {
+    html: nav.responseEnd || 0,
+    scripts: Math.max(0, ...scripts.map((r) => r.responseEnd)),
+    socket: room.metrics.socketOpenMs || 0,
+    ready: room.call.metrics.readyMs || 0,
     frame: room.call.metrics.firstRemoteFrameMs,
     state: room.metrics.firstStateMs,
     candidate: local.candidateType || null,
@@ -302,7 +308,14 @@ def main() -> None:
                     )
                     results[label] = summary(samples)
                     print(
-                        f"{label:11} " + " ".join(f"{s['frame']:.0f}" for s in samples), flush=True
+                        f"{label:11} "
+                        + " ".join(
+                            f"{s['frame']:.0f} (html {s['html']:.0f}, js {s['scripts']:.0f}, "
+                            f"socket {s['socket']:.0f}, state {s['state']:.0f}, "
+                            f"call ready {s['ready']:.0f})"
+                            for s in samples
+                        ),
+                        flush=True,
                     )
         except Exception:
             print(coturn.log_text()[-6000:], file=sys.stderr)

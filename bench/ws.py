@@ -1,33 +1,36 @@
-"""Live rooms over WebSockets: delivery latency and reach, as ratios to a bare websockets server.
+"""Live rooms over WebSockets on the production topology, as ratios to a bare websockets server.
 
-Run: .venv/bin/python bench/ws.py [--sizes 100,500,1000] [--seconds 5] [--chat-sizes 50,100]
-     [--layers memory,redis,redis-pool]
+Run: DATABASE_URL=postgres://postgres@127.0.0.1:5432/<any> REDIS_URL=redis://127.0.0.1:6379/<db> \\
+     .venv/bin/python bench/ws.py [--clients 1000] [--big-rooms 2] [--seconds 12]
+     [--ramp 2000,3000] [--layer pubsub|core] [--port 28100]
 
-N clients in rooms of two; every client sends one message per second (each at its own offset
-within the second) for ``--seconds``; the load generator (this process, asyncio + websockets)
-measures, per delivered message, the time from send to receipt, and the reach (received ÷
-expected). Three servers, each one process on loopback, started once and given every N:
+The app runs as ``deploy/prod.py up`` starts it (``make prod``): nginx in front of 2 web units
+(granian WSGI for HTTP, uvicorn ASGI for /ws/), on PostgreSQL (a database of its own, created
+and dropped here, named after DATABASE_URL's with a ``_bench`` suffix) and Redis (REDIS_URL);
+no task workers. Every client is a real WebSocket client with a session cookie and an allowed
+Origin, going through the origin check, session auth, the participant check and the room
+consumer, and sending real chat messages (stored, acknowledged, broadcast after commit).
 
-- bare: a plain ``websockets`` server that relays each frame of a client to the other client of
-  its pair (JSON parsed and re-encoded, as the app does). The baseline.
-- memory: the app (``config.asgi:application`` under uvicorn, one worker, DEBUG off) with the
-  in-memory channel layer.
-- redis: the same with ``REDIS_URL`` set: a private ``redis-server`` on a free port.
+Scenarios (each client sends one chat message every ``--interval`` seconds, at its own offset,
+for ``--seconds``; the send time rides in the message, so every receipt gives a latency):
 
-The app is exercised through its real stack: origin check, session auth from a cookie, the
-participant check, the room consumer. Its set-up is a throwaway SQLite database with users,
-confirmed bookings, rooms and sessions created in bulk. The relay path is measured with
-``typing`` events, which go through the room group like chat but write nothing (a chat message is
-a write transaction, and on SQLite the writes would be what is measured); typing events carry no
-payload, so a receipt is matched to its send by order (each peer's events arrive in the order
-sent). Stored chat is measured separately, for smaller N: messages stored and delivered to both
-participants per second, the send time riding in the message text.
+- pairs/nginx: ``--clients`` clients in rooms of two, all through nginx;
+- pairs/split: the same, the two members of each room connected to different web processes;
+- rooms of 51/nginx: ``--big-rooms`` full group rooms (a tutor and 50 learners);
+- ramp/nginx: rooms of two at each size of ``--ramp``, to find where delivery breaks.
+
+Printed per scenario: % of (message × recipient) delivered live, p50/p99 latency, sockets the
+server dropped, errors (error events and exceptions in the servers' logs), messages sent,
+acknowledged and stored (and stored twice: must be 0). The baseline is a bare ``websockets``
+server relaying each frame to every member of the sender's room, measured in the same run with
+the same clients; latencies are also printed as ratios to it.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import random
@@ -35,16 +38,16 @@ import re
 import resource
 import shutil
 import socket
-import sqlite3
 import subprocess
 import sys
 import tempfile
 import time
-from collections import deque
-from collections.abc import Awaitable, Callable
+from collections import Counter
+from collections.abc import Awaitable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 # Run as a script, this folder comes first on sys.path, and its http.py (the HTTP benchmark)
 # would shadow the standard library's http module that websockets imports.
@@ -54,34 +57,36 @@ from websockets.asyncio.client import ClientConnection, connect  # noqa: E402
 from websockets.exceptions import ConnectionClosed, InvalidHandshake  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
-VENV_BIN = Path(sys.executable).parent
 ORIGIN = "http://localhost"
-CONNECT_CONCURRENCY = 64
-# redis-py (8.x) gives each process a pool of 100 connections and raises, rather than waits,
-# when all are busy; the "redis-pool" layer shows the same app with a bigger pool.
-REDIS_POOL_SIZE = 2000
-DRAIN_SECONDS = 2.0  # after the last send, how long in-flight messages may still arrive
+CONNECT_CONCURRENCY = 50
+DRAIN_SECONDS = 3.0  # after the last send, how long in-flight messages may still arrive
+MARK = "bench"
+STAMP = re.compile(r"bench (\d+) (\d+) ([0-9.]+)")
 
 
-# --- the baseline server -----------------------------------------------------------------------
+# --- the baseline server ---------------------------------------------------------------------
 
 
 def serve_bare(port: int) -> None:
-    """Pairs by path (/pair/<n>/): every frame from one client goes to the other."""
+    """Rooms by path (/room/<n>/): every chat frame goes to every member, as the app's
+    broadcast does; the sender also gets an ack."""
     from websockets.asyncio.server import ServerConnection, serve
 
-    pairs: dict[str, set[ServerConnection]] = {}
+    rooms: dict[str, set[ServerConnection]] = {}
+    ids = iter(range(1, 10**9))
 
     async def handler(ws: ServerConnection) -> None:
         key = ws.request.path if ws.request is not None else "/"
-        members = pairs.setdefault(key, set())
+        members = rooms.setdefault(key, set())
         members.add(ws)
         try:
             async for frame in ws:
                 event = json.loads(frame)
-                out = json.dumps({"type": event.get("type"), "user": {"id": 0, "name": "bare"}})
+                stored = next(ids)
+                await ws.send(json.dumps({"type": "ack", "client_id": event["client_id"]}))
+                out = json.dumps({"type": "chat", "id": stored, "html": f"<p>{event['body']}</p>"})
                 for other in list(members):
-                    if other is not ws:
+                    with contextlib.suppress(ConnectionClosed):
                         await other.send(out)
         finally:
             members.discard(ws)
@@ -96,9 +101,9 @@ def serve_bare(port: int) -> None:
 # --- the app's data --------------------------------------------------------------------------
 
 
-def make_site(pairs: int) -> None:
-    """Create ``pairs`` bookings (two users each, join window open), their rooms and a session
-    per user in the database the environment points at; print [[room, key, key], ...]."""
+def make_site(pairs: int, big_rooms: int) -> None:
+    """``pairs`` one-to-one bookings and ``big_rooms`` group bookings of 51 (join windows
+    open), their rooms, a session per user; prints [[room, [key, ...]], ...]."""
     import django
 
     django.setup()
@@ -115,42 +120,50 @@ def make_site(pairs: int) -> None:
     from peerlearn.live.models import Room
     from peerlearn.scheduling.models import Booking, TimeClaim
 
+    sizes = [2] * pairs + [51] * big_rooms
     unusable = make_password(None)
     users = User.objects.bulk_create(
-        User(email=f"bench{i}@example.org", password=unusable) for i in range(2 * pairs)
+        User(email=f"bench{i}@example.org", password=unusable) for i in range(sum(sizes))
     )
     Profile.objects.bulk_create(Profile(user=u, display_name=f"Bench {u.pk}") for u in users)
     subject = make_subject("Bench")
     starts = timezone.now() - timedelta(minutes=5)
     ends = starts + timedelta(hours=3)
+    members: list[list[User]] = []
+    at = 0
+    for size in sizes:
+        members.append(users[at : at + size])
+        at += size
     bookings = Booking.objects.bulk_create(
         Booking(
-            tutor=users[2 * i],
+            kind=Booking.Kind.ONE_TO_ONE if len(group) == 2 else Booking.Kind.GROUP,
+            capacity=len(group) - 1,
+            tutor=group[0],
             subject=subject,
             starts_at=starts,
             ends_at=ends,
             status=Booking.Status.CONFIRMED,
-            created_by=users[2 * i + 1],
+            created_by=group[1],
         )
-        for i in range(pairs)
+        for group in members
     )
     TimeClaim.objects.bulk_create(
         TimeClaim(
-            booking=b,
-            user=users[2 * i + r],
-            role=("tutor", "learner")[r],
+            booking=booking,
+            user=user,
+            role="tutor" if r == 0 else "learner",
             starts_at=starts,
             ends_at=ends,
         )
-        for i, b in enumerate(bookings)
-        for r in (0, 1)
+        for booking, group in zip(bookings, members, strict=True)
+        for r, user in enumerate(group)
     )
     rooms = Room.objects.bulk_create(Room(booking=b) for b in bookings)
     store = SessionStore()
-    keys = [get_random_string(32, "abcdefghijklmnopqrstuvwxyz0123456789") for _ in users]
+    keys = {u.pk: get_random_string(32, "abcdefghijklmnopqrstuvwxyz0123456789") for u in users}
     Session.objects.bulk_create(
         Session(
-            session_key=key,
+            session_key=keys[user.pk],
             session_data=store.encode(
                 {
                     "_auth_user_id": str(user.pk),
@@ -160,18 +173,19 @@ def make_site(pairs: int) -> None:
             ),
             expire_date=ends,
         )
-        for user, key in zip(users, keys, strict=True)
+        for user in users
     )
-    print(json.dumps([[room.pk, keys[2 * i], keys[2 * i + 1]] for i, room in enumerate(rooms)]))
+    print(
+        json.dumps(
+            [
+                [room.pk, [keys[u.pk] for u in group]]
+                for room, group in zip(rooms, members, strict=True)
+            ]
+        )
+    )
 
 
-# --- servers ---------------------------------------------------------------------------------
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+# --- processes -------------------------------------------------------------------------------
 
 
 def wait_for_port(port: int, proc: subprocess.Popen[bytes], what: str) -> None:
@@ -187,91 +201,27 @@ def wait_for_port(port: int, proc: subprocess.Popen[bytes], what: str) -> None:
     raise RuntimeError(f"{what} did not start")
 
 
-def stop(proc: subprocess.Popen[bytes]) -> None:
-    if proc.poll() is None:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=10)
+def psql(admin_url: str, sql: str) -> None:
+    subprocess.run(["psql", admin_url, "-q", "-c", sql], check=True, capture_output=True)
+
+
+def with_db(url: str, name: str) -> str:
+    parts = urlsplit(url)
+    return urlunsplit((parts.scheme, parts.netloc, "/" + name, parts.query, ""))
 
 
 @dataclass
-class Server:
+class Target:
+    """Where clients connect: the app (through nginx, or straight to one web process) or bare."""
+
     kind: str
-    port: int
-    log: Path
-    procs: list[subprocess.Popen[bytes]] = field(default_factory=list)
+    urls: list[str]  # ws://host:port; a room's members are spread over these in turn
 
-    def errors(self) -> dict[str, int]:
-        """Unhandled exceptions in the server's log, by exception line."""
-        counts: dict[str, int] = {}
-        if self.log.exists():
-            for line in self.log.read_text(errors="replace").splitlines():
-                if re.match(r"^[\w.]+(Error|Exception): ", line):
-                    counts[line] = counts.get(line, 0) + 1
-        return counts
-
-    def url(self, pair: list[Any], member: int) -> str:
+    def url(self, room: int, member: int) -> str:
+        base = self.urls[member % len(self.urls)]
         if self.kind == "bare":
-            return f"ws://127.0.0.1:{self.port}/pair/{pair[0]}/"
-        return f"ws://127.0.0.1:{self.port}/ws/rooms/{pair[0]}/"
-
-    def stop(self) -> None:
-        for proc in reversed(self.procs):
-            stop(proc)
-
-
-def start_server(kind: str, env: dict[str, str], tmp: Path) -> Server:
-    port = free_port()
-    server = Server(kind, port, tmp / f"{kind}.log")
-    log = server.log.open("ab")
-    if kind == "bare":
-        cmd = [sys.executable, str(Path(__file__).resolve()), "--serve-bare", str(port)]
-        server.procs.append(subprocess.Popen(cmd, cwd=ROOT, env=env, stderr=log))
-        wait_for_port(port, server.procs[-1], "bare server")
-        return server
-    app_env = dict(env)
-    if kind.startswith("redis"):
-        redis_port = free_port()
-        redis = subprocess.Popen(
-            [
-                "redis-server",
-                "--port",
-                str(redis_port),
-                "--bind",
-                "127.0.0.1",
-                "--save",
-                "",
-                "--appendonly",
-                "no",
-                "--dir",
-                str(tmp),
-            ],
-            stdout=subprocess.DEVNULL,
-        )
-        server.procs.append(redis)
-        wait_for_port(redis_port, redis, "redis-server")
-        app_env["REDIS_URL"] = f"redis://127.0.0.1:{redis_port}/0"
-        if kind == "redis-pool":  # the same, with a bigger connection pool per process
-            app_env["REDIS_URL"] += f"?max_connections={REDIS_POOL_SIZE}"
-    cmd = [
-        str(VENV_BIN / "uvicorn"),
-        "config.asgi:application",
-        "--host",
-        "127.0.0.1",
-        "--port",
-        str(port),
-        "--lifespan",
-        "off",
-        "--log-level",
-        "warning",
-        "--no-access-log",
-    ]
-    server.procs.append(subprocess.Popen(cmd, cwd=ROOT, env=app_env, stderr=log))
-    wait_for_port(port, server.procs[-1], "uvicorn")
-    return server
+            return f"{base}/room/{room}/"
+        return f"{base}/ws/rooms/{room}/"
 
 
 # --- the load ----------------------------------------------------------------------------------
@@ -279,17 +229,22 @@ def start_server(kind: str, env: dict[str, str], tmp: Path) -> Server:
 
 @dataclass
 class Result:
+    clients: int = 0
+    connected: int = 0
     sent: int = 0
+    acked: int = 0
     expected: int = 0
     received: int = 0
     latencies: list[float] = field(default_factory=list)
+    dropped: int = 0
+    errors: Counter[str] = field(default_factory=Counter)
+    stored: int = -1
+    stored_twice: int = -1
     connect_seconds: float = 0.0
-    stored: int = 0
-    dropped: int = 0  # connections the server closed during the run
 
     @property
-    def reach(self) -> float:
-        return self.received / self.expected if self.expected else 0.0
+    def delivered(self) -> float:
+        return 100.0 * self.received / self.expected if self.expected else 0.0
 
     def percentile(self, q: float) -> float:
         if not self.latencies:
@@ -299,158 +254,108 @@ class Result:
 
 
 @dataclass
-class Peer:
-    ws: ClientConnection | None  # None: it could not connect
+class Client:
     index: int
-    sent_at: deque[float] = field(default_factory=deque)  # typing: send times, in order
-    closed: bool = False  # refused, or dropped by the server during the run
+    room: int  # index into the scenario's rooms
+    member: int
+    size: int  # members in the room (all receive each message, the sender too)
+    ws: ClientConnection | None = None
+    closed: bool = False
 
 
-async def open_clients(server: Server, pairs: list[list[Any]]) -> list[Peer]:
-    """Connect two clients per pair (a few at a time, retrying a refused handshake like a
-    browser's reconnect would); app clients are ready once they have the room's state."""
+async def run_scenario(
+    target: Target, rooms: list[list[Any]], seconds: float, interval: float, tag: int
+) -> Result:
+    result = Result()
+    clients: list[Client] = []
+    for r, (_, keys) in enumerate(rooms):
+        for m in range(len(keys)):
+            clients.append(Client(len(clients), r, m, len(keys)))
+    result.clients = len(clients)
     limit = asyncio.Semaphore(CONNECT_CONCURRENCY)
 
-    async def attempt(index: int) -> ClientConnection:
-        pair = pairs[index // 2]
-        ws = await connect(
-            server.url(pair, index % 2),
-            origin=ORIGIN,  # type: ignore[arg-type]
-            additional_headers={"Cookie": f"sessionid={pair[1 + index % 2]}"},
-            ping_interval=None,
-            open_timeout=60,
-            max_queue=None,
-        )
-        if server.kind != "bare":
-            while json.loads(await ws.recv())["type"] != "state":
-                pass
-        return ws
-
-    async def one(index: int) -> Peer:
+    async def open_one(client: Client) -> None:
+        room_id, keys = rooms[client.room]
         async with limit:
             for delay in (0.2, 0.5, 1.0, None):
                 try:
-                    return Peer(await attempt(index), index)
-                except (OSError, InvalidHandshake, ConnectionClosed):
+                    ws = await connect(
+                        target.url(room_id, client.member),
+                        origin=ORIGIN,  # type: ignore[arg-type]
+                        additional_headers={"Cookie": f"sessionid={keys[client.member]}"},
+                        ping_interval=None,
+                        open_timeout=60,
+                        max_queue=None,
+                    )
+                    if target.kind != "bare":
+                        while json.loads(await ws.recv())["type"] != "state":
+                            pass
+                    client.ws = ws
+                    return
+                except (OSError, InvalidHandshake, ConnectionClosed, TimeoutError):
                     if delay is None:
-                        break
+                        client.closed = True
+                        return
                     await asyncio.sleep(delay)
-        return Peer(None, index, closed=True)
 
-    return list(await asyncio.gather(*(one(i) for i in range(2 * len(pairs)))))
+    began = time.perf_counter()
+    await asyncio.gather(*(open_one(c) for c in clients))
+    result.connect_seconds = time.perf_counter() - began
+    result.connected = sum(c.ws is not None for c in clients)
+    await asyncio.sleep(1.0)  # presence settles
 
-
-async def close_clients(peers: list[Peer]) -> None:
-    await asyncio.gather(*(p.ws.close() for p in peers if p.ws), return_exceptions=True)
-
-
-async def run_load(
-    peers: list[Peer],
-    seconds: float,
-    make_message: Callable[[Peer, int], str],
-    on_frame: Callable[[Peer, dict[str, Any], float], None],
-) -> int:
-    """Every peer sends ``seconds`` messages, one a second at its own offset; frames received
-    go to ``on_frame`` until DRAIN_SECONDS after the last send. Returns how many connections
-    the server dropped meanwhile (their unsent messages count as not delivered)."""
     loop = asyncio.get_running_loop()
     start = loop.time() + 0.5
     rng = random.Random(7)
+    sends = int(seconds / interval)
 
-    async def sender(peer: Peer) -> None:
-        offset = rng.random()
-        for k in range(int(seconds)):
-            await asyncio.sleep(max(0.0, start + offset + k - loop.time()))
-            if peer.ws is None or peer.closed:
-                continue  # never delivered: the reach shows it
+    async def sender(client: Client) -> None:
+        offset = rng.random() * interval
+        for k in range(sends):
+            await asyncio.sleep(max(0.0, start + offset + k * interval - loop.time()))
+            if client.ws is None or client.closed:
+                continue  # never delivered: the delivery ratio shows it
+            body = f"{MARK} {client.index} {k} {time.perf_counter():.6f}"
+            frame = {"type": "chat", "body": body, "client_id": f"{tag}-{client.index}-{k}"}
             try:
-                await peer.ws.send(make_message(peer, k))
+                await client.ws.send(json.dumps(frame))
             except ConnectionClosed:
-                peer.closed = True
+                client.closed = True
+                continue
+            result.sent += 1
+            result.expected += client.size
 
-    async def receiver(peer: Peer) -> None:
-        if peer.ws is None:
+    async def receiver(client: Client) -> None:
+        if client.ws is None:
             return
         try:
-            async for frame in peer.ws:
-                on_frame(peer, json.loads(frame), time.perf_counter())
+            async for frame in client.ws:
+                now = time.perf_counter()
+                event = json.loads(frame)
+                kind = event.get("type")
+                if kind == "chat":
+                    match = STAMP.search(event.get("html", ""))
+                    if match:
+                        result.latencies.append(now - float(match.group(3)))
+                        result.received += 1
+                elif kind == "ack":
+                    result.acked += 1
+                elif kind == "error":
+                    result.errors[f"error event: {event.get('code')}"] += 1
         except ConnectionClosed:
             pass
-        peer.closed = True
+        client.closed = True
 
-    receivers = [asyncio.create_task(receiver(p)) for p in peers]
-    await asyncio.gather(*(sender(p) for p in peers))
+    receivers = [asyncio.create_task(receiver(c)) for c in clients]
+    await asyncio.gather(*(sender(c) for c in clients))
     await asyncio.sleep(DRAIN_SECONDS)
+    result.dropped = sum(c.closed and c.ws is not None for c in clients)
     for task in receivers:
         task.cancel()
     await asyncio.gather(*receivers, return_exceptions=True)
-    return sum(peer.closed for peer in peers)
-
-
-async def relay(server: Server, pairs: list[list[Any]], seconds: float) -> Result:
-    """Typing events (bare: the same frame relayed) between the two peers of each pair."""
-    result = Result()
-    began = time.perf_counter()
-    peers = await open_clients(server, pairs)
-    result.connect_seconds = time.perf_counter() - began
-    await asyncio.sleep(0.5)  # presence events settle
-    message = json.dumps({"type": "typing"})
-
-    def make(peer: Peer, _: int) -> str:
-        peer.sent_at.append(time.perf_counter())
-        result.sent += 1
-        return message
-
-    def on_frame(peer: Peer, event: dict[str, Any], now: float) -> None:
-        if event.get("type") != "typing":
-            return
-        other = peers[peer.index ^ 1]
-        if other.sent_at:
-            result.latencies.append(now - other.sent_at.popleft())
-        result.received += 1
-
-    try:
-        result.dropped = await run_load(peers, seconds, make, on_frame)
-    finally:
-        await close_clients(peers)
-    result.expected = len(peers) * int(seconds)  # each typing event has one recipient
+    await asyncio.gather(*(c.ws.close() for c in clients if c.ws), return_exceptions=True)
+    result.dropped += sum(c.ws is None for c in clients)  # never got in
     return result
-
-
-CHAT_STAMP = re.compile(r"<p>(\d+) ([0-9.]+)</p>")
-
-
-async def chat(server: Server, pairs: list[list[Any]], seconds: float, db: Path) -> Result:
-    """Chat messages (stored, then broadcast to both peers): the send time rides in the text."""
-    result = Result()
-    before = count_chat(db)
-    peers = await open_clients(server, pairs)
-    await asyncio.sleep(0.5)
-
-    def make(peer: Peer, k: int) -> str:
-        result.sent += 1
-        return json.dumps({"type": "chat", "body": f"{k} {time.perf_counter():.6f}"})
-
-    def on_frame(peer: Peer, event: dict[str, Any], now: float) -> None:
-        if event.get("type") != "chat":
-            return
-        match = CHAT_STAMP.search(event.get("html", ""))
-        if match:
-            result.latencies.append(now - float(match.group(2)))
-            result.received += 1
-
-    try:
-        result.dropped = await run_load(peers, seconds, make, on_frame)
-    finally:
-        await close_clients(peers)
-    result.expected = 2 * len(peers) * int(seconds)  # both participants receive every message
-    result.stored = count_chat(db) - before
-    return result
-
-
-def count_chat(db: Path) -> int:
-    with sqlite3.connect(db) as conn:
-        return int(conn.execute("SELECT COUNT(*) FROM live_chatmessage").fetchone()[0])
 
 
 # --- main --------------------------------------------------------------------------------------
@@ -475,128 +380,192 @@ def progress(line: str) -> None:
     print(line, file=sys.stderr, flush=True)
 
 
+def log_errors(run_dir: Path) -> Counter[str]:
+    """Exceptions and channel-layer failures the web processes logged (JSON or plain lines)."""
+    counts: Counter[str] = Counter()
+    for log in (run_dir / "logs").glob("ws-*.log"):
+        for line in log.read_text(errors="replace").splitlines():
+            text = line
+            if line.startswith("{"):
+                try:
+                    record = json.loads(line)
+                except ValueError:
+                    continue
+                if record.get("level") not in ("ERROR", "CRITICAL", "WARNING"):
+                    continue
+                text = str(record.get("message", ""))[:90]
+            elif not re.match(r"^[\w.]+(Error|Exception): ", line):
+                continue
+            counts[f"log: {text[:90]}"] += 1
+    return counts
+
+
+def count_stored(db_url: str, tag: int) -> tuple[int, int]:
+    import psycopg
+
+    with psycopg.connect(db_url) as conn:
+        row = conn.execute(
+            "SELECT count(*), count(DISTINCT client_id) FROM live_chatmessage "
+            "WHERE client_id LIKE %s",
+            (f"{tag}-%",),
+        ).fetchone()
+    assert row is not None
+    return int(row[1]), int(row[0]) - int(row[1])
+
+
 def fmt_ratio(value: float, base: float) -> str:
-    return f"{value / base:.2f}" if base and base == base and value == value else "-"
+    return f"{value / base:.1f}" if base and base == base and value == value else "-"
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--sizes", default="100,500,1000", help="clients per run (even)")
-    parser.add_argument("--seconds", type=float, default=5)
-    parser.add_argument("--chat-sizes", default="50,100", help="clients for stored chat")
-    parser.add_argument("--layers", default="memory,redis", help="also: redis-pool")
+    parser.add_argument("--clients", type=int, default=1000, help="clients in rooms of two")
+    parser.add_argument("--big-rooms", type=int, default=2, help="full rooms of 51")
+    parser.add_argument("--seconds", type=float, default=12)
+    parser.add_argument("--interval", type=float, default=4, help="seconds between messages")
+    parser.add_argument("--ramp", default="2000,3000", help="more sizes (rooms of two)")
+    parser.add_argument("--layer", default="pubsub", choices=["pubsub", "core"])
+    parser.add_argument("--port", type=int, default=28100, help="nginx; +1..+499 are used too")
     parser.add_argument("--serve-bare", type=int, help=argparse.SUPPRESS)
-    parser.add_argument("--make-site", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--make-site", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve_bare:
         serve_bare(args.serve_bare)
         return
     if args.make_site:
-        make_site(args.make_site)
+        pairs, big = (int(x) for x in args.make_site.split(","))
+        make_site(pairs, big)
         return
+    if not os.environ.get("DATABASE_URL", "").startswith("postgres") or not os.environ.get(
+        "REDIS_URL"
+    ):
+        sys.exit("bench/ws.py needs DATABASE_URL (PostgreSQL) and REDIS_URL: see its docstring")
 
-    sizes = [int(n) for n in args.sizes.split(",") if n]
-    chat_sizes = [int(n) for n in args.chat_sizes.split(",") if n]
-    layers = [name for name in args.layers.split(",") if name]
-    if shutil.which("redis-server") is None and any(x.startswith("redis") for x in layers):
-        print("redis-server not found: skipping the Redis layers")
-        layers = [x for x in layers if not x.startswith("redis")]
-    raise_fd_limit(4 * max(sizes + chat_sizes) + 512)
+    ramp = [int(n) for n in args.ramp.split(",") if n]
+    most = max([args.clients, *ramp])
+    raise_fd_limit(4 * (most + 51 * args.big_rooms) + 1024)  # inherited by nginx and the servers
+    base_url = os.environ["DATABASE_URL"]
+    db_name = urlsplit(base_url).path.lstrip("/") + "_bench"
+    db_url = with_db(base_url, db_name)
+    admin = with_db(base_url, "postgres")
     tmp = Path(tempfile.mkdtemp(prefix="bench-ws-"))
-    (tmp / "staticfiles").mkdir()  # whitenoise warns about a missing STATIC_ROOT otherwise
-    db = tmp / "bench.sqlite3"
     env = {
-        **{k: v for k, v in os.environ.items() if not k.startswith(("DATABASE_", "REDIS_"))},
-        "PEERLEARN_VAR_DIR": str(tmp),
-        "DATABASE_URL": f"sqlite:///{db}",
-        "DEBUG": "0",
-        "SECRET_KEY": "bench-ws-" + "x" * 50,
-        "ALLOWED_HOSTS": "localhost,127.0.0.1",
-        "LOG_LEVEL": "WARNING",
-        "PYTHONPATH": str(ROOT),
+        **os.environ,
+        "DATABASE_URL": db_url,
+        "CHANNEL_LAYER": args.layer,
+        "PROD_RUN_DIR": str(tmp / "prod"),
+        "PROD_PORT": str(args.port),
+        "PROD_SEED": "0",
+        "WORKERS": "0",
+        # 8 threads (and pooled connections) per WebSocket process, 2 per HTTP process: 2 × 10
+        # + 2 = 22 PostgreSQL connections; socket writes wait on the database, not on CPU.
+        "PROD_WS_THREADS": "8",
+        "PROD_HTTP_THREADS": "2",
+        "LOG_FORMAT": "json",
+        "PEERLEARN_VAR_DIR": str(tmp / "var"),
         "DJANGO_SETTINGS_MODULE": "config.settings",
+        "PYTHONPATH": str(ROOT),
     }
+    bare_port = args.port + 97
+    bare: subprocess.Popen[bytes] | None = None
+    prod = [sys.executable, str(ROOT / "deploy" / "prod.py")]
+    began = time.perf_counter()
     try:
-        began = time.perf_counter()
-        subprocess.run(
-            [sys.executable, "manage.py", "migrate", "--noinput", "-v0"],
-            cwd=ROOT,
-            env=env,
-            check=True,
-        )
-        pair_count = max(sizes + chat_sizes) // 2
+        psql(admin, f'DROP DATABASE IF EXISTS "{db_name}" WITH (FORCE)')
+        psql(admin, f'CREATE DATABASE "{db_name}"')
+        subprocess.run([*prod, "up"], cwd=ROOT, env=env, check=True, stdout=subprocess.DEVNULL)
+        pairs = most // 2
         out = subprocess.run(
-            [sys.executable, str(Path(__file__).resolve()), "--make-site", str(pair_count)],
+            [
+                sys.executable,
+                str(Path(__file__).resolve()),
+                "--make-site",
+                f"{pairs},{args.big_rooms}",
+            ],
             cwd=ROOT,
-            env=env,
+            # The servers' SECRET_KEY (deploy/prod.py made it): sessions are signed with it.
+            env={
+                **env,
+                "DB_POOL_MAX": "0",
+                "SECRET_KEY": (tmp / "prod" / "secret_key").read_text(),
+            },
             check=True,
-            capture_output=True,
+            stdout=subprocess.PIPE,
             text=True,
         )
-        pairs: list[list[Any]] = json.loads(out.stdout.strip().splitlines()[-1])
-        print(
-            f"set-up: {pair_count} rooms, {2 * pair_count} users and sessions in "
-            f"{time.perf_counter() - began:.0f} s; {args.seconds:.0f} s of load per run; "
-            f"load average: {', '.join(f'{x:.1f}' for x in os.getloadavg())}"
+        all_rooms: list[list[Any]] = json.loads(out.stdout.strip().splitlines()[-1])
+        pair_rooms, big_rooms = all_rooms[:pairs], all_rooms[pairs:]
+        bare = subprocess.Popen(
+            [sys.executable, str(Path(__file__).resolve()), "--serve-bare", str(bare_port)],
+            cwd=ROOT,
         )
-
-        relay_results: dict[tuple[str, int], Result] = {}
-        chat_results: dict[tuple[str, int], Result] = {}
-        errors: dict[str, dict[str, int]] = {}
-        for kind in ["bare", *layers]:
-            server = start_server(kind, env, tmp)
-            try:
-                for n in sizes:
-                    t = time.perf_counter()
-                    relay_results[kind, n] = run(relay(server, pairs[: n // 2], args.seconds))
-                    progress(f"{kind} relay N={n}: {time.perf_counter() - t:.0f} s")
-                if kind != "bare":
-                    for n in chat_sizes:
-                        t = time.perf_counter()
-                        chat_results[kind, n] = run(chat(server, pairs[: n // 2], args.seconds, db))
-                        progress(f"{kind} chat N={n}: {time.perf_counter() - t:.0f} s")
-            finally:
-                server.stop()
-            errors[kind] = server.errors()
+        wait_for_port(bare_port, bare, "bare server")
+        load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+        print(
+            f"set-up: make prod topology (2 web units, {args.layer} channel layer), "
+            f"{len(all_rooms)} rooms in {time.perf_counter() - began:.0f} s; "
+            f"{args.seconds:.0f} s per scenario, one message per client every "
+            f"{args.interval:.0f} s; load average {load}"
+        )
+        nginx = Target("app", [f"ws://127.0.0.1:{args.port}"])
+        ws_ports = [args.port + 51, args.port + 52]  # deploy/prod.py's ws_ports
+        split = Target("app", [f"ws://127.0.0.1:{p}" for p in ws_ports])
+        bare_target = Target("bare", [f"ws://127.0.0.1:{bare_port}"])
+        scenarios: list[tuple[str, Target, list[list[Any]]]] = []
+        first = pair_rooms[: args.clients // 2]
+        scenarios += [
+            ("pairs/bare", bare_target, first),
+            ("pairs/nginx", nginx, first),
+            ("pairs/split", split, first),
+        ]
+        if big_rooms:
+            scenarios += [("51-rooms/bare", bare_target, big_rooms)]
+            scenarios += [("51-rooms/nginx", nginx, big_rooms)]
+        for n in ramp:
+            scenarios += [(f"ramp {n}/bare", bare_target, pair_rooms[: n // 2])]
+            scenarios += [(f"ramp {n}/nginx", nginx, pair_rooms[: n // 2])]
+        results: dict[str, Result] = {}
+        for tag, (name, target, rooms) in enumerate(scenarios, start=1):
+            t = time.perf_counter()
+            result = run(run_scenario(target, rooms, args.seconds, args.interval, tag))
+            if target.kind == "app":
+                result.stored, result.stored_twice = count_stored(db_url, tag)
+            results[name] = result
+            progress(f"{name}: {result.clients} clients, {time.perf_counter() - t:.0f} s")
+        server_errors = log_errors(tmp / "prod")
 
         print()
-        print("Relay (typing events, one per client per second)")
         print(
-            f"{'server':7} {'N':>5} {'sent':>6} {'reach':>6} {'p50 ms':>8} {'p99 ms':>8} "
-            f"{'p50 ×bare':>9} {'p99 ×bare':>9} {'connect s':>9} {'dropped':>7}"
+            f"{'scenario':16} {'clients':>7} {'sent':>6} {'acked':>6} {'stored':>6} {'twice':>5} "
+            f"{'live %':>7} {'p50 ms':>8} {'p99 ms':>8} {'p50 ×bare':>9} {'p99 ×bare':>9} "
+            f"{'dropped':>7} {'errors':>6} {'connect s':>9}"
         )
-        for n in sizes:
-            base = relay_results["bare", n]
-            for kind in ["bare", *layers]:
-                r = relay_results[kind, n]
-                p50, p99 = r.percentile(0.50), r.percentile(0.99)
-                print(
-                    f"{kind:7} {n:5d} {r.sent:6d} {r.reach:6.3f} {p50:8.2f} {p99:8.2f} "
-                    f"{fmt_ratio(p50, base.percentile(0.5)):>9} "
-                    f"{fmt_ratio(p99, base.percentile(0.99)):>9} {r.connect_seconds:9.1f} "
-                    f"{r.dropped:7d}"
-                )
-        if chat_results:
-            print()
-            print("Stored chat (one message per client per second; each delivered to both)")
+        for name, r in results.items():
+            base = results.get(name.split("/")[0] + "/bare")
+            p50, p99 = r.percentile(0.5), r.percentile(0.99)
+            stored = "-" if r.stored < 0 else str(r.stored)
+            twice = "-" if r.stored_twice < 0 else str(r.stored_twice)
             print(
-                f"{'server':7} {'N':>5} {'sent':>6} {'stored/s':>8} {'reach':>6} "
-                f"{'p50 ms':>8} {'p99 ms':>8} {'p50 ×bare':>9}"
+                f"{name:16} {r.clients:7d} {r.sent:6d} {r.acked:6d} {stored:>6} {twice:>5} "
+                f"{r.delivered:7.2f} {p50:8.1f} {p99:8.1f} "
+                f"{fmt_ratio(p50, base.percentile(0.5)) if base else '-':>9} "
+                f"{fmt_ratio(p99, base.percentile(0.99)) if base else '-':>9} "
+                f"{r.dropped:7d} {sum(r.errors.values()):6d} {r.connect_seconds:9.1f}"
             )
-            for (kind, n), r in chat_results.items():
-                bare = relay_results.get(("bare", n))
-                ratio = fmt_ratio(r.percentile(0.5), bare.percentile(0.5)) if bare else "-"
-                print(
-                    f"{kind:7} {n:5d} {r.sent:6d} {r.stored / args.seconds:8.0f} "
-                    f"{r.reach:6.3f} {r.percentile(0.5):8.2f} {r.percentile(0.99):8.2f} "
-                    f"{ratio:>9}"
-                )
-        for kind, counts in errors.items():
-            for line, count in sorted(counts.items(), key=lambda item: -item[1]):
-                print(f"{kind}: {count} × {line}")
+        for name, r in results.items():
+            for line, count in r.errors.most_common(5):
+                print(f"{name}: {count} × {line}")
+        for line, count in server_errors.most_common(10):
+            print(f"servers: {count} × {line}")
         load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
         print(f"\ntotal {time.perf_counter() - began:.0f} s; load average at the end: {load}")
     finally:
+        if bare is not None:
+            bare.terminate()
+            bare.wait(timeout=10)
+        subprocess.run([*prod, "down"], cwd=ROOT, env=env, check=False, stdout=subprocess.DEVNULL)
+        with contextlib.suppress(subprocess.CalledProcessError):
+            psql(admin, f'DROP DATABASE IF EXISTS "{db_name}" WITH (FORCE)')
         shutil.rmtree(tmp, ignore_errors=True)
 
 

@@ -154,10 +154,19 @@ if REDIS_URL:
     # losing Redis signs no one out. Only with a cache every process shares: a per-process cache
     # would keep serving a session another process ended (logout, password change).
     SESSION_ENGINE = "peerlearn.common.sessions"
+    # pubsub (default): one PUBLISH per group send, no per-channel capacity, and a dead
+    # process's subscriptions end with its connection. "core": Redis lists per channel, with a
+    # capacity per process-wide key (set high here) and groups that expire after a day.
+    # Measured against each other in bench/ws.py; see docs/performance.md.
     CHANNEL_LAYERS = {
         "default": {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
             "CONFIG": {"hosts": [REDIS_URL]},
+        }
+        if env_str("CHANNEL_LAYER", "pubsub") == "pubsub"
+        else {
+            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "CONFIG": {"hosts": [REDIS_URL], "capacity": 10_000, "expiry": 60},
         }
     }
 else:

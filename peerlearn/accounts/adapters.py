@@ -24,7 +24,7 @@ class AccountAdapter(DefaultAccountAdapter):
         session_key = request.session.session_key
         super().logout(request)
         if session_key:
-            from peerlearn.live.services import disconnect_session
+            from peerlearn.common.realtime import disconnect_session
 
             disconnect_session(session_key, reason="You logged out.")
 

@@ -15,11 +15,15 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from channels.db import database_sync_to_async
-
 from peerlearn.accounts.models import User
 from peerlearn.common.errors import NotFound, ServiceError
-from peerlearn.live.consumers import CLOSE_FORBIDDEN, RECHECK_SECONDS, ListeningSocket
+from peerlearn.common.realtime import (
+    CLOSE_FORBIDDEN,
+    RECHECK_SECONDS,
+    EventMessage,
+    ListeningSocket,
+    database_sync_to_async,
+)
 
 from . import events, selectors
 
@@ -42,12 +46,9 @@ class ForumSocket(ListeningSocket):
             await self.close(code=CLOSE_FORBIDDEN)
             return
         self.check, self.object_id, self.checked_at = check, object_id, time.monotonic()
-        await self.join_user_groups()
-        self.groups_joined.append(group)
-        await self.channel_layer.group_add(group, self.channel_name)
-        await self.accept()
+        await self.listen(group)
 
-    async def room_event(self, message: dict[str, Any]) -> None:
+    async def realtime_event(self, message: EventMessage) -> None:
         if await self.access_holds():
             await self.send_json(message["event"])
 

@@ -22,7 +22,7 @@ from peerlearn.accounts.models import User
 from peerlearn.common import ratelimit
 from peerlearn.common.errors import Conflict, Forbidden, ServiceError
 from peerlearn.common.markdown import render_markdown
-from peerlearn.live.services import broadcast
+from peerlearn.common.realtime import broadcast
 from peerlearn.notifications.services import notify
 
 from . import events, selectors

@@ -1,129 +1,44 @@
-"""WebSocket consumers. Thin: every message is size- and rate-checked, authorized against the
-room (re-checked periodically, so access that ends closes the socket), then handed to a service.
+"""/ws/rooms/<room_id>/: presence, chat, typing, signaling, screen share, whiteboard and notes for
+the participants of one room. Thin: every frame is size- and rate-checked and authorized
+against the room (re-checked periodically, so access that ends closes the socket), then handed
+to a service. The join order and the delivery guarantees are in docs/architecture.md.
+
+Query parameters (all optional): ``last_id`` (the end of the client's unbroken chat chain),
+``strokes_after`` (the last stroke it holds), ``notes_version`` (the notes version it holds).
 """
 
 from __future__ import annotations
 
-import json
 import time
 from typing import Any
-
-from channels.db import database_sync_to_async
-from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from urllib.parse import parse_qs
 
 from peerlearn.common.errors import ServiceError
+from peerlearn.common.realtime import (
+    CLOSE_FORBIDDEN,
+    CLOSE_LOGGED_OUT,
+    RECHECK_SECONDS,
+    AuthenticatedSocket,
+    EventMessage,
+    TokenBucket,
+    database_sync_to_async,
+    safe_group_send,
+    safe_send,
+)
 
 from . import events, selectors, services
 
-MAX_FRAME_BYTES = 64 * 1024
-RECHECK_SECONDS = 30
-CLOSE_FORBIDDEN = 4403
-CLOSE_LOGGED_OUT = 4401
+PRESENCE_REFRESH_SECONDS = 30  # below selectors.PRESENCE_TTL
 
 
-class TokenBucket:
-    """``rate`` tokens per second, at most ``burst`` at once."""
-
-    def __init__(self, rate: float, burst: int) -> None:
-        self.rate, self.burst = rate, burst
-        self.tokens = float(burst)
-        self.updated = time.monotonic()
-
-    def take(self) -> bool:
-        now = time.monotonic()
-        self.tokens = min(self.burst, self.tokens + (now - self.updated) * self.rate)
-        self.updated = now
-        if self.tokens >= 1:
-            self.tokens -= 1
-            return True
-        return False
-
-
-class AuthenticatedSocket(AsyncJsonWebsocketConsumer):
-    """Common parts: the user's groups, forced disconnects, and frame limits."""
-
-    groups_joined: list[str]
-
-    async def join_user_groups(self) -> None:
-        user = self.scope["user"]
-        self.groups_joined = [events.user_group(user.pk)]
-        session = self.scope.get("session")
-        if session is not None and session.session_key:
-            self.groups_joined.append(events.session_group(session.session_key))
-        for group in self.groups_joined:
-            await self.channel_layer.group_add(group, self.channel_name)
-
-    async def disconnect(self, code: int) -> None:
-        for group in getattr(self, "groups_joined", []):
-            await self.channel_layer.group_discard(group, self.channel_name)
-
-    async def force_disconnect(self, message: dict[str, Any]) -> None:
-        await self.send_json(
-            {"type": "error", "code": "disconnected", "message": message.get("reason", "")}
-        )
-        await self.close(code=CLOSE_LOGGED_OUT)
-
-    async def send_error(self, code: str, message: str) -> None:
-        event: events.ErrorEvent = {"type": "error", "code": code, "message": message}
-        await self.send_json(event)
-
-    async def receive(
-        self, text_data: str | None = None, bytes_data: bytes | None = None, **kwargs: Any
-    ) -> None:
-        if text_data is None or len(text_data.encode()) > MAX_FRAME_BYTES:
-            await self.send_error("too_large", "Messages are at most 64 KB of text.")
-            return
-        try:
-            content = json.loads(text_data)
-        except ValueError:
-            await self.send_error("invalid", "Messages are JSON objects.")
-            return
-        if not isinstance(content, dict) or not isinstance(content.get("type"), str):
-            await self.send_error("invalid", "Messages are JSON objects with a type.")
-            return
-        await self.receive_json(content)
-
-
-class ListeningSocket(AuthenticatedSocket):
-    """A socket that only listens (the page writes over HTTP): answers pings, forwards the
-    events broadcast to its groups (``live.services.broadcast``), ignores bell pushes."""
-
-    async def receive_json(self, content: dict[str, Any], **kwargs: Any) -> None:
-        if content["type"] == "ping":
-            await self.send_json({"type": "pong"})
-
-    async def room_event(self, message: dict[str, Any]) -> None:
-        await self.send_json(message["event"])
-
-    async def notification_push(self, message: dict[str, Any]) -> None:
-        """The bell has its own socket."""
-
-
-class NotificationConsumer(AuthenticatedSocket):
-    """/ws/notifications/: the live bell of one user."""
-
-    async def connect(self) -> None:
-        if not self.scope["user"].is_authenticated:
-            await self.close(code=CLOSE_FORBIDDEN)
-            return
-        await self.join_user_groups()
-        await self.accept()
-
-    async def receive_json(self, content: dict[str, Any], **kwargs: Any) -> None:
-        if content["type"] == "ping":
-            await self.send_json({"type": "pong"})
-
-    async def notification_push(self, message: dict[str, Any]) -> None:
-        await self.send_json(message["event"])
-
-    async def room_event(self, message: dict[str, Any]) -> None:
-        """Room events also reach user groups' members; the bell ignores them."""
+def _int_param(query: dict[str, list[str]], name: str) -> int:
+    try:
+        return max(0, int((query.get(name) or ["0"])[0]))
+    except ValueError:
+        return 0
 
 
 class RoomConsumer(AuthenticatedSocket):
-    """/ws/rooms/<room_id>/?last_id=N: presence, chat, typing, signaling, screen share,
-    whiteboard and notes for the participants of one room."""
-
     async def connect(self) -> None:
         user = self.scope["user"]
         self.room_id = int(self.scope["url_route"]["kwargs"]["room_id"])
@@ -134,57 +49,100 @@ class RoomConsumer(AuthenticatedSocket):
         except ServiceError:
             await self.close(code=CLOSE_FORBIDDEN)
             return
-        self.checked_at = time.monotonic()
+        self.me = await database_sync_to_async(services.person)(user)
+        self.checked_at = self.presence_at = time.monotonic()
         self.peers: dict[str, int] = {}
         self.messages_bucket = TokenBucket(rate=20, burst=60)
         self.chat_bucket = TokenBucket(rate=1, burst=5)
         self.group = events.room_group(self.room_id)
+        # Subscribe first, then read: whatever is broadcast after the read arrives live, and
+        # what arrives both ways the client de-duplicates by id.
         await self.join_user_groups()
-        await self.channel_layer.group_add(self.group, self.channel_name)
+        await self.join_group(self.group)
         await self.accept()
-        await self.send_initial_state()
-        await self.channel_layer.group_send(
-            self.group,
-            {"type": "peer.joined", "channel": self.channel_name, "user": services.person(user)},
+        query = parse_qs(self.scope.get("query_string", b"").decode())
+        await self.send_state(
+            last_id=_int_param(query, "last_id"),
+            strokes_after=_int_param(query, "strokes_after"),
+            notes_version=int(query["notes_version"][0])
+            if query.get("notes_version", [""])[0].isdigit()
+            else None,
+            resync=False,
         )
+        joined: events.PeerJoinedEvent = {
+            "type": "peer.joined",
+            "peer": self.channel_name,
+            "user": self.me,
+        }
+        await self.group_event(joined, exclude_self=True)
 
     async def disconnect(self, code: int) -> None:
         if hasattr(self, "group"):
-            await self.channel_layer.group_send(
-                self.group, {"type": "peer.left", "channel": self.channel_name}
-            )
-            await self.channel_layer.group_discard(self.group, self.channel_name)
+            left: events.PeerLeftEvent = {"type": "peer.left", "peer": self.channel_name}
+            await self.group_event(left, exclude_self=True)
+            await database_sync_to_async(services.presence_leave)(channel=self.channel_name)
         await super().disconnect(code)
 
+    # --- the join and resync -----------------------------------------------------------------
+
     @database_sync_to_async
-    def initial_state(self, last_id: int) -> dict[str, Any]:
+    def read_state(
+        self, last_id: int, strokes_after: int, notes_version: int | None, resync: bool
+    ) -> events.StateEvent:
+        if not resync:
+            services.presence_enter(
+                room=self.room, channel=self.channel_name, user=self.scope["user"]
+            )
+        page = selectors.chat_history(room=self.room, after_id=last_id, limit=selectors.CHAT_PAGE)
+        strokes, full = selectors.strokes_since(room=self.room, after_id=strokes_after)
         notes = selectors.notes(room=self.room)
+        peers: list[events.PeerOut] = [
+            {"peer": channel, "user": services.person(user)}
+            for channel, user in selectors.present_peers(room_id=self.room_id)
+            if channel != self.channel_name
+        ]
         return {
             "type": "state",
-            "me": services.person(self.scope["user"]),
+            "me": self.me,
             "peer_id": self.channel_name,
-            "chat": [
-                services.chat_event(m)
-                for m in selectors.chat_history(room=self.room, after_id=last_id)
-            ],
-            "strokes": [
-                {"id": s.pk, "author": s.author_id, "data": s.data}
-                for s in selectors.strokes(room=self.room)
-            ],
-            "notes": {"version": notes.version, "text": notes.text},
+            "chat": services.chat_events(page),
+            "chat_more": len(page) == selectors.CHAT_PAGE,
+            "strokes": [{"id": s.pk, "author": s.author_id, "data": s.data} for s in strokes],
+            "strokes_full": full,
+            "notes": None
+            if notes_version == notes.version
+            else {"version": notes.version, "text": notes.text},
+            "peers": peers,
+            "resync": resync,
         }
 
-    async def send_initial_state(self) -> None:
-        query = dict(
-            part.split("=", 1)
-            for part in self.scope.get("query_string", b"").decode().split("&")
-            if "=" in part
-        )
-        try:
-            last_id = max(0, int(query.get("last_id", "0")))
-        except ValueError:
-            last_id = 0
-        await self.send_json(await self.initial_state(last_id))
+    async def send_state(
+        self, *, last_id: int, strokes_after: int, notes_version: int | None, resync: bool
+    ) -> None:
+        state = await self.read_state(last_id, strokes_after, notes_version, resync)
+        self.peers.update({p["peer"]: p["user"]["id"] for p in state["peers"]})
+        await self.send_json(state)
+        if state["chat_more"]:
+            await self.send_chat_pages(after_id=state["chat"][-1]["id"])
+
+    async def send_chat_pages(self, *, after_id: int) -> None:
+        """Everything stored after ``after_id``, page after page, oldest first."""
+        while True:
+            page = await database_sync_to_async(self.read_chat_page)(after_id)
+            await self.send_json(page)
+            if not page["more"]:
+                return
+            after_id = page["chat"][-1]["id"]
+
+    def read_chat_page(self, after_id: int) -> events.ChatPageEvent:
+        page = selectors.chat_history(room=self.room, after_id=after_id, limit=selectors.CHAT_PAGE)
+        return {
+            "type": "chat.page",
+            "chat": services.chat_events(page),
+            "more": len(page) == selectors.CHAT_PAGE,
+        }
+
+    # --- frames from the client ---------------------------------------------------------------
 
     async def still_allowed(self) -> bool:
         if time.monotonic() - self.checked_at < RECHECK_SECONDS:
@@ -219,26 +177,19 @@ class RoomConsumer(AuthenticatedSocket):
         user = self.scope["user"]
         try:
             if kind == "chat":
-                if not self.chat_bucket.take():
-                    await self.send_error("rate_limited", "You are sending chat messages too fast.")
-                    return
-                await database_sync_to_async(services.chat_post)(
-                    actor=user, room=self.room, body=str(content.get("body", ""))
-                )
+                await self.chat(content)
             elif kind == "typing":
-                await self.group_event(
-                    {"type": "typing", "user": services.person(user)}, exclude_self=True
-                )
+                typing: events.TypingEvent = {"type": "typing", "user": self.me}
+                await self.group_event(typing, exclude_self=True)
             elif kind == "signal":
                 await self.relay_signal(content)
             elif kind == "screen":
-                await self.group_event(
-                    {
-                        "type": "screen",
-                        "user": services.person(user),
-                        "sharing": bool(content.get("sharing")),
-                    }
-                )
+                screen: events.ScreenEvent = {
+                    "type": "screen",
+                    "user": self.me,
+                    "sharing": bool(content.get("sharing")),
+                }
+                await self.group_event(screen)
             elif kind == "wb.stroke":
                 await database_sync_to_async(services.stroke_add)(
                     actor=user, room=self.room, data=content.get("data")
@@ -254,96 +205,104 @@ class RoomConsumer(AuthenticatedSocket):
                 )
                 if result["type"] == "notes.conflict":
                     await self.send_json(result)
+            elif kind == "resync":
+                await self.send_state(
+                    last_id=max(0, int(content.get("last_id", 0))),
+                    strokes_after=max(0, int(content.get("strokes_after", 0))),
+                    notes_version=None,
+                    resync=True,
+                )
             elif kind == "ping":
-                await self.send_json({"type": "pong"})
+                await self.heartbeat()
             else:
                 await self.send_error("unknown_type", f"Unknown message type {kind!r}.")
         except ServiceError as exc:
-            await self.send_error(exc.code, exc.message)
+            await self.send_error(exc.code, exc.message, client_id=self.client_id(content))
         except (TypeError, ValueError):
             await self.send_error("invalid", "That message is malformed.")
 
+    @staticmethod
+    def client_id(content: dict[str, Any]) -> str | None:
+        value = content.get("client_id") if content.get("type") == "chat" else None
+        return value if isinstance(value, str) else None
+
+    async def chat(self, content: dict[str, Any]) -> None:
+        """Store (idempotently by ``client_id``) and acknowledge to the sender with the id."""
+        client_id = self.client_id(content) or ""
+        if not self.chat_bucket.take():
+            await self.send_error(
+                "rate_limited", "You are sending chat messages too fast.", client_id=client_id
+            )
+            return
+        message = await database_sync_to_async(services.chat_post)(
+            actor=self.scope["user"],
+            room=self.room,
+            body=str(content.get("body", "")),
+            client_id=client_id,
+        )
+        if client_id:
+            ack: events.AckEvent = {"type": "ack", "client_id": client_id, "id": message.pk}
+            await self.send_json(ack)
+
+    async def heartbeat(self) -> None:
+        if time.monotonic() - self.presence_at >= PRESENCE_REFRESH_SECONDS:
+            self.presence_at = time.monotonic()
+            await database_sync_to_async(services.presence_refresh)(channel=self.channel_name)
+        await self.pong()
+
     async def relay_signal(self, content: dict[str, Any]) -> None:
-        """Offer / answer / ICE go only to a peer of this room; nothing is stored."""
+        """Offer / answer / ICE go only to a socket present in this room; nothing is stored."""
         target = content.get("to")
         data = content.get("data")
-        if not isinstance(target, str) or target not in self.peers or not isinstance(data, dict):
+        if not isinstance(target, str) or not isinstance(data, dict) or target == self.channel_name:
             await self.send_error("unknown_peer", "That participant is not in this room.")
             return
-        await self.channel_layer.send(
-            target,
-            {
-                "type": "signal.relay",
-                "room": self.room_id,
-                "from_channel": self.channel_name,
-                "from_user": self.scope["user"].pk,
-                "data": data,
-            },
-        )
+        if target not in self.peers and not await database_sync_to_async(selectors.is_present)(
+            room_id=self.room_id, channel=target
+        ):
+            await self.send_error("unknown_peer", "That participant is not in this room.")
+            return
+        relay: events.SignalRelayMessage = {
+            "type": "signal.relay",
+            "room": self.room_id,
+            "from_channel": self.channel_name,
+            "from_user": self.scope["user"].pk,
+            "data": data,
+        }
+        await safe_send(self.channel_layer, target, relay)
 
-    async def group_event(self, event: dict[str, Any], *, exclude_self: bool = False) -> None:
-        await self.channel_layer.group_send(
-            self.group,
-            {
-                "type": "room.event",
-                "event": event,
-                "exclude": self.channel_name if exclude_self else None,
-            },
-        )
+    async def group_event(self, event: events.RoomEvent, *, exclude_self: bool = False) -> None:
+        message: EventMessage = {
+            "type": "realtime.event",
+            "event": event,
+            "exclude": self.channel_name if exclude_self else None,
+        }
+        await safe_group_send(self.channel_layer, self.group, message)
 
     # --- handlers for channel-layer messages -------------------------------------------------
 
-    async def room_event(self, message: dict[str, Any]) -> None:
+    async def realtime_event(self, message: EventMessage) -> None:
         if message.get("exclude") == self.channel_name:
             return
-        await self.send_json(message["event"])
+        event = message["event"]
+        if event.get("type") == "peer.joined":
+            user = event.get("user")
+            if isinstance(user, dict):
+                self.peers[str(event["peer"])] = int(user["id"])
+        elif event.get("type") == "peer.left":
+            self.peers.pop(str(event["peer"]), None)
+        await self.send_json(event)
 
-    async def peer_joined(self, message: dict[str, Any]) -> None:
-        if message["channel"] == self.channel_name:
-            return
-        self.peers[message["channel"]] = message["user"]["id"]
-        await self.send_json(
-            {"type": "peer.joined", "peer": message["channel"], "user": message["user"]}
-        )
-        # Introduce ourselves to the newcomer, directly.
-        await self.channel_layer.send(
-            message["channel"],
-            {
-                "type": "peer.present",
-                "room": self.room_id,
-                "channel": self.channel_name,
-                "user": services.person(self.scope["user"]),
-            },
-        )
-
-    async def peer_present(self, message: dict[str, Any]) -> None:
+    async def signal_relay(self, message: events.SignalRelayMessage) -> None:
         if message.get("room") != self.room_id:
             return
-        self.peers[message["channel"]] = message["user"]["id"]
-        await self.send_json(
-            {
-                "type": "peer.joined",
-                "peer": message["channel"],
-                "user": message["user"],
-                "existing": True,
-            }
-        )
-
-    async def peer_left(self, message: dict[str, Any]) -> None:
-        if self.peers.pop(message["channel"], None) is not None:
-            await self.send_json({"type": "peer.left", "peer": message["channel"]})
-
-    async def signal_relay(self, message: dict[str, Any]) -> None:
-        if message.get("room") != self.room_id or message["from_channel"] not in self.peers:
-            return
-        await self.send_json(
-            {
-                "type": "signal",
-                "from": message["from_channel"],
-                "from_user": message["from_user"],
-                "data": message["data"],
-            }
-        )
-
-    async def notification_push(self, message: dict[str, Any]) -> None:
-        """The bell has its own socket; rooms ignore notification pushes."""
+        # The sender's socket checked that both are in this room; remember it as a peer even
+        # if its peer.joined was lost on the way.
+        self.peers.setdefault(message["from_channel"], message["from_user"])
+        event: events.SignalEvent = {
+            "type": "signal",
+            "from": message["from_channel"],
+            "from_user": message["from_user"],
+            "data": message["data"],
+        }
+        await self.send_json(event)

@@ -67,10 +67,38 @@ class ChatMessage(models.Model):
         RoomFile, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    client_id = models.CharField(
+        max_length=64,
+        blank=True,
+        default="",
+        help_text="Chosen by the sending browser; a resend with the same id is not stored again",
+    )
 
     class Meta:
         ordering = ["id"]
         indexes = [models.Index(fields=["room", "id"])]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["room", "author", "client_id"],
+                condition=~Q(client_id=""),
+                name="chat_message_once_per_client_id",
+            )
+        ]
+
+
+class RoomPresence(models.Model):
+    """Who is in a room right now, one row per open socket: a newcomer reads the list instead
+    of every member introducing itself over the channel layer (which is O(n²) per full room).
+    A socket refreshes ``seen_at`` with its heartbeat; rows of a process that died stop being
+    refreshed and are ignored after ``live.selectors.PRESENCE_TTL``."""
+
+    room = models.ForeignKey(Room, on_delete=models.CASCADE, related_name="+")
+    channel = models.CharField(max_length=200, unique=True)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    seen_at = models.DateTimeField()
+
+    class Meta:
+        indexes = [models.Index(fields=["room", "seen_at"])]
 
 
 class WhiteboardStroke(models.Model):

@@ -10,7 +10,7 @@ from importlib import import_module
 
 from django.conf import settings
 from django.contrib.auth import get_user
-from django.db.models import QuerySet
+from django.db.models import IntegerField, OuterRef, QuerySet, Subquery, Value
 from django.http import HttpRequest
 from django.utils import timezone
 
@@ -18,7 +18,7 @@ from peerlearn.accounts.models import User
 from peerlearn.common.errors import Forbidden, NotFound
 from peerlearn.scheduling.models import Booking, TimeClaim
 
-from .models import ChatMessage, Room, RoomFile, SharedNotes, WhiteboardStroke
+from .models import ChatMessage, Room, RoomFile, RoomPresence, SharedNotes, WhiteboardStroke
 
 
 def participant_ids(booking: Booking) -> set[int]:
@@ -98,7 +98,14 @@ def room_for_booking(*, booking: Booking) -> Room:
     return room
 
 
+CHAT_PAGE = 200  # messages per ``chat.page`` frame (and in the join's ``state``)
+PRESENCE_TTL = timedelta(seconds=75)  # a socket's heartbeat refreshes its row every 30 s
+
+
 def chat_history(*, room: Room, after_id: int = 0, limit: int = 500) -> list[ChatMessage]:
+    """The room's messages after ``after_id``, oldest first, at most ``limit``: the next page.
+    Ids of one room grow in commit order (``services.chat_post``), so a page is never missing
+    a message that commits later with a smaller id."""
     return list(
         ChatMessage.objects.filter(room=room, id__gt=after_id)
         .select_related("author__profile", "file")
@@ -106,8 +113,58 @@ def chat_history(*, room: Room, after_id: int = 0, limit: int = 500) -> list[Cha
     )
 
 
+def chat_message_before(*, room_id: int, message_id: int | None) -> int:
+    """The id of the room's last message before ``message_id`` (None: the last one); 0: none."""
+    messages = ChatMessage.objects.filter(room_id=room_id)
+    if message_id is not None:
+        messages = messages.filter(id__lt=message_id)
+    return messages.order_by("-id").values_list("id", flat=True).first() or 0
+
+
+def chat_tail(*, room_id: int, author: User, client_id: str) -> tuple[int, int | None]:
+    """In one query: the room's last message id (0: none) and the id of the message ``author``
+    already stored with ``client_id`` (None: none, or no client id)."""
+    messages = ChatMessage.objects.filter(room_id=OuterRef("pk"))
+    last = messages.order_by("-id").values("id")[:1]
+    same = messages.filter(author=author, client_id=client_id).values("id")[:1]
+    row = (
+        Room.objects.filter(pk=room_id)
+        .annotate(
+            last=Subquery(last),
+            same=Subquery(same) if client_id else Value(None, output_field=IntegerField()),
+        )
+        .values_list("last", "same")
+        .get()
+    )
+    return row[0] or 0, row[1]
+
+
+def present_peers(*, room_id: int) -> list[tuple[str, User]]:
+    """The sockets in the room now (their channel names and users), oldest first."""
+    rows = (
+        RoomPresence.objects.filter(room_id=room_id, seen_at__gte=timezone.now() - PRESENCE_TTL)
+        .select_related("user__profile")
+        .order_by("id")
+    )
+    return [(row.channel, row.user) for row in rows]
+
+
+def is_present(*, room_id: int, channel: str) -> bool:
+    return RoomPresence.objects.filter(
+        room_id=room_id, channel=channel, seen_at__gte=timezone.now() - PRESENCE_TTL
+    ).exists()
+
+
 def strokes(*, room: Room) -> QuerySet[WhiteboardStroke]:
     return WhiteboardStroke.objects.filter(room=room).order_by("id")
+
+
+def strokes_since(*, room: Room, after_id: int) -> tuple[list[WhiteboardStroke], bool]:
+    """What a client holding the strokes up to ``after_id`` lacks: (strokes, full). Only a
+    clear deletes strokes; if ``after_id`` is gone the board was cleared, so all are sent."""
+    if after_id > 0 and WhiteboardStroke.objects.filter(room=room, pk=after_id).exists():
+        return list(strokes(room=room).filter(id__gt=after_id)), False
+    return list(strokes(room=room)), True
 
 
 def notes(*, room: Room) -> SharedNotes:

@@ -7,47 +7,48 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from asgiref.sync import async_to_sync
-from channels.layers import get_channel_layer
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.urls import reverse
+from django.utils import timezone
 
 from peerlearn.accounts.models import User
 from peerlearn.common.errors import ServiceError
 from peerlearn.common.markdown import render_markdown
+from peerlearn.common.realtime import broadcast, person
 from peerlearn.common.uploads import DOCUMENT_TYPES, IMAGE_TYPES, check_upload
 
 from . import events, selectors
 from .merge import merge3
-from .models import ChatMessage, NotesRevision, Room, RoomFile, SharedNotes, WhiteboardStroke
+from .models import (
+    ChatMessage,
+    NotesRevision,
+    Room,
+    RoomFile,
+    RoomPresence,
+    SharedNotes,
+    WhiteboardStroke,
+)
 
 MAX_CHAT_CHARS = 4000
 MAX_STROKE_POINTS = 2000
 ROOM_FILE_TYPES = {**DOCUMENT_TYPES, **IMAGE_TYPES, "application/zip": "zip"}
 
 
-def broadcast(group: str, event: Any) -> None:
-    """Send an event to a group after the current transaction commits (at once outside one)."""
-    layer = get_channel_layer()
-    if layer is None:
-        return
-
-    def send() -> None:
-        async_to_sync(layer.group_send)(group, {"type": "room.event", "event": event})
-
-    transaction.on_commit(send, robust=True)  # a lost broadcast must not fail the stored write
+MAX_CLIENT_ID_CHARS = 64
 
 
-def person(user: User) -> events.Person:
-    return {"id": user.pk, "name": user.display_name}
+def room_broadcast(room_id: int, event: events.RoomEvent) -> None:
+    """``event`` to every socket in the room once the transaction commits."""
+    broadcast(events.room_group(room_id), event)
 
 
-def chat_event(message: ChatMessage) -> events.ChatEvent:
+def chat_event(message: ChatMessage, *, prev: int) -> events.ChatEvent:
     event: events.ChatEvent = {
         "type": "chat",
         "id": message.pk,
+        "prev": prev,
         "author": person(message.author),
         "html": message.html,
         "created_at": message.created_at.isoformat(),
@@ -62,8 +63,32 @@ def chat_event(message: ChatMessage) -> events.ChatEvent:
     return event
 
 
-def chat_post(*, actor: User, room: Room, body: str, file: RoomFile | None = None) -> ChatMessage:
-    """Store a chat message (markdown, sanitized once here) and broadcast it after commit."""
+def chat_events(messages: list[ChatMessage]) -> list[events.ChatEvent]:
+    """Events for consecutive messages of one room (a page of ``selectors.chat_history``)."""
+    if not messages:
+        return []
+    prev = selectors.chat_message_before(room_id=messages[0].room_id, message_id=messages[0].pk)
+    out = []
+    for message in messages:
+        out.append(chat_event(message, prev=prev))
+        prev = message.pk
+    return out
+
+
+def chat_post(
+    *,
+    actor: User,
+    room: Room,
+    body: str,
+    file: RoomFile | None = None,
+    client_id: str = "",
+) -> ChatMessage:
+    """Store a chat message (markdown, sanitized once here) and broadcast it after commit.
+
+    ``client_id`` (the sending browser's id for the message) makes it idempotent: a resend
+    with the same id returns the message stored the first time, stored and broadcast once.
+    Messages of a room are stored one at a time (a lock on the room's row), so their ids grow
+    in commit order and each event names the message before it (``ChatEvent.prev``)."""
     body = body.strip()
     if not body and file is None:
         raise ServiceError("Type a message.", code="empty", field="body")
@@ -71,11 +96,26 @@ def chat_post(*, actor: User, room: Room, body: str, file: RoomFile | None = Non
         raise ServiceError(
             f"Messages are at most {MAX_CHAT_CHARS} characters.", code="too_long", field="body"
         )
+    if len(client_id) > MAX_CLIENT_ID_CHARS:
+        raise ServiceError("That message id is too long.", code="invalid", field="client_id")
     with transaction.atomic():
+        Room.objects.select_for_update(no_key=True).filter(pk=room.pk).first()
+        # A statement of its own after the lock: its snapshot sees what the previous holder
+        # of the lock committed.
+        prev, stored_id = selectors.chat_tail(room_id=room.pk, author=actor, client_id=client_id)
+        if stored_id is not None:
+            return ChatMessage.objects.select_related("file").get(pk=stored_id)
+        # Under the room's lock no other transaction can store this client id meanwhile; the
+        # unique constraint stays the rule should anything write around this service.
         message = ChatMessage.objects.create(
-            room=room, author=actor, body=body, html=render_markdown(body), file=file
+            room=room,
+            author=actor,
+            body=body,
+            html=render_markdown(body),
+            file=file,
+            client_id=client_id,
         )
-        broadcast(events.room_group(room.pk), chat_event(message))
+        room_broadcast(room.pk, chat_event(message, prev=prev))
     return message
 
 
@@ -138,8 +178,8 @@ def _clean_stroke(data: Any) -> dict[str, object]:
 def stroke_add(*, actor: User, room: Room, data: Any) -> WhiteboardStroke:
     with transaction.atomic():
         stroke = WhiteboardStroke.objects.create(room=room, author=actor, data=_clean_stroke(data))
-        broadcast(
-            events.room_group(room.pk),
+        room_broadcast(
+            room.pk,
             {"type": "wb.stroke", "id": stroke.pk, "author": actor.pk, "data": stroke.data},
         )
     return stroke
@@ -148,7 +188,7 @@ def stroke_add(*, actor: User, room: Room, data: Any) -> WhiteboardStroke:
 def whiteboard_clear(*, actor: User, room: Room) -> int:
     with transaction.atomic():
         deleted, _ = WhiteboardStroke.objects.filter(room=room).delete()
-        broadcast(events.room_group(room.pk), {"type": "wb.clear", "by": person(actor)})
+        room_broadcast(room.pk, {"type": "wb.clear", "by": person(actor)})
     return deleted
 
 
@@ -198,14 +238,23 @@ def notes_update(
             "by": person(actor),
             "merged": merged,
         }
-        broadcast(events.room_group(room.pk), event)
+        room_broadcast(room.pk, event)
     return event
 
 
-def disconnect_session(session_key: str, *, reason: str) -> None:
-    """Close every live socket opened with one browser session (it was logged out)."""
-    layer = get_channel_layer()
-    if layer is not None:
-        async_to_sync(layer.group_send)(
-            events.session_group(session_key), {"type": "force.disconnect", "reason": reason}
-        )
+def presence_enter(*, room: Room, channel: str, user: User) -> None:
+    """A socket joined the room (``selectors.present_peers`` lists it to newcomers). Rows a
+    dead process left behind in this room are deleted on the way."""
+    now = timezone.now()
+    RoomPresence.objects.filter(room=room, seen_at__lt=now - selectors.PRESENCE_TTL).delete()
+    RoomPresence.objects.update_or_create(
+        channel=channel, defaults={"room": room, "user": user, "seen_at": now}
+    )
+
+
+def presence_refresh(*, channel: str) -> None:
+    RoomPresence.objects.filter(channel=channel).update(seen_at=timezone.now())
+
+
+def presence_leave(*, channel: str) -> None:
+    RoomPresence.objects.filter(channel=channel).delete()

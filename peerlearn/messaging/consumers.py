@@ -14,10 +14,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from channels.db import database_sync_to_async
-
 from peerlearn.common.errors import ServiceError
-from peerlearn.live.consumers import CLOSE_FORBIDDEN, AuthenticatedSocket, TokenBucket
+from peerlearn.common.realtime import (
+    CLOSE_FORBIDDEN,
+    AuthenticatedSocket,
+    EventMessage,
+    TokenBucket,
+    database_sync_to_async,
+)
 
 from . import events, services
 
@@ -31,9 +35,7 @@ class MessagingConsumer(AuthenticatedSocket):
         self.viewing: int | None = None
         self.bucket = TokenBucket(rate=5, burst=20)
         await self.join_user_groups()
-        group = events.user_group(user.pk)
-        self.groups_joined.append(group)
-        await self.channel_layer.group_add(group, self.channel_name)
+        await self.join_group(events.user_group(user.pk))
         await self.accept()
 
     async def disconnect(self, code: int) -> None:
@@ -53,7 +55,7 @@ class MessagingConsumer(AuthenticatedSocket):
             if kind == "ping":
                 if self.viewing is not None:  # the heartbeat keeps "viewing" fresh
                     await self.set_viewing(self.viewing)
-                await self.send_json({"type": "pong"})
+                await self.pong()
             elif kind == "viewing":
                 raw = content.get("conversation")
                 await self.set_viewing(None if raw is None else int(raw))
@@ -78,11 +80,8 @@ class MessagingConsumer(AuthenticatedSocket):
         )
         self.viewing = conversation_id
 
-    async def room_event(self, message: dict[str, Any]) -> None:
+    async def realtime_event(self, message: EventMessage) -> None:
         """Only messaging events: other apps' events to the user's groups are not ours."""
         event = message.get("event")
         if isinstance(event, dict) and str(event.get("type", "")).startswith("msg."):
             await self.send_json(event)
-
-    async def notification_push(self, message: dict[str, Any]) -> None:
-        """The bell has its own socket."""

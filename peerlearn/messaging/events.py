@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal, TypedDict
 
-from peerlearn.live.events import Person
+from peerlearn.common.realtime import Person
 
 
 def user_group(user_id: int) -> str:

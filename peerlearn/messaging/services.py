@@ -16,8 +16,8 @@ from django.utils import timezone
 from peerlearn.accounts.models import User
 from peerlearn.common import ratelimit
 from peerlearn.common.errors import Forbidden, NotFound, ServiceError
+from peerlearn.common.realtime import broadcast, person
 from peerlearn.common.uploads import DOCUMENT_TYPES, IMAGE_TYPES, check_upload, reencode_image
-from peerlearn.live.services import broadcast, person
 
 from . import events, selectors
 from .models import (
@@ -74,7 +74,9 @@ def message_event(message: Message) -> events.MessageEvent:
     }
 
 
-def _publish_to_members(event: object, *, user_ids: Sequence[int]) -> None:
+def _publish_to_members(
+    event: events.MessageEvent | events.ReadEvent, *, user_ids: Sequence[int]
+) -> None:
     for user_id in user_ids:
         broadcast(events.user_group(user_id), event)
 

@@ -10,10 +10,8 @@ from __future__ import annotations
 
 from urllib.parse import parse_qs
 
-from channels.db import database_sync_to_async
-
 from peerlearn.common.errors import ServiceError
-from peerlearn.live.consumers import CLOSE_FORBIDDEN, ListeningSocket
+from peerlearn.common.realtime import CLOSE_FORBIDDEN, ListeningSocket, database_sync_to_async
 
 from . import events, selectors
 
@@ -37,7 +35,4 @@ class PracticeConsumer(ListeningSocket):
             group = events.LOBBY_GROUP
         else:
             group = events.user_group(user.pk)
-        await self.join_user_groups()
-        self.groups_joined.append(group)
-        await self.channel_layer.group_add(group, self.channel_name)
-        await self.accept()
+        await self.listen(group)

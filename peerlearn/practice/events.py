@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Literal, TypedDict
 
-from peerlearn.live.events import Person
+from peerlearn.common.realtime import Person
 
 LOBBY_GROUP = "practice.lobby"
 

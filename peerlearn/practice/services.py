@@ -21,9 +21,9 @@ from peerlearn.accounts.models import User
 from peerlearn.common import ratelimit
 from peerlearn.common.errors import Conflict, Forbidden, NotFound, ServiceError
 from peerlearn.common.markdown import render_markdown
+from peerlearn.common.realtime import broadcast, person
 from peerlearn.gamification import events as gamification_events
 from peerlearn.live.models import Room
-from peerlearn.live.services import broadcast, person
 from peerlearn.matching.partners import events as partner_events
 
 from . import events, selectors

@@ -20,7 +20,14 @@ from peerlearn.common.errors import Forbidden, NotFound, ServiceError
 from peerlearn.common.testing import PDF_BYTES, make_tutor, make_user, png_bytes, upload
 from peerlearn.live import events, selectors, services
 from peerlearn.live.merge import merge3
-from peerlearn.live.models import ChatMessage, NotesRevision, Room, RoomFile, WhiteboardStroke
+from peerlearn.live.models import (
+    ChatMessage,
+    NotesRevision,
+    Room,
+    RoomFile,
+    RoomPresence,
+    WhiteboardStroke,
+)
 from peerlearn.scheduling.models import Booking, TimeClaim
 
 # --- merge3 (no database) ----------------------------------------------------------------------
@@ -380,8 +387,8 @@ class TestChatPost:
         assert listener.events() == []
         assert len(callbacks) == 1
         callbacks[0]()
-        assert listener.events() == [services.chat_event(message)]
-        assert services.chat_event(message)["html"] == "<p>hello</p>\n"
+        assert listener.events() == [services.chat_event(message, prev=0)]
+        assert services.chat_event(message, prev=0)["html"] == "<p>hello</p>\n"
 
     def test_the_history_after_an_id_is_in_order(self, setup: RoomSetup) -> None:
         ids = [
@@ -389,6 +396,26 @@ class TestChatPost:
         ]
         assert [m.pk for m in selectors.chat_history(room=setup.room)] == ids
         assert [m.pk for m in selectors.chat_history(room=setup.room, after_id=ids[1])] == ids[2:]
+
+
+@pytest.mark.django_db
+class TestPresence:
+    def test_a_socket_that_stops_refreshing_is_no_longer_listed_and_is_cleaned_up(
+        self, setup: RoomSetup
+    ) -> None:
+        services.presence_enter(room=setup.room, channel="a", user=setup.tutor)
+        services.presence_enter(room=setup.room, channel="b", user=setup.learner)
+        assert [c for c, _ in selectors.present_peers(room_id=setup.room.pk)] == ["a", "b"]
+        # "a"'s process died: its row is not refreshed by a heartbeat any more.
+        RoomPresence.objects.filter(channel="a").update(
+            seen_at=timezone.now() - selectors.PRESENCE_TTL - timedelta(seconds=1)
+        )
+        assert [c for c, _ in selectors.present_peers(room_id=setup.room.pk)] == ["b"]
+        assert not selectors.is_present(room_id=setup.room.pk, channel="a")
+        services.presence_enter(room=setup.room, channel="c", user=setup.tutor)
+        assert set(RoomPresence.objects.values_list("channel", flat=True)) == {"b", "c"}
+        services.presence_leave(channel="b")
+        assert [c for c, _ in selectors.present_peers(room_id=setup.room.pk)] == ["c"]
 
 
 @pytest.mark.django_db
@@ -412,7 +439,7 @@ class TestFileShare:
         assert item.file.storage is storages["private"]
         with item.file.open("rb") as stored:
             assert stored.read() == PDF_BYTES
-        event = services.chat_event(message)
+        event = services.chat_event(message, prev=0)
         assert event["file"] == {
             "id": item.pk,
             "name": "Week 3 notes.pdf",

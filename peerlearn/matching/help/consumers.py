@@ -3,15 +3,13 @@
 - ``/ws/help/<request_id>/``: the learner of that request hears who was asked and who answered;
 - ``/ws/help/offers/``: a tutor hears about their offers (new, taken, cancelled, expired).
 
-Both are routed in ``peerlearn/live/routing.py``.
+Both are routed in ``config/routing.py``.
 """
 
 from __future__ import annotations
 
-from channels.db import database_sync_to_async
-
 from peerlearn.common.errors import ServiceError
-from peerlearn.live.consumers import CLOSE_FORBIDDEN, ListeningSocket
+from peerlearn.common.realtime import CLOSE_FORBIDDEN, ListeningSocket, database_sync_to_async
 
 from . import events, selectors
 
@@ -34,7 +32,4 @@ class HelpConsumer(ListeningSocket):
             group = events.request_group(int(request_id))
         else:
             group = events.tutor_group(user.pk)
-        await self.join_user_groups()
-        self.groups_joined.append(group)
-        await self.channel_layer.group_add(group, self.channel_name)
-        await self.accept()
+        await self.listen(group)

@@ -21,7 +21,7 @@ from django.utils import timezone
 
 from peerlearn.accounts.models import Subject, TeachingSubject, User
 from peerlearn.common.errors import Conflict, NotFound, ServiceError
-from peerlearn.live.services import broadcast
+from peerlearn.common.realtime import broadcast
 from peerlearn.notifications.services import notify
 from peerlearn.scheduling import services as scheduling
 

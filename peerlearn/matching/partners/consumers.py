@@ -4,7 +4,7 @@ moved; the page reloads its status). Listen-only; the page joins and leaves over
 
 from __future__ import annotations
 
-from peerlearn.live.consumers import CLOSE_FORBIDDEN, ListeningSocket
+from peerlearn.common.realtime import CLOSE_FORBIDDEN, ListeningSocket
 
 from . import events
 
@@ -15,8 +15,4 @@ class PartnerQueueConsumer(ListeningSocket):
         if not user.is_authenticated:
             await self.close(code=CLOSE_FORBIDDEN)
             return
-        await self.join_user_groups()
-        group = events.user_group(user.pk)
-        self.groups_joined.append(group)
-        await self.channel_layer.group_add(group, self.channel_name)
-        await self.accept()
+        await self.listen(events.user_group(user.pk))

@@ -21,7 +21,7 @@ from django.utils import timezone
 
 from peerlearn.accounts.models import User
 from peerlearn.common.errors import ServiceError
-from peerlearn.live.services import broadcast
+from peerlearn.common.realtime import broadcast
 from peerlearn.practice import services as practice_services
 from peerlearn.practice.models import (
     Difficulty,

@@ -614,10 +614,12 @@ export class Call extends EventTarget {
    * @param {object} options
    *   signal(to, data) → bool: send a signaling message through the room socket
    *   iceServersUrl: the API endpoint with STUN/TURN servers and TURN credentials
+   *   iceServers: the same, rendered into the page (no request before the first call);
+   *     the endpoint is asked again once half their lifetime has passed
    *   forceRelay: use only TURN relays (iceTransportPolicy "relay")
    *   tiles: the element holding the video tiles; me: {id, name}
    */
-  constructor({ signal, iceServersUrl, forceRelay = false, tiles, me }) {
+  constructor({ signal, iceServersUrl, iceServers = null, forceRelay = false, tiles, me }) {
     super();
     this.signalOut = signal;
     this.iceServersUrl = iceServersUrl;
@@ -629,9 +631,9 @@ export class Call extends EventTarget {
     this.waiting = new Map(); // peers announced before media and ICE servers were ready
     this.expected = new Map(); // peers who just arrived: their offer is on its way
     this.orphans = new Map(); // peer id → timer: peers that left, kept briefly in case they come back
-    this.iceServers = [];
-    this.iceFetchedAt = 0;
-    this.iceTtl = 3600;
+    this.iceServers = iceServers ? iceServers.ice_servers : [];
+    this.iceFetchedAt = iceServers ? Date.now() : 0;
+    this.iceTtl = iceServers ? iceServers.ttl_seconds : 3600;
     this.localStream = null;
     this.screenStream = null;
     this.micOn = true;
@@ -639,7 +641,7 @@ export class Call extends EventTarget {
     this.iceRestarts = 0;
     this.stuckRestarts = 0;
     this.rebuilds = 0;
-    this.metrics = { firstRemoteFrameMs: null };
+    this.metrics = { firstRemoteFrameMs: null, readyMs: null };
     this.mediaError = null;
     this.local = makeTile({ name: `${me.name} (you)`, local: true });
     this.local.tile.dataset.peer = "me";
@@ -655,10 +657,13 @@ export class Call extends EventTarget {
   start() {
     this.statsTimer = setInterval(() => this.sampleAll(), STATS_EVERY_MS);
     this.layout();
-    this.ready = Promise.all([this.startMedia(), this.fetchIceServers()])
-      .then(() => warmUpGathering())
+    // The camera, the ICE servers (unless the page brought them) and a first candidate
+    // gathering all at once: each is on the way to the first remote frame.
+    const servers = this.iceFetchedAt ? Promise.resolve() : this.fetchIceServers();
+    this.ready = Promise.all([this.startMedia(), servers, warmUpGathering()])
       .then(() => {
         this.readyDone = true;
+        this.metrics.readyMs = performance.now();
         const waiting = [...this.waiting];
         this.waiting.clear();
         for (const [id, user] of waiting) this.addPeer(id, user);

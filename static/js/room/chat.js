@@ -1,8 +1,22 @@
 // The room chat: messages rendered from the server's sanitized HTML (markdown with highlighted
 // code), a typing indicator, and sharing a file over HTTP (validated and announced by the server).
+//
+// Delivery: each message sent carries a client id; it stays in ``pending`` (shown as "sending")
+// until the server's ``ack`` names the stored id, and is sent again after every reconnect until
+// then (the server stores it once per client id). Every chat event names the room's message
+// before it (``prev``), so ``cursor`` is the end of the unbroken chain received: a reconnect
+// resumes from there, and a gap that does not close soon asks the server to resync.
 
 const TYPING_SEND_EVERY_MS = 2500;
 const TYPING_SHOW_MS = 3500;
+const GAP_WAIT_MS = 3000; // a message ahead of the chain waits this long for the one before it
+const RATE_RETRY_MS = 1500;
+
+/** A random id for a message (unique per sender; the server keys idempotency by it). */
+export function newClientId() {
+  if (globalThis.crypto && crypto.randomUUID) return crypto.randomUUID();
+  return `${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 12)}`;
+}
 
 /** The CSRF token for fetch() calls (cookie first, else the page's form field). */
 export function csrfToken() {
@@ -88,10 +102,16 @@ export class Chat extends EventTarget {
     this.ids = new Set();
     this.fileIds = new Set();
     this.lastId = 0;
+    this.cursor = 0; // the end of the unbroken chain of messages received
+    this.ahead = new Map(); // prev → id, for messages received ahead of the chain
+    this.gapTimer = null;
+    this.pending = new Map(); // client id → {body, item}: sent, not yet acknowledged
+    this.acked = new Map(); // stored id → the pending item shown until the message arrives
+    this.retryTimer = null;
     this.typingSentAt = 0;
     this.typers = new Map(); // user id → {name, timer}
-    this.lastSent = null;
     for (const item of log.querySelectorAll("[data-id]")) this.see(Number(item.dataset.id));
+    this.cursor = this.lastId; // the page rendered the room's first messages, without gaps
     if (files) for (const item of files.querySelectorAll("[data-file-id]")) this.fileIds.add(Number(item.dataset.fileId));
     this.bind();
     this.scrollToEnd(true);
@@ -131,23 +151,76 @@ export class Chat extends EventTarget {
   submit() {
     const body = this.input.value.trim();
     if (!body) return;
-    if (!this.sendOut({ type: "chat", body })) {
-      this.say("Not connected — your message is kept; send it again once reconnected.", true);
-      return;
-    }
-    this.lastSent = { body, at: Date.now() };
+    const clientId = newClientId();
+    const item = element("li", "chat-msg mine pending");
+    item.append(element("div", "chat-meta", "sending…"), element("div", "md", body));
+    item.dataset.clientId = clientId;
+    this.log.append(item);
+    this.scrollToEnd(true);
+    this.pending.set(clientId, { body, item });
     this.input.value = "";
     this.typingSentAt = 0;
-    this.say("");
+    if (this.sendOut({ type: "chat", body, client_id: clientId })) {
+      this.say("");
+    } else {
+      this.say("Not connected — your message will be sent once reconnected.");
+    }
   }
 
-  /** An error event from the server: a refused chat message goes back into the box. */
-  refused(error) {
-    if (this.lastSent && Date.now() - this.lastSent.at < 5000 && !this.input.value.trim()) {
-      this.input.value = this.lastSent.body;
+  /** Send every unacknowledged message again, oldest first (after a (re)connect). */
+  resendPending() {
+    clearTimeout(this.retryTimer);
+    this.retryTimer = null;
+    for (const [clientId, { body }] of this.pending) {
+      if (!this.sendOut({ type: "chat", body, client_id: clientId })) return;
     }
-    this.lastSent = null;
+  }
+
+  /** {type: "ack", client_id, id}: stored; the pending line goes once the message is shown. */
+  ack(event) {
+    const entry = this.pending.get(event.client_id);
+    if (!entry) return;
+    this.pending.delete(event.client_id);
+    if (this.ids.has(event.id)) entry.item.remove();
+    else this.acked.set(event.id, entry.item);
+  }
+
+  /** An error event from the server about a chat message (``client_id``): a rate limit waits
+   * and resends; anything else is final, and the text goes back into the box. */
+  refused(error) {
+    const entry = error.client_id ? this.pending.get(error.client_id) : null;
+    if (!entry) {
+      this.say(error.message || "That message was not sent.", true);
+      return;
+    }
+    if (error.code === "rate_limited") {
+      if (!this.retryTimer) this.retryTimer = setTimeout(() => this.resendPending(), RATE_RETRY_MS);
+      return;
+    }
+    this.pending.delete(error.client_id);
+    entry.item.remove();
+    if (!this.input.value.trim()) this.input.value = entry.body;
     this.say(error.message || "That message was not sent.", true);
+  }
+
+  /** Extend the unbroken chain with messages that were waiting for their predecessor. */
+  advance(event) {
+    if (event.prev === undefined || event.id <= this.cursor) return;
+    this.ahead.set(event.prev, event.id);
+    while (this.ahead.has(this.cursor)) {
+      const next = this.ahead.get(this.cursor);
+      this.ahead.delete(this.cursor);
+      this.cursor = next;
+    }
+    for (const prev of this.ahead.keys()) if (prev < this.cursor) this.ahead.delete(prev);
+    clearTimeout(this.gapTimer);
+    this.gapTimer = null;
+    if (this.ahead.size) {
+      // A message before one received is missing: give it a moment, then ask for it.
+      this.gapTimer = setTimeout(() => {
+        if (this.ahead.size) this.dispatchEvent(new CustomEvent("gap", { detail: { cursor: this.cursor } }));
+      }, GAP_WAIT_MS);
+    }
   }
 
   say(text, isError = false) {
@@ -176,9 +249,15 @@ export class Chat extends EventTarget {
     if (force || this.nearBottom()) this.log.scrollTop = this.log.scrollHeight;
   }
 
-  /** Add a chat event ({id, author, html, created_at, file?}); repeats are ignored. */
+  /** Add a chat event ({id, prev, author, html, created_at, file?}); repeats are ignored. */
   add(event) {
+    this.advance(event);
     if (this.ids.has(event.id)) return false;
+    const placeholder = this.acked.get(event.id);
+    if (placeholder) {
+      placeholder.remove();
+      this.acked.delete(event.id);
+    }
     const stick = this.nearBottom() || (event.author && event.author.id === this.me.id);
     this.see(event.id);
     const item = element("li", "chat-msg");

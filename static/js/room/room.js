@@ -19,12 +19,19 @@ const forceRelay = new URLSearchParams(location.search).get("relay") === "1";
 // --- the socket ---------------------------------------------------------------------------------
 
 let chat = null;
+let board = null;
+let notes = null;
+// What this page already holds, so the join's state carries only what it lacks.
+function cursors() {
+  return {
+    last_id: chat ? chat.cursor : Number(data.lastChatId || 0),
+    strokes_after: board ? board.lastStrokeId() : 0,
+    notes_version: notes ? notes.baseVersion : Number(data.notesVersion || 0),
+  };
+}
 // The server allows 20 messages a second after a burst of 60: stay under it, queueing the rest.
 const socket = new ReconnectingSocket(
-  () => {
-    const lastId = chat ? chat.lastId : Number(data.lastChatId || 0);
-    return socketUrl(`/ws/rooms/${roomId}/?last_id=${lastId}`);
-  },
+  () => socketUrl(`/ws/rooms/${roomId}/?${new URLSearchParams(cursors())}`),
   { rate: 15, burst: 40 },
 );
 const send = (message) => socket.send(message);
@@ -124,6 +131,7 @@ const peerUsers = new Map(); // peer id → user
 const call = new Call({
   signal: (to, payload) => send({ type: "signal", to, data: payload }),
   iceServersUrl: data.iceUrl,
+  iceServers: data.iceServers ? JSON.parse(data.iceServers) : null,
   forceRelay,
   tiles: $("tiles"),
   me,
@@ -286,6 +294,7 @@ chat = new Chat({
   files: $("file-list"),
   timeZone: data.timezone,
 });
+chat.addEventListener("gap", () => requestResync());
 chat.addEventListener("incoming", ({ detail }) => {
   bump("tab-chat");
   if (detail.file) bump("tab-files");
@@ -311,7 +320,7 @@ filesForm.addEventListener("submit", async (event) => {
 });
 
 const strokesData = JSON.parse($("wb-strokes").textContent);
-const board = new Whiteboard($("board"), { me, send, strokes: strokesData });
+board = new Whiteboard($("board"), { me, send, strokes: strokesData });
 for (const swatch of document.querySelectorAll(".swatch")) {
   swatch.addEventListener("click", () => {
     for (const other of document.querySelectorAll(".swatch")) other.setAttribute("aria-checked", String(other === swatch));
@@ -330,7 +339,7 @@ $("board-clear").addEventListener("click", () => {
   if (window.confirm("Clear the whiteboard for everyone?")) board.requestClear();
 });
 
-const notes = new Notes({
+notes = new Notes({
   textarea: $("notes-text"),
   status: $("notes-status"),
   conflict: {
@@ -355,17 +364,49 @@ notes.addEventListener("conflict", () => {
 
 // --- events from the room socket ----------------------------------------------------------------
 
+// The channel layer lost events (the server says so, or a chat gap did not close): ask for
+// a fresh state on this same connection (the call keeps running).
+function requestResync() {
+  send({ type: "resync", ...cursors() });
+}
+
+function peerJoined(peer, user, existing) {
+  if (!peerUsers.has(peer)) setOnline(user.id, 1);
+  peerUsers.set(peer, user);
+  call.peerJoined(peer, user, { existing });
+}
+
+function peerLeft(peer) {
+  const user = peerUsers.get(peer);
+  peerUsers.delete(peer);
+  if (user) setOnline(user.id, -1);
+  call.peerLeft(peer);
+}
+
 let stateCount = 0;
-const metrics = { firstStateMs: null }; // ms since navigation start (bench/rtc.py reads these)
+// ms since navigation start (bench/rtc.py reads these)
+const metrics = { firstStateMs: null, socketOpenMs: null };
+socket.addEventListener("status", ({ detail }) => {
+  if (detail.status === "open" && metrics.socketOpenMs === null) metrics.socketOpenMs = performance.now();
+});
 socket.addEventListener("message", ({ detail: event }) => {
   switch (event.type) {
     case "state": {
-      stateCount += 1;
       if (metrics.firstStateMs === null) metrics.firstStateMs = performance.now();
-      call.setMyId(event.peer_id);
+      if (event.strokes_full) board.setStrokes(event.strokes);
+      else for (const stroke of event.strokes) board.addStroke(stroke);
+      notes.onState(event.notes || { version: notes.baseVersion, text: notes.baseText });
       for (const message of event.chat) chat.add(message);
-      board.setStrokes(event.strokes);
-      notes.onState(event.notes);
+      if (event.resync) {
+        // Same connection: reconcile who is here instead of starting over.
+        const here = new Set(event.peers.map((p) => p.peer));
+        for (const peer of [...peerUsers.keys()]) if (!here.has(peer)) peerLeft(peer);
+        for (const p of event.peers) if (!peerUsers.has(p.peer)) peerJoined(p.peer, p.user, true);
+        chat.resendPending();
+        break;
+      }
+      stateCount += 1;
+      call.setMyId(event.peer_id);
       online.clear();
       document.querySelectorAll(".presence-person").forEach((item) => {
         if (Number(item.dataset.userId) !== me.id) item.classList.remove("online");
@@ -375,23 +416,28 @@ socket.addEventListener("message", ({ detail: event }) => {
         call.socketRestored();
         if (call.screenStream) send({ type: "screen", sharing: true });
       }
+      for (const p of event.peers) peerJoined(p.peer, p.user, true);
+      chat.resendPending();
       break;
     }
+    case "resync":
+      requestResync();
+      break;
     case "peer.joined":
-      if (!peerUsers.has(event.peer)) setOnline(event.user.id, 1);
-      peerUsers.set(event.peer, event.user);
-      call.peerJoined(event.peer, event.user, { existing: Boolean(event.existing) });
+      peerJoined(event.peer, event.user, Boolean(event.existing));
       if (!event.existing) toast(`${event.user.name} joined`);
       break;
-    case "peer.left": {
-      const user = peerUsers.get(event.peer);
-      peerUsers.delete(event.peer);
-      if (user) setOnline(user.id, -1);
-      call.peerLeft(event.peer);
+    case "peer.left":
+      peerLeft(event.peer);
       break;
-    }
     case "chat":
       chat.add(event);
+      break;
+    case "chat.page":
+      for (const message of event.chat) chat.add(message);
+      break;
+    case "ack":
+      chat.ack(event);
       break;
     case "typing":
       chat.showTyping(event.user);
@@ -422,7 +468,7 @@ socket.addEventListener("message", ({ detail: event }) => {
     case "error":
       if (event.code === "access_ended" || event.code === "disconnected") {
         ended(event.code === "disconnected" ? "You were signed out" : "The session is over", event.message);
-      } else if (["rate_limited", "too_long", "empty"].includes(event.code) && chat.lastSent) {
+      } else if (event.client_id) {
         chat.refused(event);
       } else if (event.code !== "unknown_peer") {
         toast(event.message, { error: true });

@@ -85,6 +85,11 @@ export class Whiteboard extends EventTarget {
     this.redraw();
   }
 
+  /** The id of the last stroke confirmed by the server (0: none). */
+  lastStrokeId() {
+    return this.strokes.reduce((max, s) => Math.max(max, s.id || 0), 0);
+  }
+
   /** A stroke event from the server (our own come back too: they confirm a pending one). */
   addStroke(event) {
     if (this.strokes.some((s) => s.id === event.id)) return;
