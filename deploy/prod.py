@@ -50,7 +50,7 @@ class Topology:
     web: int = field(default_factory=lambda: env_int("WEB", 2))
     workers: int = field(default_factory=lambda: env_int("WORKERS", 2))
     http_threads: int = field(default_factory=lambda: env_int("PROD_HTTP_THREADS", 4))
-    ws_threads: int = field(default_factory=lambda: env_int("PROD_WS_THREADS", 3))
+    ws_threads: int = field(default_factory=lambda: env_int("PROD_WS_THREADS", 8))
     seed: bool = field(default_factory=lambda: os.environ.get("PROD_SEED", "1") != "0")
 
     # Derived ports (each overridable): HTTP port+1.., WebSockets port+51.., TURN port+98,
@@ -92,7 +92,9 @@ class Topology:
 # lock's connection (peerlearn.common.workers). The whole topology needs at most
 #   WEB × (PROD_HTTP_THREADS + PROD_WS_THREADS) + WORKERS × (2 + 1) + 2 (a job, a manage.py)
 # which must stay well under PostgreSQL's max_connections (100, shared with everything else).
-# Defaults: 2 × (4 + 3) + 2 × 3 + 2 = 22. docs/deployment.md has the same formula.
+# Defaults: 2 × (4 + 8) + 2 × 3 + 2 = 32. A WebSocket process's sockets use its pool's
+# connections but two (peerlearn.common.realtime), so PROD_WS_THREADS is at least 3.
+# docs/deployment.md has the same formula.
 def pool_env(max_size: int) -> dict[str, str]:
     if os.environ.get("PROD_DB_POOL") == "0":  # for comparison: a connection per request
         return {"DB_POOL_MAX": "0"}
@@ -352,7 +354,12 @@ def processes(topology: Topology, env: dict[str, str]) -> list[Process]:
                     "--no-access-log",
                     "--timeout-graceful-shutdown=5",
                 ],
-                {**env, **pool_env(topology.ws_threads), "ASGI_THREADS": str(topology.ws_threads)},
+                {
+                    **env,
+                    **pool_env(topology.ws_threads),
+                    "ASGI_THREADS": str(topology.ws_threads),
+                    "WARM_UP": "0",  # no tutor index in a WebSocket-only process
+                },
             )
         )
     for i in range(topology.workers):
