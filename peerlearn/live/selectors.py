@@ -10,7 +10,7 @@ from importlib import import_module
 
 from django.conf import settings
 from django.contrib.auth import get_user
-from django.db.models import IntegerField, OuterRef, QuerySet, Subquery, Value
+from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 
@@ -119,24 +119,6 @@ def chat_message_before(*, room_id: int, message_id: int | None) -> int:
     if message_id is not None:
         messages = messages.filter(id__lt=message_id)
     return messages.order_by("-id").values_list("id", flat=True).first() or 0
-
-
-def chat_tail(*, room_id: int, author: User, client_id: str) -> tuple[int, int | None]:
-    """In one query: the room's last message id (0: none) and the id of the message ``author``
-    already stored with ``client_id`` (None: none, or no client id)."""
-    messages = ChatMessage.objects.filter(room_id=OuterRef("pk"))
-    last = messages.order_by("-id").values("id")[:1]
-    same = messages.filter(author=author, client_id=client_id).values("id")[:1]
-    row = (
-        Room.objects.filter(pk=room_id)
-        .annotate(
-            last=Subquery(last),
-            same=Subquery(same) if client_id else Value(None, output_field=IntegerField()),
-        )
-        .values_list("last", "same")
-        .get()
-    )
-    return row[0] or 0, row[1]
 
 
 def present_peers(*, room_id: int) -> list[tuple[str, User]]:
