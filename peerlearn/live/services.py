@@ -65,11 +65,17 @@ def chat_event(message: ChatMessage, *, prev: int) -> events.ChatEvent:
     return event
 
 
-def chat_events(messages: list[ChatMessage]) -> list[events.ChatEvent]:
-    """Events for consecutive messages of one room (a page of ``selectors.chat_history``)."""
+def chat_events(messages: list[ChatMessage], *, after: int | None = None) -> list[events.ChatEvent]:
+    """Events for consecutive messages of one room (a page of ``selectors.chat_history``).
+    ``after``: the id the page was read after, when it is known to be the room's message just
+    before the page (0: the page starts the room's chat); else it is looked up."""
     if not messages:
         return []
-    prev = selectors.chat_message_before(room_id=messages[0].room_id, message_id=messages[0].pk)
+    prev = (
+        after
+        if after is not None
+        else selectors.chat_message_before(room_id=messages[0].room_id, message_id=messages[0].pk)
+    )
     out = []
     for message in messages:
         out.append(chat_event(message, prev=prev))
@@ -334,12 +340,11 @@ def notes_update(
 
 def presence_enter(*, room: Room, channel: str, user: User) -> None:
     """A socket joined the room (``selectors.present_peers`` lists it to newcomers). Rows a
-    dead process left behind in this room are deleted on the way."""
+    dead process left behind in this room are deleted on the way. A channel name is new with
+    every socket, so its row is inserted."""
     now = timezone.now()
     RoomPresence.objects.filter(room=room, seen_at__lt=now - selectors.PRESENCE_TTL).delete()
-    RoomPresence.objects.update_or_create(
-        channel=channel, defaults={"room": room, "user": user, "seen_at": now}
-    )
+    RoomPresence.objects.create(channel=channel, room=room, user=user, seen_at=now)
 
 
 def presence_refresh(*, channel: str) -> None:
