@@ -1004,7 +1004,10 @@ class TestDatabaseCost:
         with statements:
             learner = await sockets.room(party.room, party.learner_key)
         assert learner.state["me"]["id"] == party.learner.pk  # type: ignore[attr-defined]
-        assert len(statements.sql) <= 9, "\n".join(statements.sql)
+        # SQLite's transactions are statements too (BEGIN IMMEDIATE, COMMIT); PostgreSQL's are
+        # not sent through the cursor, and savepoints count.
+        queries = [q for q in statements.sql if q not in {"BEGIN IMMEDIATE", "COMMIT"}]
+        assert len(queries) <= 9, "\n".join(queries)
 
     async def test_a_chat_message_runs_one_statement_on_postgresql(  # type: ignore[no-untyped-def]
         self, party, sockets, statements
