@@ -13,6 +13,7 @@ import time
 from typing import Any
 from urllib.parse import parse_qs
 
+from peerlearn.accounts.models import User
 from peerlearn.common.errors import ServiceError
 from peerlearn.common.realtime import (
     CLOSE_FORBIDDEN,
@@ -20,6 +21,7 @@ from peerlearn.common.realtime import (
     RECHECK_SECONDS,
     AuthenticatedSocket,
     EventMessage,
+    Person,
     TokenBucket,
     database_sync_to_async,
     safe_group_send,
@@ -27,6 +29,7 @@ from peerlearn.common.realtime import (
 )
 
 from . import events, selectors, services
+from .models import Room
 
 PRESENCE_REFRESH_SECONDS = 30  # below selectors.PRESENCE_TTL
 
@@ -43,13 +46,10 @@ class RoomConsumer(AuthenticatedSocket):
         user = self.scope["user"]
         self.room_id = int(self.scope["url_route"]["kwargs"]["room_id"])
         try:
-            self.room = await database_sync_to_async(selectors.access_room)(
-                user=user, room_id=self.room_id, live=True
-            )
+            self.room, self.me = await self.open_room(user)
         except ServiceError:
             await self.close(code=CLOSE_FORBIDDEN)
             return
-        self.me = await database_sync_to_async(services.person)(user)
         self.checked_at = self.presence_at = time.monotonic()
         self.peers: dict[str, int] = {}
         self.messages_bucket = TokenBucket(rate=20, burst=60)
@@ -86,6 +86,13 @@ class RoomConsumer(AuthenticatedSocket):
     # --- the join and resync -----------------------------------------------------------------
 
     @database_sync_to_async
+    def open_room(self, user: User) -> tuple[Room, Person]:
+        """The access check and who the user is, in one trip to a database thread (the user's
+        profile stays loaded for the socket's life: its chat events name the author)."""
+        room = selectors.access_room(user=user, room_id=self.room_id, live=True)
+        return room, services.person(user)
+
+    @database_sync_to_async
     def read_state(
         self, last_id: int, strokes_after: int, notes_version: int | None, resync: bool
     ) -> events.StateEvent:
@@ -105,7 +112,7 @@ class RoomConsumer(AuthenticatedSocket):
             "type": "state",
             "me": self.me,
             "peer_id": self.channel_name,
-            "chat": services.chat_events(page),
+            "chat": services.chat_events(page, after=0 if last_id == 0 else None),
             "chat_more": len(page) == selectors.CHAT_PAGE,
             "strokes": [{"id": s.pk, "author": s.author_id, "data": s.data} for s in strokes],
             "strokes_full": full,
@@ -138,7 +145,7 @@ class RoomConsumer(AuthenticatedSocket):
         page = selectors.chat_history(room=self.room, after_id=after_id, limit=selectors.CHAT_PAGE)
         return {
             "type": "chat.page",
-            "chat": services.chat_events(page),
+            "chat": services.chat_events(page, after=after_id),  # the previous page's last
             "more": len(page) == selectors.CHAT_PAGE,
         }
 

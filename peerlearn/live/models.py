@@ -28,6 +28,11 @@ class Room(models.Model):
         related_name="room",
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    # The chat's tail, written only by ``services.chat_post`` under the row's lock: the id of
+    # the room's last message (0: none) and of the one before it. The last message's id is
+    # taken under that lock, so ids of one room grow in commit order.
+    chat_last_id = models.BigIntegerField(default=0, editable=False)
+    chat_prev_id = models.BigIntegerField(default=0, editable=False)
 
     class Meta:
         constraints = [

@@ -10,7 +10,7 @@ from importlib import import_module
 
 from django.conf import settings
 from django.contrib.auth import get_user
-from django.db.models import IntegerField, OuterRef, QuerySet, Subquery, Value
+from django.db.models import Exists, OuterRef, QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 
@@ -43,29 +43,25 @@ def join_window(booking: Booking) -> JoinWindow:
     )
 
 
-def room_participant_ids(room: Room) -> set[int]:
-    """Who takes part: the booking's tutor and learners, or the practice session's two seats."""
-    if room.booking is not None:
-        return participant_ids(room.booking)
-    if room.practice_session is not None:
-        return room.practice_session.participant_ids
-    return set()
-
-
 def access_room(*, user: User, room_id: int, live: bool = False) -> Room:
-    """The room if ``user`` takes part in its booking or practice session; with ``live=True``
-    also require it to be running now (a confirmed booking inside its join window, or a
-    practice session that has not ended). NotFound for everyone else."""
+    """The room if ``user`` takes part in its booking (its tutor or an active learner) or
+    practice session (one of its two seats); with ``live=True`` also require it to be running
+    now (a confirmed booking inside its join window, or a practice session that has not ended).
+    NotFound for everyone else. One query."""
     if not user.is_authenticated:
         raise NotFound("No such room.")
+    learner = TimeClaim.objects.filter(
+        booking_id=OuterRef("booking_id"), user_id=user.pk, role=TimeClaim.Role.LEARNER, active=True
+    )
     room = (
         Room.objects.select_related(
             "booking__tutor", "booking__subject", "practice_session__problem"
         )
+        .annotate(is_learner=Exists(learner))
         .filter(pk=room_id)
         .first()
     )
-    if room is None or user.pk not in room_participant_ids(room):
+    if room is None or not _takes_part(room, user.pk):
         raise NotFound("No such room.")
     if live:
         if room.practice_session is not None:
@@ -81,6 +77,14 @@ def access_room(*, user: User, room_id: int, live: bool = False) -> Room:
                 "The room is open from shortly before the start until shortly after the end."
             )
     return room
+
+
+def _takes_part(room: Room, user_id: int) -> bool:
+    if room.booking is not None:
+        return user_id == room.booking.tutor_id or bool(room.is_learner)  # type: ignore[attr-defined]
+    if room.practice_session is not None:
+        return user_id in room.practice_session.participant_ids
+    return False
 
 
 def session_is_current(*, session_key: str | None, user_id: int) -> bool:
@@ -119,24 +123,6 @@ def chat_message_before(*, room_id: int, message_id: int | None) -> int:
     if message_id is not None:
         messages = messages.filter(id__lt=message_id)
     return messages.order_by("-id").values_list("id", flat=True).first() or 0
-
-
-def chat_tail(*, room_id: int, author: User, client_id: str) -> tuple[int, int | None]:
-    """In one query: the room's last message id (0: none) and the id of the message ``author``
-    already stored with ``client_id`` (None: none, or no client id)."""
-    messages = ChatMessage.objects.filter(room_id=OuterRef("pk"))
-    last = messages.order_by("-id").values("id")[:1]
-    same = messages.filter(author=author, client_id=client_id).values("id")[:1]
-    row = (
-        Room.objects.filter(pk=room_id)
-        .annotate(
-            last=Subquery(last),
-            same=Subquery(same) if client_id else Value(None, output_field=IntegerField()),
-        )
-        .values_list("last", "same")
-        .get()
-    )
-    return row[0] or 0, row[1]
 
 
 def present_peers(*, room_id: int) -> list[tuple[str, User]]:

@@ -5,16 +5,18 @@ broadcast after commit; a client that reconnects asks for everything after the l
 from __future__ import annotations
 
 import math
+from contextlib import nullcontext
+from datetime import datetime
 from typing import Any
 
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
-from django.db import transaction
+from django.db import IntegrityError, connection, transaction
 from django.urls import reverse
 from django.utils import timezone
 
 from peerlearn.accounts.models import User
-from peerlearn.common.errors import ServiceError
+from peerlearn.common.errors import NotFound, ServiceError
 from peerlearn.common.markdown import render_markdown
 from peerlearn.common.realtime import broadcast, person
 from peerlearn.common.uploads import DOCUMENT_TYPES, IMAGE_TYPES, check_upload
@@ -63,11 +65,17 @@ def chat_event(message: ChatMessage, *, prev: int) -> events.ChatEvent:
     return event
 
 
-def chat_events(messages: list[ChatMessage]) -> list[events.ChatEvent]:
-    """Events for consecutive messages of one room (a page of ``selectors.chat_history``)."""
+def chat_events(messages: list[ChatMessage], *, after: int | None = None) -> list[events.ChatEvent]:
+    """Events for consecutive messages of one room (a page of ``selectors.chat_history``).
+    ``after``: the id the page was read after, when it is known to be the room's message just
+    before the page (0: the page starts the room's chat); else it is looked up."""
     if not messages:
         return []
-    prev = selectors.chat_message_before(room_id=messages[0].room_id, message_id=messages[0].pk)
+    prev = (
+        after
+        if after is not None
+        else selectors.chat_message_before(room_id=messages[0].room_id, message_id=messages[0].pk)
+    )
     out = []
     for message in messages:
         out.append(chat_event(message, prev=prev))
@@ -98,25 +106,113 @@ def chat_post(
         )
     if len(client_id) > MAX_CLIENT_ID_CHARS:
         raise ServiceError("That message id is too long.", code="invalid", field="client_id")
+    message = ChatMessage(
+        room=room,
+        author=actor,
+        body=body,
+        html=render_markdown(body),
+        file=file,
+        client_id=client_id,
+        created_at=timezone.now(),
+    )
+    store = _chat_store_postgresql if connection.vendor == "postgresql" else _chat_store_locked
+    stored, prev = store(message)
+    if prev is not None:
+        room_broadcast(room.pk, chat_event(stored, prev=prev))
+    return stored
+
+
+def _chat_store_locked(message: ChatMessage) -> tuple[ChatMessage, int | None]:
+    """Any database: (the stored message, the id before it), or (the message stored earlier
+    with this client id, None). The room's row is locked while its tail is read and moved."""
     with transaction.atomic():
-        Room.objects.select_for_update(no_key=True).filter(pk=room.pk).first()
-        # A statement of its own after the lock: its snapshot sees what the previous holder
-        # of the lock committed.
-        prev, stored_id = selectors.chat_tail(room_id=room.pk, author=actor, client_id=client_id)
-        if stored_id is not None:
-            return ChatMessage.objects.select_related("file").get(pk=stored_id)
-        # Under the room's lock no other transaction can store this client id meanwhile; the
-        # unique constraint stays the rule should anything write around this service.
-        message = ChatMessage.objects.create(
-            room=room,
-            author=actor,
-            body=body,
-            html=render_markdown(body),
-            file=file,
-            client_id=client_id,
+        last = (
+            Room.objects.select_for_update(no_key=True)
+            .filter(pk=message.room_id)
+            .values_list("chat_last_id", flat=True)
+            .get()
         )
-        room_broadcast(room.pk, chat_event(message, prev=prev))
-    return message
+        if message.client_id:
+            same = _chat_same_client_id(message)
+            if same is not None:
+                return same, None
+        message.save(force_insert=True)
+        Room.objects.filter(pk=message.room_id).update(chat_prev_id=last, chat_last_id=message.pk)
+    return message, last
+
+
+# One statement, one round trip, in autocommit: unless the author already stored this client
+# id, lock the room's row and move its tail to a new id taken from the messages' sequence under
+# that lock (so ids of a room grow in commit order), insert the message with that id, and return
+# it with the id before it. If the client id was stored by a transaction that committed after
+# this statement's snapshot, the unique constraint fails the whole statement (the room's tail
+# does not move) and the caller reads the stored message.
+_CHAT_INSERT = """
+WITH same AS (
+    SELECT id FROM {message} WHERE %(client_id)s <> '' AND room_id = %(room)s
+        AND author_id = %(author)s AND client_id = %(client_id)s
+), tail AS (
+    UPDATE {room} SET chat_prev_id = chat_last_id,
+        chat_last_id = nextval(pg_get_serial_sequence(%(message_table)s, 'id'))
+    WHERE id = %(room)s AND NOT EXISTS (SELECT 1 FROM same)
+    RETURNING chat_prev_id, chat_last_id
+), new AS (
+    INSERT INTO {message} (id, room_id, author_id, body, html, file_id, created_at, client_id)
+    SELECT chat_last_id, %(room)s, %(author)s, %(body)s, %(html)s, %(file)s, %(created_at)s,
+        %(client_id)s FROM tail
+    RETURNING id
+)
+SELECT new.id, tail.chat_prev_id FROM new CROSS JOIN tail
+UNION ALL SELECT id, NULL FROM same
+"""
+
+
+def _chat_store_postgresql(message: ChatMessage) -> tuple[ChatMessage, int | None]:
+    """PostgreSQL: what ``_chat_store_locked`` does, in one statement (``_CHAT_INSERT``)."""
+    sql = _CHAT_INSERT.format(
+        message=connection.ops.quote_name(ChatMessage._meta.db_table),
+        room=connection.ops.quote_name(Room._meta.db_table),
+    )
+    params: dict[str, str | int | datetime | None] = {
+        "message_table": ChatMessage._meta.db_table,
+        "room": message.room_id,
+        "author": message.author_id,
+        "body": message.body,
+        "html": message.html,
+        "file": message.file_id,
+        "created_at": message.created_at,
+        "client_id": message.client_id,
+    }
+    try:
+        # A savepoint only inside a caller's transaction (``file_share``): alone, the
+        # statement is its own transaction (no BEGIN and COMMIT round trips).
+        with (
+            transaction.atomic() if connection.in_atomic_block else nullcontext(),
+            connection.cursor() as cursor,
+        ):
+            cursor.execute(sql, params)
+            row = cursor.fetchone()
+    except IntegrityError:
+        same = _chat_same_client_id(message) if message.client_id else None
+        if same is None:
+            raise
+        return same, None
+    if row is None:
+        raise NotFound("No such room.")
+    message_id, prev = row
+    if prev is None:
+        stored = ChatMessage.objects.select_related("file").get(pk=message_id)
+        return stored, None
+    message.pk = message_id
+    return message, int(prev)
+
+
+def _chat_same_client_id(message: ChatMessage) -> ChatMessage | None:
+    return (
+        ChatMessage.objects.select_related("file")
+        .filter(room_id=message.room_id, author_id=message.author_id, client_id=message.client_id)
+        .first()
+    )
 
 
 def file_share(*, actor: User, room_id: int, upload: UploadedFile) -> ChatMessage:
@@ -244,12 +340,11 @@ def notes_update(
 
 def presence_enter(*, room: Room, channel: str, user: User) -> None:
     """A socket joined the room (``selectors.present_peers`` lists it to newcomers). Rows a
-    dead process left behind in this room are deleted on the way."""
+    dead process left behind in this room are deleted on the way. A channel name is new with
+    every socket, so its row is inserted."""
     now = timezone.now()
     RoomPresence.objects.filter(room=room, seen_at__lt=now - selectors.PRESENCE_TTL).delete()
-    RoomPresence.objects.update_or_create(
-        channel=channel, defaults={"room": room, "user": user, "seen_at": now}
-    )
+    RoomPresence.objects.create(channel=channel, room=room, user=user, seen_at=now)
 
 
 def presence_refresh(*, channel: str) -> None:

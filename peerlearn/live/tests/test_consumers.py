@@ -19,6 +19,8 @@ import pytest
 from asgiref.sync import sync_to_async
 from channels.layers import channel_layers
 from django.conf import settings
+from django.db import connection
+from django.db.backends.utils import CursorWrapper
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -961,3 +963,60 @@ class TestNotificationSocket:
         assert not [e for e in await room.settle() if e["type"] == "notification"]
         await bell.send({"type": "ping"})
         await bell.wait_for("pong")
+
+
+class Statements:
+    """Every SQL statement any thread runs while active (socket code runs its database work on
+    worker threads, each with its own connection, which ``django_assert_num_queries`` does not
+    see). It wraps Django's cursor, not the project's code."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.sql: list[str] = []
+        self.active = False
+        execute = CursorWrapper.execute
+
+        def counted(cursor: CursorWrapper, sql: str, params: Any = None) -> Any:
+            if self.active:
+                self.sql.append(sql)
+            return execute(cursor, sql, params)
+
+        monkeypatch.setattr(CursorWrapper, "execute", counted)
+
+    def __enter__(self) -> Statements:
+        self.sql.clear()
+        self.active = True
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.active = False
+
+
+@pytest.fixture
+def statements(monkeypatch: pytest.MonkeyPatch) -> Statements:
+    return Statements(monkeypatch)
+
+
+class TestDatabaseCost:
+    """What the room socket's hot paths cost the database, in statements (not time)."""
+
+    async def test_a_connect_runs_at_most_nine_statements(self, party, sockets, statements) -> None:  # type: ignore[no-untyped-def]
+        await sockets.room(party.room, party.tutor_key)  # the room's notes exist from here on
+        with statements:
+            learner = await sockets.room(party.room, party.learner_key)
+        assert learner.state["me"]["id"] == party.learner.pk  # type: ignore[attr-defined]
+        # SQLite's transactions are statements too (BEGIN IMMEDIATE, COMMIT); PostgreSQL's are
+        # not sent through the cursor, and savepoints count.
+        queries = [q for q in statements.sql if q not in {"BEGIN IMMEDIATE", "COMMIT"}]
+        assert len(queries) <= 9, "\n".join(queries)
+
+    async def test_a_chat_message_runs_one_statement_on_postgresql(  # type: ignore[no-untyped-def]
+        self, party, sockets, statements
+    ) -> None:
+        require(connection.vendor == "postgresql", "PostgreSQL")
+        tutor = await sockets.room(party.room, party.tutor_key)
+        learner = await sockets.room(party.room, party.learner_key)
+        with statements:
+            await learner.send({"type": "chat", "body": "hi", "client_id": "q-1"})
+            await learner.wait_for("ack")
+            await tutor.wait_for("chat")
+        assert len(statements.sql) == 1, "\n".join(statements.sql)

@@ -11,13 +11,15 @@ import pytest
 from asgiref.sync import async_to_sync
 from channels.layers import channel_layers, get_channel_layer
 from django.core.files.storage import storages
+from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 from hypothesis import given
 from hypothesis import strategies as st
 
+from conftest import require
 from peerlearn.common.errors import Forbidden, NotFound, ServiceError
-from peerlearn.common.testing import PDF_BYTES, make_tutor, make_user, png_bytes, upload
+from peerlearn.common.testing import PDF_BYTES, make_tutor, make_user, png_bytes, race, upload
 from peerlearn.live import events, selectors, services
 from peerlearn.live.merge import merge3
 from peerlearn.live.models import (
@@ -487,3 +489,76 @@ class TestFileShare:
                 actor=setup.learner, room_id=setup.room.pk, upload=upload("a.pdf", PDF_BYTES)
             )
         assert not RoomFile.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+class TestChatPostCost:
+    """What a chat message costs the database (the room socket's hot path)."""
+
+    def test_a_message_is_one_statement_on_postgresql(  # type: ignore[no-untyped-def]
+        self, setup: RoomSetup, django_assert_num_queries
+    ) -> None:
+        require(connection.vendor == "postgresql", "PostgreSQL")
+        # A socket's user has its profile (its display name) loaded at connect.
+        assert setup.learner.display_name and setup.tutor.display_name
+        with django_assert_num_queries(1):
+            first = services.chat_post(
+                actor=setup.learner, room=setup.room, body="a", client_id="x"
+            )
+        with django_assert_num_queries(1):
+            second = services.chat_post(actor=setup.tutor, room=setup.room, body="b")
+        # A resend: the statement finds the stored message, which is then read with its file.
+        with django_assert_num_queries(2):
+            again = services.chat_post(
+                actor=setup.learner, room=setup.room, body="a", client_id="x"
+            )
+        assert again.pk == first.pk and second.pk > first.pk
+        assert ChatMessage.objects.count() == 2
+
+    def test_a_message_costs_at_most_six_statements_elsewhere(  # type: ignore[no-untyped-def]
+        self, setup: RoomSetup, django_assert_max_num_queries
+    ) -> None:
+        """The portable path (SQLite: ``make run``): begin (SQLite's BEGIN IMMEDIATE is a
+        statement), lock, look for the client id, insert, move the room's tail, commit."""
+        assert setup.learner.display_name
+        with django_assert_max_num_queries(6):
+            services.chat_post(actor=setup.learner, room=setup.room, body="a", client_id="x")
+
+    def test_the_room_tail_follows_the_messages(self, setup: RoomSetup) -> None:
+        ids = [
+            services.chat_post(actor=setup.tutor, room=setup.room, body=str(n)).pk for n in range(3)
+        ]
+        setup.room.refresh_from_db()
+        assert (setup.room.chat_prev_id, setup.room.chat_last_id) == (ids[1], ids[2])
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_messages_keep_ids_and_the_prev_chain_consistent() -> None:
+    """Many writers at once on PostgreSQL, some resending a client id another thread is storing:
+    each client id is stored once, every stored message is broadcast once, and sorted by id the
+    broadcast events form one unbroken chain (each names the message before it)."""
+    require(connection.vendor == "postgresql", "PostgreSQL")
+    setup = RoomSetup()
+    listener = Listener(setup.room)
+    authors = [setup.tutor, setup.learner]
+    sends = [(authors[n % 2], f"c{n}") for n in range(10)] + [
+        (authors[n % 2], f"c{n}") for n in range(4)
+    ]
+    calls = [
+        (
+            lambda author=author, cid=cid: services.chat_post(
+                actor=author, room=setup.room, body=cid, client_id=cid
+            )
+        )
+        for author, cid in sends
+    ]
+    stored = [m.pk for m in race(calls)]  # type: ignore[attr-defined]
+    assert stored[10:] == stored[:4]  # a resend answers with the first message's id
+    assert ChatMessage.objects.count() == 10
+    chats = sorted(
+        (e for e in listener.events() if e["type"] == "chat"), key=lambda e: int(e["id"])
+    )
+    assert sorted(e["id"] for e in chats) == sorted(set(stored))
+    assert [e["prev"] for e in chats] == [0] + [e["id"] for e in chats[:-1]]
+    setup.room.refresh_from_db()
+    assert setup.room.chat_last_id == chats[-1]["id"]
