@@ -70,6 +70,9 @@ def setup_django(database_url: str) -> None:
     os.environ.setdefault("SECRET_KEY", "bench-" + "x" * 50)
     os.environ["LOG_LEVEL"] = "WARNING"
     os.environ.pop("REDIS_URL", None)  # in-memory channel layer: measure the database only
+    # No connection pool: the benches copy databases as templates and drop them, and a pooled
+    # connection stays open on its database after connections.close_all().
+    os.environ["DB_POOL_MAX"] = "0"
     import django
 
     django.setup()

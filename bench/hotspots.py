@@ -206,8 +206,9 @@ def child(session: str, topic: int, wait: bool) -> None:
 
 
 def copy_database(database_url: str, source: str, copy: str) -> None:
-    """``CREATE DATABASE copy TEMPLATE source`` (this process's connections closed first: a
-    template must have no sessions)."""
+    """``CREATE DATABASE copy TEMPLATE source``. A template must have no sessions: this
+    process's connections are closed first (setup_django turns the pool off, so they really
+    close), and a finished measuring process's session may take a moment to go."""
     import psycopg
     from django.db import connections
     from psycopg import sql
@@ -218,11 +219,18 @@ def copy_database(database_url: str, source: str, copy: str) -> None:
         conn.execute(
             sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(copy))
         )
-        conn.execute(
-            sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(
-                sql.Identifier(copy), sql.Identifier(source)
-            )
-        )
+        for attempt in range(10):
+            try:
+                conn.execute(
+                    sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(
+                        sql.Identifier(copy), sql.Identifier(source)
+                    )
+                )
+                return
+            except psycopg.errors.ObjectInUse:
+                if attempt == 9:
+                    raise
+                time.sleep(0.5)
 
 
 def measure(database_url: str, kind: str, seconds: float, before: bool) -> list[float]:
