@@ -439,13 +439,20 @@ def group_alive(pgid: int) -> bool:
 
 
 def wait_ready(topology: Topology, timeout: float = 90) -> None:
+    """Until /readyz answers 200 from every HTTP process (each warms its own tutor index) and
+    then through nginx."""
     deadline = time.monotonic() + timeout
     last = ""
+    waiting = [f"http://127.0.0.1:{port}/readyz" for port in topology.http_ports]
+    waiting.append(f"http://127.0.0.1:{topology.port}/readyz")
     while time.monotonic() < deadline:
         try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{topology.port}/readyz", timeout=5) as r:
+            with urllib.request.urlopen(waiting[0], timeout=5) as r:  # noqa: S310 (loopback)
                 if r.status == 200:
-                    return
+                    waiting.pop(0)
+                    if not waiting:
+                        return
+                    continue
         except urllib.error.HTTPError as exc:
             last = exc.read().decode(errors="replace")
         except OSError as exc:
