@@ -7,15 +7,18 @@ import itertools
 import threading
 import time
 from collections.abc import Callable, Sequence
+from datetime import timedelta
 from typing import Any
 
 from allauth.account.models import EmailAddress
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import OperationalError, connection, connections
+from django.utils import timezone
 from PIL import Image
 
 from peerlearn.accounts import services
 from peerlearn.accounts.models import Subject, User
+from peerlearn.scheduling.models import Booking, TimeClaim
 
 PASSWORD = "correct-horse-battery-staple"
 _counter = itertools.count(1)
@@ -152,3 +155,39 @@ def race(calls: Sequence[Callable[[], object]]) -> list[object]:
     errors = [r for r in results if isinstance(r, BaseException)]
     assert not errors, errors[:3]
     return results
+
+
+def make_booking(
+    tutor: User,
+    learners: list[User],
+    *,
+    starts_in: timedelta = timedelta(minutes=-5),
+    minutes: int = 60,
+    status: str = Booking.Status.CONFIRMED,
+) -> Booking:
+    """A booking with its time claims, created directly (the scheduling rules are not the
+    subject here). By default it started five minutes ago, so its join window is open."""
+    starts = timezone.now() + starts_in
+    ends = starts + timedelta(minutes=minutes)
+    booking = Booking.objects.create(
+        kind=Booking.Kind.GROUP if len(learners) > 1 else Booking.Kind.ONE_TO_ONE,
+        capacity=max(1, len(learners)),
+        tutor=tutor,
+        subject=tutor.teaching_subjects.get().subject,
+        starts_at=starts,
+        ends_at=ends,
+        status=status,
+        created_by=learners[0],
+    )
+    TimeClaim.objects.create(
+        booking=booking, user=tutor, role=TimeClaim.Role.TUTOR, starts_at=starts, ends_at=ends
+    )
+    for learner in learners:
+        TimeClaim.objects.create(
+            booking=booking,
+            user=learner,
+            role=TimeClaim.Role.LEARNER,
+            starts_at=starts,
+            ends_at=ends,
+        )
+    return booking

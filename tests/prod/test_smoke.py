@@ -38,21 +38,11 @@ WAIT = 60.0  # seconds: the bound on every wait for something that must happen
 # A booking whose room is open now, between two new people (run in the copy's database).
 ROOM_SCRIPT = """
 import json
-from datetime import timedelta
-from django.utils import timezone
-from peerlearn.common.testing import make_tutor, make_user
+from peerlearn.common.testing import make_booking, make_tutor, make_user
 from peerlearn.live.selectors import room_for_booking
-from peerlearn.scheduling.models import Booking, TimeClaim
 tutor = make_tutor("smoke-tutor@example.org", display_name="Tara")
 learner = make_user("smoke-learner@example.org", display_name="Lee")
-starts = timezone.now() - timedelta(minutes=5)
-ends = starts + timedelta(hours=2)
-booking = Booking.objects.create(
-    tutor=tutor, subject=tutor.teaching_subjects.get().subject, starts_at=starts, ends_at=ends,
-    status=Booking.Status.CONFIRMED, created_by=learner,
-)
-for user, role in ((tutor, "tutor"), (learner, "learner")):
-    TimeClaim.objects.create(booking=booking, user=user, role=role, starts_at=starts, ends_at=ends)
+booking = make_booking(tutor, [learner], minutes=125)
 print("ROOM", json.dumps(room_for_booking(booking=booking).pk))
 """
 

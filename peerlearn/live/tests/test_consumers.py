@@ -29,7 +29,7 @@ from config.asgi import application
 from conftest import require
 from peerlearn.accounts.models import User
 from peerlearn.common import realtime
-from peerlearn.common.testing import make_tutor, make_user
+from peerlearn.common.testing import make_booking, make_tutor, make_user
 from peerlearn.live import consumers, selectors, services
 from peerlearn.live.models import ChatMessage, NotesRevision, Room, SharedNotes, WhiteboardStroke
 from peerlearn.notifications.services import notify
@@ -77,42 +77,6 @@ def fresh_channel_layer() -> Iterator[None]:
     channel_layers.backends.clear()
     yield
     channel_layers.backends.clear()
-
-
-def make_booking(
-    tutor: User,
-    learners: list[User],
-    *,
-    starts_in: timedelta = timedelta(minutes=-5),
-    minutes: int = 60,
-    status: str = Booking.Status.CONFIRMED,
-) -> Booking:
-    """A booking with its time claims, created directly (the scheduling rules are not the
-    subject here). By default it started five minutes ago, so its join window is open."""
-    starts = timezone.now() + starts_in
-    ends = starts + timedelta(minutes=minutes)
-    booking = Booking.objects.create(
-        kind=Booking.Kind.GROUP if len(learners) > 1 else Booking.Kind.ONE_TO_ONE,
-        capacity=max(1, len(learners)),
-        tutor=tutor,
-        subject=tutor.teaching_subjects.get().subject,
-        starts_at=starts,
-        ends_at=ends,
-        status=status,
-        created_by=learners[0],
-    )
-    TimeClaim.objects.create(
-        booking=booking, user=tutor, role=TimeClaim.Role.TUTOR, starts_at=starts, ends_at=ends
-    )
-    for learner in learners:
-        TimeClaim.objects.create(
-            booking=booking,
-            user=learner,
-            role=TimeClaim.Role.LEARNER,
-            starts_at=starts,
-            ends_at=ends,
-        )
-    return booking
 
 
 def logged_in(user: User) -> Client:

@@ -46,30 +46,20 @@ ORIGIN = "http://localhost"
 # room, and a logged-in browser session for each participant.
 SETUP_SCRIPT = """
 import json
-from datetime import timedelta
 
 import django
 
 django.setup()
 from django.conf import settings
 from django.test import Client
-from django.utils import timezone
 
-from peerlearn.common.testing import make_tutor, make_user
+from peerlearn.common.testing import make_booking, make_tutor, make_user
 from peerlearn.live.selectors import room_for_booking
-from peerlearn.scheduling.models import Booking, TimeClaim
 
 settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 tutor = make_tutor("tutor@example.org", display_name="Tara")
 learner = make_user("learner@example.org", display_name="Lee")
-starts = timezone.now() - timedelta(minutes=5)
-ends = starts + timedelta(hours=2)
-booking = Booking.objects.create(
-    tutor=tutor, subject=tutor.teaching_subjects.get().subject, starts_at=starts, ends_at=ends,
-    status=Booking.Status.CONFIRMED, created_by=learner,
-)
-for user, role in ((tutor, "tutor"), (learner, "learner")):
-    TimeClaim.objects.create(booking=booking, user=user, role=role, starts_at=starts, ends_at=ends)
+booking = make_booking(tutor, [learner], minutes=125)
 room = room_for_booking(booking=booking)
 
 
