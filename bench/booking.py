@@ -22,12 +22,13 @@ it, and drops it at the end. Baselines, measured in the same run:
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import statistics
 import sys
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from datetime import time as clock
 from pathlib import Path
@@ -61,6 +62,22 @@ def admin_execute(database_url: str, statement: LiteralString, database: str) ->
     url = server_url(database_url, "postgres").replace("postgresql://", "postgres://", 1)
     with psycopg.connect(url, autocommit=True) as conn:
         conn.execute(sql.SQL(statement).format(sql.Identifier(database)))
+
+
+@contextlib.contextmanager
+def private_database(database_url: str, name: str) -> Iterator[str]:
+    """A new, empty database ``name`` on ``database_url``'s server (its URL is yielded), dropped
+    afterwards, this process's connections to it closed first."""
+    admin_execute(database_url, "DROP DATABASE IF EXISTS {} WITH (FORCE)", name)
+    admin_execute(database_url, "CREATE DATABASE {}", name)
+    try:
+        yield server_url(database_url, name)
+    finally:
+        if "django.db" in sys.modules:
+            from django.db import connections
+
+            connections.close_all()
+        admin_execute(database_url, "DROP DATABASE IF EXISTS {} WITH (FORCE)", name)
 
 
 def setup_django(database_url: str) -> None:
@@ -468,11 +485,9 @@ def main() -> None:
         sys.exit("bench/booking.py needs DATABASE_URL=postgres://... (a PostgreSQL server)")
 
     name = f"peerlearn_bench_{os.getpid()}"
-    admin_execute(database_url, "DROP DATABASE IF EXISTS {}", name)
-    admin_execute(database_url, "CREATE DATABASE {}", name)
     began = time.perf_counter()
-    try:
-        setup_django(server_url(database_url, name))
+    with private_database(database_url, name) as url:
+        setup_django(url)
         print(f"{'measurement':44} {'value':>10} {'unit':12} {'ratio':>8}")
         rows = bench_throughput(args.bookings, args.rounds)
         for label, value, unit, ratio in rows:
@@ -499,12 +514,6 @@ def main() -> None:
         print(f"total {time.perf_counter() - began:.1f} s")
         if wins != 1 or errors:
             sys.exit(1)
-    finally:
-        if "django.db" in sys.modules:
-            from django.db import connections
-
-            connections.close_all()
-        admin_execute(database_url, "DROP DATABASE IF EXISTS {} WITH (FORCE)", name)
 
 
 if __name__ == "__main__":

@@ -45,7 +45,7 @@ if sys.path and Path(sys.path[0]).resolve() == ROOT / "bench":
 elif str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from bench.booking import admin_execute, server_url, setup_django  # noqa: E402
+from bench.booking import admin_execute, private_database, server_url, setup_django  # noqa: E402
 
 TARGET_FIRST_MS = 300.0
 MD5 = ["django.contrib.auth.hashers.MD5PasswordHasher"]
@@ -378,20 +378,12 @@ def main() -> None:
     if not database_url.startswith(("postgres://", "postgresql://")):
         sys.exit("bench/hotspots.py needs DATABASE_URL=postgres://... (a PostgreSQL server)")
     name = database_url.rsplit("/", 1)[1].split("?")[0] + "_hot"
-    admin_execute(database_url, "DROP DATABASE IF EXISTS {} WITH (FORCE)", name)
-    admin_execute(database_url, "CREATE DATABASE {}", name)
     began = time.perf_counter()
     print(f"load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores")
-    try:
-        setup_django(server_url(database_url, name))
+    with private_database(database_url, name) as url:
+        setup_django(url)
         bench(args, database_url, name)
         print(f"total {time.perf_counter() - began:.0f} s")
-    finally:
-        if "django.db" in sys.modules:
-            from django.db import connections
-
-            connections.close_all()
-        admin_execute(database_url, "DROP DATABASE IF EXISTS {} WITH (FORCE)", name)
 
 
 if __name__ == "__main__":

@@ -28,7 +28,7 @@ if sys.path and Path(sys.path[0]).resolve() == ROOT / "bench":
 elif str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from bench.booking import admin_execute, server_url, setup_django  # noqa: E402
+from bench.booking import private_database, setup_django  # noqa: E402
 
 
 def rate(client: Any, path: str, seconds: float) -> tuple[float, int]:
@@ -170,19 +170,11 @@ def main() -> None:
     if not database_url.startswith(("postgres://", "postgresql://")):
         sys.exit("bench/search.py needs DATABASE_URL=postgres://... (a PostgreSQL server)")
     name = f"peerlearn_bench_search_{os.getpid()}"
-    admin_execute(database_url, "DROP DATABASE IF EXISTS {}", name)
-    admin_execute(database_url, "CREATE DATABASE {}", name)
     began = time.perf_counter()
-    try:
-        setup_django(server_url(database_url, name))
+    with private_database(database_url, name) as url:
+        setup_django(url)
         bench(args.tutors, args.seconds, args.explain)
         print(f"total {time.perf_counter() - began:.1f} s")
-    finally:
-        if "django.db" in sys.modules:
-            from django.db import connections
-
-            connections.close_all()
-        admin_execute(database_url, "DROP DATABASE IF EXISTS {} WITH (FORCE)", name)
 
 
 if __name__ == "__main__":
