@@ -57,6 +57,8 @@ if sys.path and Path(sys.path[0]).resolve() == ROOT / "bench":
 elif str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from bench.booking import admin_execute, server_url  # noqa: E402
+
 VENV_BIN = Path(sys.executable).parent
 SEARCH_QUERY = "q=mathematics"
 ENDPOINTS = [
@@ -269,29 +271,14 @@ def check(port: int, path: str, headers: dict[str, str]) -> str:
 
 
 def create_database(database_url: str, name: str) -> str:
-    import psycopg
-    from psycopg import sql
-
-    parts = urlsplit(database_url)
-    admin = parts._replace(path="/postgres").geturl().replace("postgresql://", "postgres://", 1)
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(
-            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
-        )
-        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    return parts._replace(path=f"/{name}").geturl()
+    """A new, empty database ``name`` on ``database_url``'s server; its URL."""
+    admin_execute(database_url, "DROP DATABASE IF EXISTS {} WITH (FORCE)", name)
+    admin_execute(database_url, "CREATE DATABASE {}", name)
+    return server_url(database_url, name)
 
 
 def drop_database(database_url: str, name: str) -> None:
-    import psycopg
-    from psycopg import sql
-
-    parts = urlsplit(database_url)
-    admin = parts._replace(path="/postgres").geturl().replace("postgresql://", "postgres://", 1)
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(
-            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
-        )
+    admin_execute(database_url, "DROP DATABASE IF EXISTS {} WITH (FORCE)", name)
 
 
 def prepare(args: argparse.Namespace, env: dict[str, str]) -> list[dict[str, str]]:
