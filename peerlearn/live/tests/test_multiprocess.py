@@ -356,6 +356,13 @@ async def clients(site: Site, stack: Stack) -> AsyncIterator[tuple[Client, Clien
             await client.close()
 
 
+async def connect_both(tutor: Client, learner: Client) -> dict[str, Any]:
+    """Both clients connected; the tutor's notice that the learner joined."""
+    await tutor.connect()
+    await learner.connect()
+    return await tutor.wait_for("peer.joined")
+
+
 def upload_file(site: Site, port: int, who: str) -> int:
     """Share a file over HTTP, as the room page does (multipart, session cookie, CSRF)."""
     boundary = uuid.uuid4().hex
@@ -393,9 +400,7 @@ class TestTwoProcesses:
         self, site, clients
     ) -> None:
         tutor, learner = clients
-        await tutor.connect()
-        await learner.connect()
-        joined = await tutor.wait_for("peer.joined")
+        joined = await connect_both(tutor, learner)
         assert joined["peer"] == learner.state["peer_id"]
 
         await tutor.chat("hello from process A")
@@ -419,9 +424,7 @@ class TestTwoProcesses:
         self, site, stack, clients
     ) -> None:
         tutor, learner = clients
-        await tutor.connect()
-        await learner.connect()
-        await tutor.wait_for("peer.joined")
+        await connect_both(tutor, learner)
         await tutor.chat_acked("before the outage (A)")
         await learner.wait_for("chat", html="<p>before the outage (A)</p>\n")
         before = {i for i, _ in site.stored_chat()}
@@ -460,9 +463,7 @@ class TestTwoProcesses:
         self, site, stack, clients
     ) -> None:
         tutor, learner = clients
-        await tutor.connect()
-        await learner.connect()
-        await tutor.wait_for("peer.joined")
+        await connect_both(tutor, learner)
         await tutor.chat_acked("hello from A")
         await learner.wait_for("chat", html="<p>hello from A</p>\n")
 
