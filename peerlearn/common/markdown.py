@@ -104,8 +104,3 @@ def sanitize(
 
 
 _MD = markdown_parser()
-
-
-def highlight_css() -> str:
-    """The Pygments stylesheet for the ``hl-`` classes (served as static/css/highlight.css)."""
-    return str(_FORMATTER.get_style_defs(".md pre"))

@@ -13,7 +13,6 @@ from datetime import datetime, timedelta
 from functools import partial
 
 from django.db import IntegrityError, transaction
-from django.urls import reverse
 from django.utils import timezone
 
 from peerlearn.accounts.models import Subject, TeachingSubject, User
@@ -188,10 +187,6 @@ def _check_slot(
             "full day, or it overlaps another session.",
             code="slot_unavailable",
         )
-
-
-def _session_url(booking: Booking) -> str:
-    return reverse("scheduling:detail", args=[booking.pk])
 
 
 # --- requests --------------------------------------------------------------------------------
