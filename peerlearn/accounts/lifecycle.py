@@ -29,7 +29,7 @@ def _clean_reason(reason: str) -> str:
     return text[:1000]
 
 
-def _end_sessions(user: User) -> None:
+def end_sessions(user: User) -> None:
     """Every browser session and API token of ``user`` stops working now; their sockets close
     once the transaction commits."""
     user.auth_epoch += 1
@@ -58,7 +58,7 @@ def user_suspend(*, actor: User, user_id: int, reason: str) -> User:
         user.suspended_at = timezone.now()
         user.suspension_reason = text
         user.is_active = False
-        _end_sessions(user)
+        end_sessions(user)
         user.save(update_fields=["suspended_at", "suspension_reason", "is_active", "auth_epoch"])
         audit_record(actor=actor, action="accounts.suspend", target=user, reason=text)
     cancelled = bookings_cancel_for_user(
