@@ -35,7 +35,7 @@ def _suspend(user: User, admin: User | None = None) -> User:
     return lifecycle.user_suspend(actor=admin or make_admin(), user_id=user.pk, reason=REASON)
 
 
-def _web_login(user: User) -> object:
+def _web_login(user: User) -> Any:
     return Client().post(reverse("account_login"), {"login": user.email, "password": PASSWORD})
 
 
