@@ -347,7 +347,9 @@ def verification_document(request: HttpRequest, request_id: int) -> FileResponse
 
 
 @login_required
+@reauthentication_required
 def account_data(request: HttpRequest) -> HttpResponse:
+    """Export and deletion: a page only shown after the password (or MFA) was just confirmed."""
     user: User = request.user  # type: ignore[assignment]
     context = {
         "exports": user.data_exports.order_by("-created_at")[:5],
@@ -360,6 +362,8 @@ def account_data(request: HttpRequest) -> HttpResponse:
 
 def _data_action(request: HttpRequest, action: str) -> HttpResponse:
     user: User = request.user  # type: ignore[assignment]
+    if request.method != "POST":  # back from re-authenticating: show the page to press again
+        return redirect("accounts:account_data")
     try:
         if action == "export":
             datarights.data_export_request(actor=user)
@@ -376,14 +380,14 @@ def _data_action(request: HttpRequest, action: str) -> HttpResponse:
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 @reauthentication_required
 def account_export(request: HttpRequest) -> HttpResponse:
     return _data_action(request, "export")
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 @reauthentication_required
 def account_delete(request: HttpRequest) -> HttpResponse:
     return _data_action(request, "delete")
