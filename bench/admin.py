@@ -44,11 +44,11 @@ def _add_people(start: int, count: int) -> None:
 
 def _plain_static_files() -> None:
     """Static URLs without the manifest (no ``collectstatic`` here): the pages, not the files."""
-    from django.core.files.storage import storages
+    from django.conf import settings
+    from django.test.utils import override_settings
 
     plain = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}
-    storages.backends["staticfiles"] = plain
-    storages._storages.pop("staticfiles", None)
+    override_settings(STORAGES={**settings.STORAGES, "staticfiles": plain}).enable()
 
 
 def _measure(get: Callable[[], Any], requests: int) -> tuple[float, int]:
