@@ -71,6 +71,10 @@ class RecordInline(admin.TabularInline):  # type: ignore[type-arg]
     can_delete = False
     show_change_link = True
 
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+        # Every shown field, the non-editable ones (created_at, ...) included.
+        return [str(name) for name in self.fields or ()]
+
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
