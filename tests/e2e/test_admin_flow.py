@@ -85,9 +85,10 @@ def test_an_administrator_finds_and_suspends_a_person_whose_room_then_closes(
     ops.get_by_text("Suspend: done for 1 item.").wait_for()
     screenshot(ops, "admin-03-suspended")
 
-    # The learner's room closes at once (the socket is closed as on a sign-out).
+    # The learner's room closes at once and says why.
     lee.locator("#room-ended").wait_for(state="visible")
     assert "signed out" in lee.locator("#room-ended-title").inner_text()
+    assert "suspended" in lee.locator("#room-ended-text").inner_text()
     assert lee.evaluate("() => window.peerlearnRoom.socket.status") != "open"
     screenshot(lee, "admin-04-room-closed-on-suspension")
 
