@@ -39,7 +39,7 @@ SITE_ID = 1  # its name and domain come from SITE_NAME / SITE_URL (accounts migr
 SITE_NAME = env_str("SITE_NAME", "PeerLearn")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "peerlearn.accounts.adminsite.PeerLearnAdminConfig",  # django.contrib.admin, our landing
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -276,6 +276,11 @@ EMAIL_USE_TLS = _email.use_tls
 EMAIL_USE_SSL = _email.use_ssl
 EMAIL_FILE_PATH = _email.file_path
 EMAIL_TIMEOUT = 15
+# Account operations (docs/operations.md): where suspended people appeal, how long a data
+# export stays downloadable, how long a deletion can be undone.
+SUPPORT_EMAIL = env_str("SUPPORT_EMAIL", "support@peerlearn.local")
+DATA_EXPORT_TTL_HOURS = env_int("DATA_EXPORT_TTL_HOURS", 72)
+ACCOUNT_DELETION_GRACE_DAYS = env_int("ACCOUNT_DELETION_GRACE_DAYS", 14)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "PeerLearn <no-reply@peerlearn.local>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 SMS_BACKEND = env_str("SMS_BACKEND", "console")

@@ -18,6 +18,7 @@ from peerlearn.common.errors import Conflict, Forbidden, NotFound, ServiceError
 from peerlearn.common.uploads import DOCUMENT_TYPES, IMAGE_TYPES, check_upload, reencode_image
 
 from . import selectors
+from .audit import audit_record
 from .models import (
     AvailabilityException,
     AvailabilityWindow,
@@ -65,7 +66,7 @@ LANGUAGE_CODES = {
 
 
 def _require_self_or_admin(actor: User, target: User) -> None:
-    if actor.pk != target.pk and not (actor.is_superuser or actor.role == User.Role.ADMIN):
+    if actor.pk != target.pk and not actor.has_perm("accounts.change_profile"):
         raise Forbidden("You can only change your own profile.")
 
 
@@ -429,6 +430,12 @@ def verification_decide(
             teaching.verified_at = timezone.now()
             teaching.save(update_fields=["verified_at"])
             _home_showcase_changed()
+        audit_record(
+            actor=actor,
+            action="accounts.verification_approve" if approve else "accounts.verification_reject",
+            target=request,
+            reason=reason,
+        )
         transaction.on_commit(lambda: send_verification_decision_email.enqueue(decision.pk))
     return decision
 

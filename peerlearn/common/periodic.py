@@ -50,6 +50,13 @@ JOBS: tuple[PeriodicJob, ...] = (
         "retrain the learned search ranker from recent impressions",
     ),
     PeriodicJob(
+        "account_housekeeping",
+        ("account_housekeeping",),
+        3600,
+        "hourly",
+        "delete accounts whose grace period is over, and data exports past their window",
+    ),
+    PeriodicJob(
         "clearsessions",
         ("clearsessions",),
         86400,

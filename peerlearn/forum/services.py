@@ -18,6 +18,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
 
+from peerlearn.accounts.audit import audit_record
 from peerlearn.accounts.models import User
 from peerlearn.common import ratelimit
 from peerlearn.common.errors import Conflict, Forbidden, ServiceError
@@ -476,6 +477,7 @@ def thread_moderate(
         ModerationAction.objects.create(
             moderator=actor, action=action, thread=thread, reason=reason
         )
+        audit_record(actor=actor, action=f"forum.thread_{action}", target=thread, reason=reason)
         Flag.objects.filter(thread=thread, resolved_at__isnull=True).update(
             resolved_at=timezone.now(), resolved_by=actor
         )
@@ -518,6 +520,7 @@ def reply_moderate(*, actor: User, reply_id: int, action: str, reason: str) -> R
                     accepted_reply=None
                 )
         ModerationAction.objects.create(moderator=actor, action=action, reply=reply, reason=reason)
+        audit_record(actor=actor, action=f"forum.reply_{action}", target=reply, reason=reason)
         Flag.objects.filter(reply=reply, resolved_at__isnull=True).update(
             resolved_at=timezone.now(), resolved_by=actor
         )
