@@ -4,8 +4,11 @@ Run: .venv/bin/python bench/judge.py [--runs 15] [--tests 100] [--submissions 16
 
 Baselines, measured in the same run:
 
-(a) a trivial Python submission (one test) judged in the sandbox, against starting the same
-    interpreter outside it (`/usr/bin/python3 -c pass`): ratio of the medians.
+(a) per language, a trivial submission (one test) judged in the sandbox against its bare
+    run outside it: `/usr/bin/python3 -c pass`, `node -e 0`, and for C++ `g++` of the same
+    generated source plus running it: ratio of the medians. "warm": a spare box was ready
+    (the judge keeps one started ahead: the normal case for a worker between submissions);
+    "cold": PEERLEARN_JUDGE_SPARE=0, bwrap and the supervisor start inside judge().
 (b) per language, one submission with --tests tiny tests against the same submission with one
     test: the extra wall time per test, minus the CPU time the solution itself reports (for
     node that includes its own start-up, so the "runtime" column shows it apart).
@@ -17,10 +20,12 @@ Baselines, measured in the same run:
 from __future__ import annotations
 
 import argparse
+import os
 import random
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -29,7 +34,8 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[0] = str(ROOT)  # bench/ first on the path would shadow the standard library's http
 
-from sandbox import LANGUAGES, judge  # noqa: E402
+from sandbox import LANGUAGES, cgroups, judge, languages  # noqa: E402
+from sandbox.box import SPARES  # noqa: E402
 
 IDENTITY = {"name": "identity", "params": [{"name": "n", "type": "int"}], "returns": "int"}
 SORT = {"name": "sort_numbers", "params": [{"name": "nums", "type": "int[]"}], "returns": "int[]"}
@@ -82,17 +88,45 @@ def timed_judge(arguments: dict[str, Any]) -> tuple[float, dict[str, Any]]:
     return elapsed, result
 
 
-def bare_python_ms(runs: int) -> float:
+def _median_ms(run: Any, runs: int) -> float:
     samples = []
     for _ in range(runs):
         started = time.perf_counter()
-        subprocess.run(["/usr/bin/python3", "-c", "pass"], check=True)
+        run()
         samples.append(time.perf_counter() - started)
     return statistics.median(samples) * 1000
 
 
-def sandboxed_python_ms(runs: int) -> float:
-    return statistics.median(timed_judge(trivial("python"))[0] for _ in range(runs)) * 1000
+def bare_ms(language: str, runs: int, scratch: Path) -> float:
+    """The language's own start outside the sandbox (C++: compiling and running)."""
+    if language == "python":
+        argv = [["/usr/bin/python3", "-c", "pass"]]
+    elif language == "javascript":
+        argv = [["/usr/bin/node", "-e", "0"]]
+    else:
+        source = scratch / "solution.cpp"
+        plan = languages.build_plan("cpp", CODE["identity"]["cpp"], "function", IDENTITY, {})
+        harness = (ROOT / "sandbox" / "guest" / "harness.hpp").read_text()
+        text = plan["files"]["solution.cpp"].replace('#include "/judge/harness.hpp"', harness)
+        source.write_text(text)
+        compile_argv = [*plan["compile"]["argv"][:-3], "-o", str(scratch / "a.out"), str(source)]
+        argv = [compile_argv, [str(scratch / "a.out")]]
+
+    def run() -> None:
+        for command in argv:
+            subprocess.run(command, check=False, stdin=subprocess.DEVNULL, capture_output=True)
+
+    return _median_ms(run, runs)
+
+
+def boxed_ms(language: str, runs: int, warm: bool) -> float:
+    python = languages.toolchain_path("python")
+    samples = []
+    for _ in range(runs):
+        if warm and not SPARES.wait_ready(python, 5.0):
+            raise SystemExit("no spare box became ready in 5 s")
+        samples.append(timed_judge(trivial(language))[0])
+    return statistics.median(samples) * 1000
 
 
 def per_test_overhead_ms(language: str, tests: int, runs: int) -> tuple[float, float]:
@@ -125,11 +159,21 @@ def main() -> None:
     for language in LANGUAGES:  # warm the page cache: compilers, interpreters, node
         timed_judge(trivial(language))
 
-    bare = bare_python_ms(args.runs)
-    boxed = sandboxed_python_ms(args.runs)
-    print("(a) trivial Python submission")
-    print(f"    /usr/bin/python3 -c pass, outside  {bare:8.1f} ms   (baseline)")
-    print(f"    judge(), one test, in the sandbox  {boxed:8.1f} ms   ratio {boxed / bare:6.1f}")
+    print(cgroups.describe())
+    print("(a) trivial submission, one test: judge() against the bare language start")
+    header = ("bare ms", "warm ms", "ratio", "cold ms", "ratio")
+    print(f"    {'language':11}" + "".join(f" {name:>8}" for name in header))
+    with tempfile.TemporaryDirectory() as scratch:
+        for language in LANGUAGES:
+            bare = bare_ms(language, args.runs, Path(scratch))
+            warm = boxed_ms(language, args.runs, warm=True)
+            os.environ["PEERLEARN_JUDGE_SPARE"] = "0"
+            cold = boxed_ms(language, args.runs, warm=False)
+            del os.environ["PEERLEARN_JUDGE_SPARE"]
+            print(
+                f"    {language:11} {bare:8.1f} {warm:8.1f} {warm / bare:8.2f}"
+                f" {cold:8.1f} {cold / bare:8.2f}"
+            )
 
     print(f"(b) per-test overhead, {args.tests} tiny tests in one submission")
     print(f"    {'language':11} {'overhead ms/test':>17} {'runtime ms/test':>16}")

@@ -376,16 +376,20 @@ class Spares:
             return Box(python)
         with self.condition:
             box = self.ready.pop(key, None)
-            self.wanted = key
-            if self.thread is None:
-                self.thread = threading.Thread(target=self._keep, name="judge-spares", daemon=True)
-                self.thread.start()
-            self.condition.notify()
+            self._want(key)
         if box is not None and box.alive():
             return box
         if box is not None:
             box.close()
         return Box(python)
+
+    def _want(self, key: tuple[str, ...]) -> None:
+        """Ask the spares thread (started on first use) for a box of `key`; hold the lock."""
+        self.wanted = key
+        if self.thread is None:
+            self.thread = threading.Thread(target=self._keep, name="judge-spares", daemon=True)
+            self.thread.start()
+        self.condition.notify()
 
     def _keep(self) -> None:
         while True:
@@ -398,18 +402,31 @@ class Spares:
             for box in stale:
                 box.close()
             try:
-                box = Box(key[0])
+                spare = Box(key[0])
             except (SandboxUnavailable, OSError):
                 with self.condition:
                     if self.wanted == key:
                         self.wanted = None  # judge() reports the problem when it comes to it
                 continue
             with self.condition:
-                if self.key(key[0]) == key and key not in self.ready:
-                    self.ready[key] = box
-                    box = None
-            if box is not None:
-                box.close()
+                kept = self.key(key[0]) == key and key not in self.ready
+                if kept:
+                    self.ready[key] = spare
+            if not kept:
+                spare.close()
+
+    def wait_ready(self, python: str, timeout: float) -> bool:
+        """Whether a spare box for `python` is ready (waiting up to `timeout` seconds)."""
+        key = self.key(python)
+        with self.condition:
+            self._want(key)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            with self.condition:
+                if key in self.ready:
+                    return True
+            time.sleep(0.002)
+        return False
 
     def close_all(self) -> None:
         with self.condition:

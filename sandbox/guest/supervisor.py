@@ -524,8 +524,8 @@ def run_once(
             killed_for = "output_limit_exceeded"
         elif _files_in_work() > MAX_FILES:
             killed_for = "too_many_files"
-        elif memory > limits["memory_bytes"]:
-            killed_for = "memory"
+        elif memory > limits["memory_bytes"] or meter.oom_killed():
+            killed_for = "memory"  # the box passed its limit, even if not this process
         elif (time.monotonic() - started) * 1000 > limits["wall_ms"]:
             killed_for = "wall_time"
         elif meter.cpu_ms() > limits["cpu_ms"]:
@@ -578,9 +578,13 @@ def classify(outcome: dict, limits: dict[str, int], expects_result: bool) -> tup
         return "output_limit_exceeded", f"created more than {MAX_FILES} files"
     if killed_for == "memory":
         return "memory_limit_exceeded", last_lines
-    if killed_for in ("cpu_time", "wall_time") or outcome["time_ms"] > limits["cpu_ms"]:
-        return "time_limit_exceeded", ""
-    if signal_number == signal.SIGXCPU:
+    if (
+        killed_for in ("cpu_time", "wall_time")
+        or outcome["time_ms"] > limits["cpu_ms"]
+        or signal_number == signal.SIGXCPU
+    ):
+        # Over the limit, whatever CPU it got before the wall clock ended it.
+        outcome["time_ms"] = max(outcome["time_ms"], limits["cpu_ms"])
         return "time_limit_exceeded", ""
     failed = signal_number != 0 or os.WEXITSTATUS(status) != 0
     if failed and any(marker in last_lines for marker in FILE_MARKERS):

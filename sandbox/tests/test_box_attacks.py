@@ -281,17 +281,24 @@ def test_judging_stops_at_the_first_failed_hidden_test(language: str) -> None:
 
 # --- 6. CPU of children that were never reaped -------------------------------------------------
 
+# A child burns 400 ms of CPU and exits; the parent waits until it is a zombie and returns
+# without reaping it: under a 300 ms limit that is a TLE only if the zombie's CPU counts.
 UNREAPED = {
-    "python": "import os, time\ndef attack():\n    if os.fork() == 0:\n"
-    "        end = time.time() + 0.6\n        while time.time() < end:\n            pass\n"
-    "        os._exit(0)\n    time.sleep(0.9)\n    return 'parent idle'\n",
-    "cpp": "#include <unistd.h>\n#include <chrono>\nstring attack() { if (fork() == 0) {"
-    " auto end = chrono::steady_clock::now() + chrono::milliseconds(600);"
-    " while (chrono::steady_clock::now() < end) {}"
-    ' _exit(0); } usleep(900000); return "parent idle"; }',
-    "javascript": "function attack() { require('child_process').spawn('/usr/bin/node', ['-e',"
-    " 'const end = Date.now() + 600; while (Date.now() < end);']);"
-    " Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 900);"
+    "python": "import os, time\ndef attack():\n    pid = os.fork()\n    if pid == 0:\n"
+    "        while time.process_time() < 0.4:\n            pass\n        os._exit(0)\n"
+    "    while open(f'/proc/{pid}/stat').read().rsplit(')', 1)[1].split()[0] != 'Z':\n"
+    "        time.sleep(0.01)\n    return 'parent idle'\n",
+    "cpp": "#include <unistd.h>\n#include <ctime>\n#include <fstream>\nstring attack() {"
+    " pid_t pid = fork(); if (pid == 0) { while (clock() < CLOCKS_PER_SEC * 4 / 10) {}"
+    ' _exit(0); } for (;;) { ifstream f("/proc/" + to_string(pid) + "/stat");'
+    " string s((istreambuf_iterator<char>(f)), {}); if (s[s.rfind(')') + 2] == 'Z') break;"
+    ' usleep(10000); } return "parent idle"; }',
+    "javascript": "function attack() { const fs = require('fs');"
+    " const child = require('child_process').spawn('/usr/bin/node', ['-e',"
+    " 'while (process.cpuUsage().user < 400000);']);"
+    " for (;;) { const s = fs.readFileSync('/proc/' + child.pid + '/stat', 'utf8');"
+    " if (s[s.lastIndexOf(')') + 2] === 'Z') break;"
+    " Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 10); }"
     " return 'parent idle'; }",
 }
 
