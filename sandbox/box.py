@@ -14,6 +14,7 @@ import atexit
 import contextlib
 import json
 import os
+import queue
 import selectors
 import shutil
 import signal
@@ -232,6 +233,7 @@ class Box:
         self.pending = b""
         self.stderr_tail = b""
         self.timed_out = False
+        self.ready = False
         try:
             self._release(info_read, block_write)
         except BaseException:
@@ -280,7 +282,12 @@ class Box:
         return self
 
     def __exit__(self, *exc_info: object) -> None:
-        self.close()
+        self.kill()
+        REAPER.put(self)  # waiting for the box to be gone is nobody's latency
+
+    def kill(self) -> None:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.process.pid, signal.SIGKILL)
 
     def close(self) -> None:
         # bwrap leads its own process group; once it dies, --die-with-parent kills the box's
@@ -296,13 +303,24 @@ class Box:
             self.cgroup.remove()
             self.cgroup = None
 
-    def request(self, message: dict[str, Any], deadline: float, max_reply: int) -> dict | None:
-        """Send one message and wait for the reply line; None if the box died or time ran out."""
-        outgoing = memoryview((json.dumps(message) + "\n").encode())
+    def started(self, deadline: float) -> bool:
+        """Wait for the supervisor's "ready" line: it has started and waits for its plan."""
+        if not self.ready:
+            reply = self.request(None, deadline, 4096)
+            self.ready = reply is not None and reply.get("event") == "ready"
+        return self.ready
+
+    def request(
+        self, message: dict[str, Any] | None, deadline: float, max_reply: int
+    ) -> dict | None:
+        """Send one message (if any) and wait for the reply line; None if the box died or time
+        ran out."""
+        outgoing = memoryview(b"" if message is None else (json.dumps(message) + "\n").encode())
         with selectors.DefaultSelector() as selector:
             selector.register(self.stdout, selectors.EVENT_READ)
             selector.register(self.stderr, selectors.EVENT_READ)
-            selector.register(self.stdin, selectors.EVENT_WRITE)
+            if outgoing:
+                selector.register(self.stdin, selectors.EVENT_WRITE)
             while b"\n" not in self.pending:
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
@@ -403,7 +421,10 @@ class Spares:
                 box.close()
             try:
                 spare = Box(key[0])
-            except (SandboxUnavailable, OSError):
+                if not spare.started(time.monotonic() + START_TIMEOUT_S):
+                    spare.close()
+                    raise SandboxUnavailable("the spare box did not start")
+            except Exception:  # judge() reports the problem when it comes to it
                 with self.condition:
                     if self.wanted == key:
                         self.wanted = None  # judge() reports the problem when it comes to it
@@ -435,5 +456,12 @@ class Spares:
             box.close()
 
 
+def _reap(boxes: queue.SimpleQueue[Box]) -> None:
+    while True:
+        boxes.get().close()
+
+
 SPARES = Spares()
 atexit.register(SPARES.close_all)
+REAPER: queue.SimpleQueue[Box] = queue.SimpleQueue()
+threading.Thread(target=_reap, args=(REAPER,), name="judge-reaper", daemon=True).start()

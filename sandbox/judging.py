@@ -119,7 +119,10 @@ class _Request:
         results: list[dict[str, Any]] = []
         with SPARES.take(languages.toolchain_path("python")) as box:
             box.set_memory(languages.COMPILE_MEMORY)
-            compiled = box.request({**self.plan, "meter": box.meter()}, deadline, self.max_reply)
+            compiled = None
+            if box.started(deadline):
+                plan = {**self.plan, "meter": box.meter()}
+                compiled = box.request(plan, deadline, self.max_reply)
             if compiled is None:
                 if box.timed_out:
                     return _summary(

@@ -3,6 +3,7 @@
 It is copied into the box read-only (bwrap --ro-bind-data) and talks to the host over its stdin
 and stdout, one JSON object per line:
 
+    box -> host   {"event": "ready"}                                              once started
     host -> box   {"files": ..., "compile": ..., "run": ..., "limits": ...}     the plan, once
     box -> host   {"event": "compiled", "ok": bool, "output": str}
     host -> box   {"stdin": str, "args": str | null}                              one per test
@@ -533,6 +534,9 @@ def run_once(
         if killed_for:
             _kill_everything()
     _reap_everything()
+    # Detached SysV segments are memory no process holds: free it before the supervisor needs
+    # any, so a box left full can never make PID 1 the OOM killer's only choice.
+    _remove_ipc_objects()
     assert status is not None
     produced = sum(c.total for fd, c in captures.items() if fd != parent_ends["stderr"])
     if produced > limits["output_bytes"]:
@@ -723,6 +727,7 @@ def judge_one(test: dict, run: dict, limits: dict, meter: BoxMeter, workspace: W
     _remove_ipc_objects()
     args = None if test["args"] is None else test["args"].encode()
     outcome = run_once(run, limits, meter, test["stdin"].encode(), args, code)
+    wipe(WORK)  # the test's files are memory of the box too: gone before anything else
     verdict, error = classify(outcome, limits, expects_result=args is not None)
     return {
         "event": "result",
@@ -754,6 +759,7 @@ def main() -> None:
     sys.setrecursionlimit(10_000)
     os.chdir(WORK)
     channel = Channel()
+    channel.send({"event": "ready"})
     plan = channel.receive()
     if plan is None:
         return

@@ -77,6 +77,12 @@ MEMORY_ATTACKS = {
         "        libc.shmdt(ctypes.c_void_p(address))\n"
         "    time.sleep(30)\n",
     ),
+    "python files in /tmp": (
+        "python",
+        "import time\ndef attack():\n    for i in range(4):\n"
+        "        with open(f'/tmp/f{i}', 'wb') as out:\n"
+        "            out.write(b'x' * (15 << 20))\n    time.sleep(30)\n",
+    ),
     "cpp processes": (
         "cpp",
         "#include <unistd.h>\n#include <cstring>\nstring attack() {\n"
@@ -96,8 +102,9 @@ MEMORY_ATTACKS = {
 @pytest.mark.parametrize("name", sorted(MEMORY_ATTACKS))
 def test_memory_is_limited_for_the_whole_box(name: str, mode: str) -> None:
     language, code = MEMORY_ATTACKS[name]
-    result = _attack(language, code, time_limit_ms=3000)
-    assert verdicts(result) == ["memory_limit_exceeded"], result
+    # Two tests: what the first left (detached segments, files) must not break the second.
+    result = _attack(language, code, tests=2, time_limit_ms=3000, memory_limit_mb=48)
+    assert verdicts(result) == ["memory_limit_exceeded"] * 2, result
 
 
 def test_memory_within_the_limit_is_reported(mode: str) -> None:
