@@ -280,16 +280,18 @@ def _reaped_cpu_ns() -> int:
     return round((times.children_user + times.children_system) * 1e9)
 
 
-def _status_kb(pid: int, names: tuple[str, ...]) -> int:
+def _pss_kb(pid: int) -> int:
+    """Proportional anonymous and shared memory of a process: pages a fork shares with its
+    parent (a Python test and the supervisor) count once in all, not once per process."""
     try:
-        with open(f"/proc/{pid}/status") as status:
-            text = status.read()
+        with open(f"/proc/{pid}/smaps_rollup") as rollup:
+            text = rollup.read()
     except OSError:
         return 0
     total = 0
     for line in text.splitlines():
         key, _, value = line.partition(":")
-        if key in names:
+        if key in ("Pss_Anon", "Pss_Shmem"):
             total += int(value.split()[0])
     return total
 
@@ -339,7 +341,8 @@ class BoxMeter:
     cgroup: the host's descriptors of the box's cgroup counters; the supervisor's own CPU is
     subtracted. fallback: every process of the box summed from /proc (CPU: user + system of
     each, with what it reaped, plus what PID 1 reaped; memory: anonymous and shared resident
-    memory of each, detached SysV segments, memfds, files in /work), polled by run_once.
+    memory (PSS) of each and of PID 1, detached SysV segments, memfds, files in /work), polled
+    by run_once.
     """
 
     def __init__(self, meter: dict) -> None:
@@ -367,8 +370,7 @@ class BoxMeter:
     def _memory_now(self) -> int:
         if self.kind != "fallback":
             return int(_read_fd(self.fds["current"]).split()[0])
-        names = ("RssAnon", "RssShmem")
-        total = sum(_status_kb(pid, names) for pid in _box_pids()) * 1024
+        total = sum(_pss_kb(pid) for pid in (os.getpid(), *_box_pids())) * 1024
         if self.polls % FD_SCAN_EVERY == 0:
             self.memfds = _memfd_bytes()
         return total + self.memfds + _sysv_shm_bytes(attached=False) + _work_bytes()
@@ -380,7 +382,7 @@ class BoxMeter:
             os.pwrite(self.fds["peak"], b"0", 0)  # the peak from now on
             self.memory_start = self._memory_now()
         else:
-            self.memory_start = _work_bytes()
+            self.memory_start = self._memory_now()
         self.oom_start = self._oom_kills()
         self.cpu_start = self._box_cpu_ns()
         self.own_start = _own_cpu_ns()
@@ -392,13 +394,13 @@ class BoxMeter:
             used -= _own_cpu_ns() - self.own_start
         return max(0, used // 1_000_000)
 
-    def memory_bytes(self, baseline: int) -> int:
+    def memory_bytes(self) -> int:
         """The box's memory above what it held when the test began (the peak so far)."""
         if self.kind != "fallback":
             peak = int(_read_fd(self.fds["peak"]).split()[0])
             return max(0, peak - self.memory_start)
         self.polls += 1
-        now = self._memory_now() - self.memory_start - baseline
+        now = self._memory_now() - self.memory_start
         self.fallback_peak = max(self.fallback_peak, now)
         return self.fallback_peak
 
@@ -459,8 +461,6 @@ def run_once(
             child_ends[target], parent_ends[name] = read_end, write_end
         else:
             child_ends[target], parent_ends[name] = write_end, read_end
-    # A Python submission runs in a fork of this interpreter: its pages are not the test's.
-    baseline = meter_baseline(meter, run)
     meter.start()
     pid = os.fork()
     if pid == 0:
@@ -520,7 +520,7 @@ def run_once(
         if status is not None or killed_for:
             continue
         produced = sum(c.total for fd, c in captures.items() if fd != parent_ends["stderr"])
-        memory = meter.memory_bytes(baseline)
+        memory = meter.memory_bytes()
         if produced > limits["output_bytes"] or captures[parent_ends["stderr"]].total > STDERR_CAP:
             killed_for = "output_limit_exceeded"
         elif _files_in_work() > MAX_FILES:
@@ -541,7 +541,7 @@ def run_once(
     produced = sum(c.total for fd, c in captures.items() if fd != parent_ends["stderr"])
     if produced > limits["output_bytes"]:
         killed_for = "output_limit_exceeded"  # it may have exited before the loop noticed
-    memory = max(memory, meter.memory_bytes(baseline))
+    memory = max(memory, meter.memory_bytes())
     if meter.oom_killed() and not killed_for:
         killed_for = "memory"
     outcome = {
@@ -557,13 +557,6 @@ def run_once(
     if args is not None:
         outcome["result"] = captures[parent_ends["result"]].text()
     return outcome
-
-
-def meter_baseline(meter: BoxMeter, run: dict) -> int:
-    """Fallback only: the anonymous memory a forked Python child shares with the supervisor."""
-    if meter.kind != "fallback" or run["kind"] != "python":
-        return 0
-    return _status_kb(os.getpid(), ("RssAnon",)) * 1024
 
 
 def _files_in_work() -> int:
