@@ -13,7 +13,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
+import logging
+import os
+import signal
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -410,3 +415,39 @@ def test_a_spare_box_never_carries_anything_to_the_next_submission() -> None:
         assert seen["tmp"] == [] and seen["shm"] == -1
         assert "mark" not in seen["work"]
     assert first["ns"] != second["ns"] and first["pidns"] != second["pidns"]
+
+
+# --- a fault of ours is logged and judged again ------------------------------------------------
+
+
+def _kill_our_boxes() -> None:
+    """SIGKILL every bwrap this process started (the box under judgement, and the spare)."""
+    me = str(os.getpid())
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)
+            name = fields[0].split("(", 1)[1]
+        except (OSError, IndexError):
+            continue
+        if name == "bwrap" and fields[1].split()[1] == me:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(int(stat.parent.name), signal.SIGKILL)
+
+
+def test_a_box_that_dies_is_a_logged_fault_judged_again(caplog: pytest.LogCaptureFixture) -> None:
+    progress: list[str] = []
+
+    def on_progress(done: int, total: int, result: dict[str, Any]) -> None:
+        progress.append(result["verdict"])
+        if len(progress) == 1:
+            _kill_our_boxes()
+
+    tests = [{"args": [n], "expected": 2 * n} for n in range(3)]
+    with caplog.at_level(logging.ERROR, logger="sandbox"):
+        result = judge(
+            **request("python", "def solve(n):\n    return 2 * n\n", tests),
+            on_progress=on_progress,
+        )
+    assert result["verdict"] == "accepted" and result["passed"] == 3, result
+    assert progress == ["accepted"] * 4  # test 0, then the whole submission again
+    assert "fault of the judge (attempt 1 of 2)" in caplog.text
