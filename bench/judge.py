@@ -160,6 +160,7 @@ def main() -> None:
         timed_judge(trivial(language))
 
     print(cgroups.describe())
+    print(f"load average at start {os.getloadavg()[0]:.1f} (2 cores)")
     print("(a) trivial submission, one test: judge() against the bare language start")
     header = ("bare ms", "warm ms", "ratio", "cold ms", "ratio")
     print(f"    {'language':11}" + "".join(f" {name:>8}" for name in header))
@@ -189,7 +190,9 @@ def main() -> None:
             one = submissions_per_second(arguments, 1, args.submissions)
             two = submissions_per_second(arguments, 2, args.submissions)
             print(f"    {name:8} {language:11} {one:9.2f} {two:10.2f} {two / one:6.2f}")
-    print(f"total {time.perf_counter() - began:.1f} s")
+    print(
+        f"load average at end {os.getloadavg()[0]:.1f}; total {time.perf_counter() - began:.1f} s"
+    )
 
 
 if __name__ == "__main__":

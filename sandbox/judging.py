@@ -32,6 +32,10 @@ class BoxFault(Exception):
     """The box or its supervisor failed for a reason of ours, not the program's."""
 
 
+class _CompileError(Exception):
+    """A syntax error the JavaScript runner found before running any of the user's code."""
+
+
 def submission_budget_s(time_limit_ms: int, test_count: int) -> float:
     """Wall clock for a whole submission: compile, every test's wall limit, some slack."""
     per_test = languages.wall_ms(time_limit_ms) / 1000 + PER_TEST_SLACK_S
@@ -142,7 +146,10 @@ class _Request:
                 if stopped or box.timed_out:
                     result = _skipped(index)
                 else:
-                    result = self._one(box, index, test, deadline)
+                    try:
+                        result = self._one(box, index, test, deadline)
+                    except _CompileError as error:  # found by the first run (JavaScript)
+                        return _summary([], self.tests, "compile_error", str(error))
                     stopped = bool(test.get("hidden")) and result["verdict"] not in PASSING
                 results.append(result)
                 if self.on_progress is not None:
@@ -157,6 +164,8 @@ class _Request:
             raise BoxFault(f"the box ended during test {index}: {box.failure()}")
         elif reply.get("status") == "internal_error":
             raise BoxFault(f"the supervisor failed in test {index}: {reply.get('fault', '')}")
+        elif reply.get("status") == "compile_error":
+            raise _CompileError(str(reply.get("output", "")))
         else:
             result = _grade(index, reply, test, self.kind, self.compare, self.tolerance)
         if test.get("hidden"):

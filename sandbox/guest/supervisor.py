@@ -60,6 +60,8 @@ PRELOADED = (
 )
 ARGS_FD = 3
 RESULT_FD = 4
+SYNTAX_FD = 5  # JavaScript: the runner's syntax error, written before the solution runs
+COMPILE_OUTPUT_KEEP = 8192
 POLL_INTERVAL_MS = 10
 CHECK_EVERY_S = 0.005  # limits are checked at most this often (and at least every poll)
 CHUNK = 65536
@@ -112,11 +114,16 @@ class Capture:
 
 
 def _install_fds(fds: dict[int, int]) -> None:
-    """Make `fds` (target -> source) the child's only descriptors: 0..n-1, nothing else."""
+    """Make `fds` (target -> source) the child's only descriptors, nothing else."""
     moved = {target: fcntl.fcntl(source, fcntl.F_DUPFD, 64) for target, source in fds.items()}
     for target, source in moved.items():
         os.dup2(source, target)
-    os.closerange(len(fds), resource.getrlimit(resource.RLIMIT_NOFILE)[0])
+    top = max(fds) + 1
+    for fd in range(top):
+        if fd not in fds:
+            with contextlib.suppress(OSError):
+                os.close(fd)
+    os.closerange(top, resource.getrlimit(resource.RLIMIT_NOFILE)[0])
 
 
 def _set_limits(limits: dict[str, int]) -> None:
@@ -457,6 +464,8 @@ def run_once(
     pipes = {"stdin": 0, "stdout": 1, "stderr": 2}
     if args is not None:
         pipes.update(args=ARGS_FD, result=RESULT_FD)
+    if run.get("syntax_fd"):
+        pipes["syntax"] = SYNTAX_FD
     for name, target in pipes.items():
         read_end, write_end = os.pipe()
         if name in ("stdin", "args"):
@@ -480,6 +489,8 @@ def run_once(
     }
     if args is not None:
         captures[parent_ends["result"]] = Capture(limits["output_bytes"])
+    if "syntax" in parent_ends:
+        captures[parent_ends["syntax"]] = Capture(COMPILE_OUTPUT_KEEP)
     poller = select.poll()
     for fd in outgoing:
         os.set_blocking(fd, False)
@@ -488,6 +499,7 @@ def run_once(
         poller.register(fd, select.POLLIN)
     poller.register(pidfd, select.POLLIN)
 
+    counted = {parent_ends[name] for name in ("stdout", "result") if name in parent_ends}
     started = time.monotonic()
     next_check = started + CHECK_EVERY_S
     killed_for = ""
@@ -526,7 +538,7 @@ def run_once(
         if now < next_check:
             continue  # a burst of pipe events: the limits were checked a moment ago
         next_check = now + CHECK_EVERY_S
-        produced = sum(c.total for fd, c in captures.items() if fd != parent_ends["stderr"])
+        produced = sum(c.total for fd, c in captures.items() if fd in counted)
         memory = meter.memory_bytes()
         if produced > limits["output_bytes"] or captures[parent_ends["stderr"]].total > STDERR_CAP:
             killed_for = "output_limit_exceeded"
@@ -545,7 +557,7 @@ def run_once(
     # any, so a box left full can never make PID 1 the OOM killer's only choice.
     _remove_ipc_objects()
     assert status is not None
-    produced = sum(c.total for fd, c in captures.items() if fd != parent_ends["stderr"])
+    produced = sum(c.total for fd, c in captures.items() if fd in counted)
     if produced > limits["output_bytes"]:
         killed_for = "output_limit_exceeded"  # it may have exited before the loop noticed
     memory = max(memory, meter.memory_bytes())
@@ -563,6 +575,8 @@ def run_once(
     }
     if args is not None:
         outcome["result"] = captures[parent_ends["result"]].text()
+    if "syntax" in parent_ends:
+        outcome["syntax_error"] = captures[parent_ends["syntax"]].text()
     return outcome
 
 
@@ -728,6 +742,9 @@ def judge_one(test: dict, run: dict, limits: dict, meter: BoxMeter, workspace: W
     args = None if test["args"] is None else test["args"].encode()
     outcome = run_once(run, limits, meter, test["stdin"].encode(), args, code)
     wipe(WORK)  # the test's files are memory of the box too: gone before anything else
+    if outcome.get("syntax_error"):
+        # Written by the runner before any of the user's code ran (guest/runner.js).
+        return {"event": "result", "status": "compile_error", "output": outcome["syntax_error"]}
     verdict, error = classify(outcome, limits, expects_result=args is not None)
     return {
         "event": "result",
