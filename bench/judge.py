@@ -10,8 +10,10 @@ Baselines, measured in the same run:
     (the judge keeps one started ahead: the normal case for a worker between submissions);
     "cold": PEERLEARN_JUDGE_SPARE=0, bwrap and the supervisor start inside judge().
 (b) per language, one submission with --tests tiny tests against the same submission with one
-    test: the extra wall time per test, minus the CPU time the solution itself reports (for
-    node that includes its own start-up, so the "runtime" column shows it apart).
+    test, per extra test: the wall time minus the CPU time the solution itself reports (for
+    node that includes its own start-up, so the "runtime" column shows it apart), and the
+    judge's own CPU (the judging thread's plus the in-box supervisor's, which it reports with
+    every result): on a busy machine the wall time mostly measures waiting for a core.
 (c) per language, submissions per second through judge() with one worker and with two
     concurrent workers (threads), for a trivial problem (one test) and a typical one (sort
     10^4 numbers, 10 tests); the ratio is two workers against one.
@@ -35,7 +37,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path[0] = str(ROOT)  # bench/ first on the path would shadow the standard library's http
 
 from sandbox import LANGUAGES, cgroups, judge, languages  # noqa: E402
-from sandbox.box import SPARES  # noqa: E402
+from sandbox.box import SPARES, Box  # noqa: E402
 
 IDENTITY = {"name": "identity", "params": [{"name": "n", "type": "int"}], "returns": "int"}
 SORT = {"name": "sort_numbers", "params": [{"name": "nums", "type": "int[]"}], "returns": "int[]"}
@@ -129,17 +131,45 @@ def boxed_ms(language: str, runs: int, warm: bool) -> float:
     return statistics.median(samples) * 1000
 
 
-def per_test_overhead_ms(language: str, tests: int, runs: int) -> tuple[float, float]:
-    """(wall ms per extra test minus the solution's own CPU, the solution's CPU ms per test)."""
-    overheads, runtimes = [], []
-    for _ in range(max(1, runs // 5)):
-        one_wall, one = timed_judge(trivial(language, 1))
-        many_wall, many = timed_judge(trivial(language, tests))
+class SupervisorCpu:
+    """The supervisor's own CPU (it reports it with every result) in the boxes judged."""
+
+    def __init__(self) -> None:
+        self.last: dict[int, int] = {}
+        self.request = Box.request
+
+        def request(box: Box, message: Any, deadline: float, max_reply: int) -> Any:
+            reply = self.request(box, message, deadline, max_reply)
+            if reply is not None and "supervisor_cpu_us" in reply:
+                self.last[id(box)] = int(reply["supervisor_cpu_us"])
+            return reply
+
+        Box.request = request  # type: ignore[method-assign,assignment]
+
+    def judged(self, arguments: dict[str, Any]) -> tuple[float, float, dict[str, Any]]:
+        """(wall s, judge CPU s: this thread's plus the supervisor's, result)."""
+        self.last.clear()
+        thread_cpu = time.thread_time()
+        wall, result = timed_judge(arguments)
+        own = time.thread_time() - thread_cpu + sum(self.last.values()) / 1e6
+        return wall, own, result
+
+
+def per_test_overhead_ms(
+    language: str, tests: int, runs: int, meter: SupervisorCpu
+) -> tuple[float, float, float]:
+    """Per extra test: (wall ms minus the solution's own CPU, the judge's own CPU ms: host
+    thread + supervisor, the solution's CPU ms)."""
+    overheads, judge_cpu, runtimes = [], [], []
+    for _ in range(max(1, runs // 3)):
+        one_wall, one_cpu, one = meter.judged(trivial(language, 1))
+        many_wall, many_cpu, many = meter.judged(trivial(language, tests))
         own = sum(test["time_ms"] for test in many["tests"]) - one["tests"][0]["time_ms"]
         extra_tests = tests - 1
         overheads.append(((many_wall - one_wall) * 1000 - own) / extra_tests)
+        judge_cpu.append((many_cpu - one_cpu) * 1000 / extra_tests)
         runtimes.append(own / extra_tests)
-    return statistics.median(overheads), statistics.median(runtimes)
+    return statistics.median(overheads), statistics.median(judge_cpu), statistics.median(runtimes)
 
 
 def submissions_per_second(arguments: dict[str, Any], workers: int, count: int) -> float:
@@ -177,10 +207,11 @@ def main() -> None:
             )
 
     print(f"(b) per-test overhead, {args.tests} tiny tests in one submission")
-    print(f"    {'language':11} {'overhead ms/test':>17} {'runtime ms/test':>16}")
+    print(f"    {'language':11} {'wall - runtime':>15} {'judge CPU':>10} {'runtime':>8}  ms/test")
+    meter = SupervisorCpu()
     for language in LANGUAGES:
-        overhead, runtime = per_test_overhead_ms(language, args.tests, args.runs)
-        print(f"    {language:11} {overhead:17.2f} {runtime:16.2f}")
+        overhead, judge_cpu, runtime = per_test_overhead_ms(language, args.tests, args.runs, meter)
+        print(f"    {language:11} {overhead:15.2f} {judge_cpu:10.2f} {runtime:8.2f}")
 
     print(f"(c) submissions per second ({args.submissions} submissions each)")
     print(f"    {'problem':8} {'language':11} {'1 worker':>9} {'2 workers':>10} {'ratio':>6}")
