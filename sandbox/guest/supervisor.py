@@ -657,6 +657,7 @@ class Workspace:
     def __init__(self, files: dict[str, str]) -> None:
         self.files = {name: text.encode() for name, text in files.items()}
         self.built: dict[str, tuple[bytes, int]] = {}
+        self.clean = False  # /work is empty: wiped right after the last test
 
     def keep(self, names: list[str]) -> None:
         for name in names:
@@ -665,7 +666,9 @@ class Workspace:
                 self.built[name] = (built.read(), stat.S_IMODE(os.stat(path).st_mode))
 
     def reset(self) -> None:
-        wipe(WORK)
+        if not self.clean:
+            wipe(WORK)
+        self.clean = False
         os.mkdir(os.path.join(WORK, "tmp"))
         for name, data in self.files.items():
             self._write(name, data, 0o644)
@@ -736,11 +739,11 @@ def compile_submission(
 
 def judge_one(test: dict, run: dict, limits: dict, meter: BoxMeter, workspace: Workspace, code):
     """One test from a fresh work directory and IPC namespace state; its result message."""
-    workspace.reset()
-    _remove_ipc_objects()
+    workspace.reset()  # SysV objects went right after the previous run (run_once)
     args = None if test["args"] is None else test["args"].encode()
     outcome = run_once(run, limits, meter, test["stdin"].encode(), args, code)
     wipe(WORK)  # the test's files are memory of the box too: gone before anything else
+    workspace.clean = True
     if outcome.get("syntax_error"):
         # Written by the runner before any of the user's code ran (guest/runner.js).
         return {"event": "result", "status": "compile_error", "output": outcome["syntax_error"]}
