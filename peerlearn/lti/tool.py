@@ -1,0 +1,162 @@
+"""django-lti / pylti1p3 wired to PeerLearn, with the checks the library leaves out.
+
+The library runs the OIDC login and validates a launch (state cookie, JWT format, that the
+nonce is one we issued, registration, signature against the platform's JWKS, deployment,
+message-type claims). What is added here, each refused with ``LtiException``:
+
+- ``aud`` must contain our client id, ``azp`` (required when ``aud`` lists several) must be it,
+  ``iss`` must be the registration's; ``exp``, ``iat``, ``nonce``, ``sub`` are required and
+  ``exp``/``iat`` are checked with ``LTI_CLOCK_SKEW_SECONDS`` of leeway (the library passes no
+  leeway and does not check the audience at all).
+- Nonce and state are single use: each accepted launch records both in ``UsedLaunchValue``
+  (a unique constraint), so a replayed id_token is refused even though the library's cache
+  would still recognise it.
+- A deployment must be registered and active (the library creates unknown ones on the fly).
+- The platform's keys are cached for an hour; a launch signed with an unknown ``kid`` fetches
+  them again once (the platform rotated its keys).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+import jwt
+from django.conf import settings
+from django.core.cache import cache
+from django.db import IntegrityError, transaction
+from django.http import HttpRequest
+from lti_tool.models import LtiDeployment, LtiLaunch, LtiRegistration
+from lti_tool.utils import DjangoToolConfig
+from pylti1p3.contrib.django import DjangoCacheDataStorage, DjangoMessageLaunch, DjangoOIDCLogin
+from pylti1p3.deployment import Deployment
+from pylti1p3.exception import LtiException
+
+from .models import UsedLaunchValue
+
+KEYSET_CACHE_SECONDS = 3600
+REQUIRED_CLAIMS = ["iss", "aud", "exp", "iat", "nonce", "sub"]
+
+
+class ToolConfig(DjangoToolConfig):  # type: ignore[misc]
+    """django-lti's configuration, except that an unknown deployment is refused instead of
+    being created, and an inactive one is refused too."""
+
+    def find_deployment(self, iss: str, deployment_id: str) -> Deployment | None:
+        return self._deployment(registration__issuer=iss, deployment_id=deployment_id)
+
+    def find_deployment_by_params(
+        self, iss: str, deployment_id: str, client_id: str, *args: Any, **kwargs: Any
+    ) -> Deployment | None:
+        return self._deployment(
+            registration__issuer=iss,
+            registration__client_id=client_id,
+            deployment_id=deployment_id,
+        )
+
+    def _deployment(self, **lookups: Any) -> Deployment | None:
+        if self.registration_uuid is not None:
+            lookups["registration__uuid"] = self.registration_uuid
+        self.deployment = (
+            LtiDeployment.objects.filter(registration__is_active=True, is_active=True, **lookups)
+            .select_related("registration")
+            .first()
+        )
+        if self.deployment is None:
+            return None
+        return Deployment().set_deployment_id(self.deployment.deployment_id)
+
+
+class MessageLaunch(DjangoMessageLaunch):  # type: ignore[misc]
+    def validate_jwt_signature(self) -> MessageLaunch:
+        id_token = self._get_id_token()
+        public_key, alg = self._public_key()
+        client_id = self._registration.get_client_id()
+        try:
+            body = jwt.decode(
+                id_token,
+                public_key,
+                algorithms=[alg],
+                audience=client_id,
+                issuer=self._registration.get_issuer(),
+                leeway=settings.LTI_CLOCK_SKEW_SECONDS,
+                options={"require": REQUIRED_CLAIMS},
+            )
+        except jwt.InvalidTokenError as exc:
+            raise LtiException(f"The launch token is not valid: {exc}") from exc
+        aud = body["aud"]
+        azp = body.get("azp")
+        if isinstance(aud, list) and len(aud) > 1 and azp is None:
+            raise LtiException("The launch token names several audiences but no azp.")
+        if azp is not None and azp != client_id:
+            raise LtiException("The launch token's azp is not our client id.")
+        return self
+
+    def _public_key(self) -> tuple[str, str]:
+        try:
+            return self.get_public_key()  # type: ignore[no-any-return]
+        except LtiException:
+            url = self._registration.get_key_set_url()
+            if not url or cache.get(_keyset_key(url)) is None:
+                raise
+            cache.delete(_keyset_key(url))  # the platform may have rotated its keys
+            self._registration.set_key_set(None)
+            return self.get_public_key()  # type: ignore[no-any-return]
+
+    def fetch_public_key(self, key_set_url: str) -> Any:
+        cached = cache.get(_keyset_key(key_set_url))
+        if cached is not None:
+            return cached
+        try:
+            response = self._requests_session.get(key_set_url, timeout=10)
+            response.raise_for_status()
+            keyset = response.json()
+        except Exception as exc:
+            raise LtiException(f"Could not fetch the platform's keys: {exc}") from exc
+        if not isinstance(keyset, dict) or not isinstance(keyset.get("keys"), list):
+            raise LtiException("The platform's key set is not a JWKS.")
+        cache.set(_keyset_key(key_set_url), keyset, KEYSET_CACHE_SECONDS)
+        return keyset
+
+    def validate_message(self) -> MessageLaunch:
+        super().validate_message()
+        body = self._get_jwt_body()
+        state = self._get_request_param("state")
+        try:
+            with transaction.atomic():
+                UsedLaunchValue.objects.create(kind=UsedLaunchValue.Kind.NONCE, value=body["nonce"])
+                UsedLaunchValue.objects.create(kind=UsedLaunchValue.Kind.STATE, value=state)
+        except IntegrityError as exc:
+            raise LtiException("This launch was already used.") from exc
+        return self
+
+
+def _keyset_key(url: str) -> str:
+    return "lti:keyset:" + hashlib.sha256(url.encode()).hexdigest()
+
+
+def oidc_login(request: HttpRequest, registration_uuid: str | None) -> DjangoOIDCLogin:
+    return DjangoOIDCLogin(
+        request, ToolConfig(registration_uuid), launch_data_storage=DjangoCacheDataStorage()
+    )
+
+
+def validated_launch(request: HttpRequest) -> LtiLaunch:
+    """The launch POSTed to us, validated (raises ``LtiException`` with the reason)."""
+    message_launch = MessageLaunch(
+        request, ToolConfig(), launch_data_storage=DjangoCacheDataStorage()
+    )
+    message_launch.validate()
+    return LtiLaunch(message_launch)
+
+
+def cached_launch(request: HttpRequest, launch_id: str) -> LtiLaunch:
+    """A launch validated earlier in this browser session (deep linking's second step)."""
+    message_launch = MessageLaunch.from_cache(
+        launch_id, request, ToolConfig(), launch_data_storage=DjangoCacheDataStorage()
+    )
+    return LtiLaunch(message_launch)
+
+
+def registration_for(launch: LtiLaunch) -> LtiRegistration:
+    return launch.registration  # type: ignore[no-any-return]
