@@ -8,6 +8,12 @@ from peerlearn.practice.models import PracticeTopic
 from .models import Placement
 
 
+class SubjectChoices(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj: Subject) -> str:  # type: ignore[override]
+        # Names repeat under different parents ("Advanced (C1-C2)" of each language).
+        return f"{obj.parent.name} › {obj.name}" if obj.parent_id else obj.name
+
+
 class CurateForm(forms.Form):
     intro = forms.CharField(
         label="Introduction",
@@ -16,8 +22,10 @@ class CurateForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text="Shown at the top of the course page.",
     )
-    subjects = forms.ModelMultipleChoiceField(
-        queryset=Subject.objects.filter(kind__in=["subject", "topic"]).order_by("name"),
+    subjects = SubjectChoices(
+        queryset=Subject.objects.filter(kind__in=["subject", "topic"])
+        .select_related("parent")
+        .order_by("parent__name", "name"),
         required=False,
         widget=forms.SelectMultiple(attrs={"size": 8}),
         help_text="Tutors who teach these, and group sessions in them, are listed.",

@@ -150,7 +150,7 @@ def launch_accept(*, launch: LtiLaunch) -> LaunchResult:
     Effects: django-lti's records (user, context, membership, resource link) are synced; the
     person is linked to a PeerLearn account (``_link_user``) that joins the platform's
     institution if it has none; the context gets its ``Course`` and discussion category and the
-    person, while an active member, is on that category's roster; a graded problem placement
+    person is an active member, on that category's roster; a graded problem placement
     remembers the learner's line item. Refuses launches from a platform with no institution
     and launches without a course context."""
     registration = launch.registration
@@ -176,8 +176,10 @@ def launch_accept(*, launch: LtiLaunch) -> LaunchResult:
     accounts_services.institution_join(user=user, institution_id=platform.institution_id)
     course = _course_for(launch.context, platform)
     membership = launch.membership
-    if membership.is_active:
-        forum_services.category_member_add(category_id=course.category_id, user_id=user.pk)
+    if not membership.is_active:  # a signed launch from the course: a member now
+        membership.is_active = True
+        membership.save(update_fields=["is_active", "datetime_modified"])
+    forum_services.category_member_add(category_id=course.category_id, user_id=user.pk)
     placement = None
     if launch.is_resource_launch:
         placement = _placement_of(launch, course)
@@ -368,7 +370,7 @@ def score_send(*, report_id: int) -> str:
         link = report.link
         ags = AssignmentsGradesService(
             ServiceConnector(link.lti_user.registration.to_registration()),
-            {"scope": [AGS_SCORE_SCOPE], "lineitem": link.lineitem_url},
+            {"scope": [AGS_SCORE_SCOPE], "lineitem": link.lineitem_url},  # type: ignore[list-item]
         )
         report.attempts += 1
         try:

@@ -31,6 +31,7 @@ from lti_tool.utils import DjangoToolConfig
 from pylti1p3.contrib.django import DjangoCacheDataStorage, DjangoMessageLaunch, DjangoOIDCLogin
 from pylti1p3.deployment import Deployment
 from pylti1p3.exception import LtiException
+from pylti1p3.registration import Registration
 
 from .models import UsedLaunchValue
 
@@ -68,17 +69,22 @@ class ToolConfig(DjangoToolConfig):  # type: ignore[misc]
 
 
 class MessageLaunch(DjangoMessageLaunch):  # type: ignore[misc]
+    @property
+    def registration(self) -> Registration:
+        assert self._registration is not None, "validate_registration runs first"
+        return self._registration
+
     def validate_jwt_signature(self) -> MessageLaunch:
         id_token = self._get_id_token()
         public_key, alg = self._public_key()
-        client_id = self._registration.get_client_id()
+        client_id = self.registration.get_client_id()
         try:
             body = jwt.decode(
                 id_token,
                 public_key,
                 algorithms=[alg],
                 audience=client_id,
-                issuer=self._registration.get_issuer(),
+                issuer=self.registration.get_issuer(),
                 leeway=settings.LTI_CLOCK_SKEW_SECONDS,
                 options={"require": REQUIRED_CLAIMS},
             )
@@ -96,11 +102,11 @@ class MessageLaunch(DjangoMessageLaunch):  # type: ignore[misc]
         try:
             return self.get_public_key()  # type: ignore[no-any-return]
         except LtiException:
-            url = self._registration.get_key_set_url()
+            url = self.registration.get_key_set_url()
             if not url or cache.get(_keyset_key(url)) is None:
                 raise
             cache.delete(_keyset_key(url))  # the platform may have rotated its keys
-            self._registration.set_key_set(None)
+            self.registration.set_key_set(None)  # type: ignore[arg-type]
             return self.get_public_key()  # type: ignore[no-any-return]
 
     def fetch_public_key(self, key_set_url: str) -> Any:

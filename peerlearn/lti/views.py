@@ -27,6 +27,7 @@ from pylti1p3.deep_link_resource import DeepLinkResource
 from pylti1p3.exception import LtiException, OIDCException
 from pylti1p3.lineitem import LineItem
 
+from peerlearn.accounts.models import User
 from peerlearn.common import ratelimit
 from peerlearn.common.errors import NotFound, ServiceError
 from peerlearn.common.web import form_error_from_service
@@ -44,6 +45,12 @@ def _refused(
     request: HttpRequest, message: str, *, status: int = 403, detail: str = ""
 ) -> HttpResponse:
     return render(request, "lti/error.html", {"message": message, "detail": detail}, status=status)
+
+
+def _user(request: HttpRequest) -> User:
+    user = request.user
+    assert isinstance(user, User)  # behind login_required, or checked by the caller
+    return user
 
 
 def _limit(request: HttpRequest) -> None:
@@ -147,14 +154,15 @@ def _deep_link_state(request: HttpRequest) -> tuple[LtiLaunch, Course] | None:
     state = request.session.get(SESSION_DEEP_LINK)
     if not isinstance(state, dict) or not request.user.is_authenticated:
         return None
+    user = _user(request)
     try:
         lti_launch = tool.cached_launch(request, str(state.get("launch_id")))
-        course = selectors.access_course(request.user, int(state.get("course_id", 0)))
+        course = selectors.access_course(user, int(state.get("course_id", 0)))
     except (LtiException, NotFound, TypeError, ValueError):
         return None
-    if not lti_launch.is_deep_link_launch or lti_launch.user.auth_user_id != request.user.pk:
+    if not lti_launch.is_deep_link_launch or lti_launch.user.auth_user_id != user.pk:
         return None
-    if not selectors.can_curate(request.user, course):
+    if not selectors.can_curate(user, course):
         return None
     return lti_launch, course
 
@@ -193,7 +201,7 @@ def deep_link(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             placement = services.placement_create(
-                actor=request.user,
+                actor=_user(request),
                 course=course,
                 kind=form.cleaned_data["kind"],
                 target=form.target(),
@@ -234,16 +242,16 @@ def deep_link(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def my_courses(request: HttpRequest) -> HttpResponse:
-    return render(request, "lti/courses.html", {"courses": selectors.courses_of(request.user)})
+    return render(request, "lti/courses.html", {"courses": selectors.courses_of(_user(request))})
 
 
 @login_required
 def course(request: HttpRequest, course_id: int) -> HttpResponse:
     try:
-        found = selectors.access_course(request.user, course_id)
+        found = selectors.access_course(_user(request), course_id)
     except NotFound:
         return render(request, "lti/error.html", {"message": "No such course."}, status=404)
-    can_curate = selectors.can_curate(request.user, found)
+    can_curate = selectors.can_curate(_user(request), found)
     context = {
         "course": found,
         "can_curate": can_curate,
@@ -270,7 +278,7 @@ def course(request: HttpRequest, course_id: int) -> HttpResponse:
 @require_POST
 def course_curate(request: HttpRequest, course_id: int) -> HttpResponse:
     try:
-        found = selectors.access_course(request.user, course_id)
+        found = selectors.access_course(_user(request), course_id)
     except NotFound:
         return render(request, "lti/error.html", {"message": "No such course."}, status=404)
     form = CurateForm(request.POST)
@@ -279,7 +287,7 @@ def course_curate(request: HttpRequest, course_id: int) -> HttpResponse:
         return redirect("lti:course", course_id=found.pk)
     try:
         services.course_curate(
-            actor=request.user,
+            actor=_user(request),
             course=found,
             intro=form.cleaned_data["intro"],
             subject_ids=[s.pk for s in form.cleaned_data["subjects"]],
@@ -295,10 +303,10 @@ def course_curate(request: HttpRequest, course_id: int) -> HttpResponse:
 @require_POST
 def roster_sync(request: HttpRequest, course_id: int) -> HttpResponse:
     try:
-        found = selectors.access_course(request.user, course_id)
+        found = selectors.access_course(_user(request), course_id)
     except NotFound:
         return render(request, "lti/error.html", {"message": "No such course."}, status=404)
-    if not selectors.can_curate(request.user, found):
+    if not selectors.can_curate(_user(request), found):
         return _refused(request, "Only the course's instructors can sync its roster.")
     if not found.context.memberships_url:
         messages.error(request, "The platform does not share this course's roster.")

@@ -288,7 +288,7 @@ class Platform:
         jwk = next((k for k in self._tool_keyset()["keys"] if k.get("kid") == kid), None)
         if jwk is None:
             raise PermissionError("unknown tool key")
-        public = jwt.algorithms.RSAAlgorithm.from_jwk(json.dumps(jwk))
+        public = _public_key(jwk)
         body = jwt.decode(assertion, public, algorithms=["RS256"], audience=self.url("/token"))
         if body["iss"] != self.client_id or body["sub"] != self.client_id:
             raise PermissionError("assertion is not from the registered tool")
@@ -334,7 +334,7 @@ class Platform:
     def receive_deep_link(self, course_id: str, token: str) -> list[dict[str, Any]]:
         kid = jwt.get_unverified_header(token).get("kid")
         jwk = next(k for k in self._tool_keyset()["keys"] if k.get("kid") == kid)
-        public = jwt.algorithms.RSAAlgorithm.from_jwk(json.dumps(jwk))
+        public = _public_key(jwk)
         body = jwt.decode(token, public, algorithms=["RS256"], audience=self.issuer)
         assert body["iss"] == self.client_id
         assert body[LTI + "message_type"] == "LtiDeepLinkingResponse"
@@ -371,6 +371,12 @@ class Platform:
             f'<form method="post" action="{html.escape(self.tool_login_url)}">{fields}'
             '<button type="submit" id="launch">Open PeerLearn</button></form></body></html>'
         )
+
+
+def _public_key(jwk: dict[str, Any]) -> rsa.RSAPublicKey:
+    key = jwt.algorithms.RSAAlgorithm.from_jwk(json.dumps(jwk))
+    assert isinstance(key, rsa.RSAPublicKey)
+    return key
 
 
 class _Handler(BaseHTTPRequestHandler):

@@ -14,7 +14,7 @@ from django.test import Client
 from peerlearn.lti.models import Course, GradedLink, Placement
 from peerlearn.practice.tests.factories import make_add_problem
 
-from .conftest import INSTRUCTOR, launch, person
+from .helpers import INSTRUCTOR, launch, person
 from .platform import Platform
 
 pytestmark = pytest.mark.django_db

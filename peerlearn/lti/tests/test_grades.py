@@ -24,7 +24,7 @@ from peerlearn.practice.tests.factories import (
     require_sandbox,
 )
 
-from .conftest import INSTRUCTOR, launch, person
+from .helpers import INSTRUCTOR, launch, person
 from .platform import Platform
 from .test_deep_linking import place
 

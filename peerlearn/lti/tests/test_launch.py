@@ -14,7 +14,7 @@ from peerlearn.forum.models import CategoryMember
 from peerlearn.forum.selectors import visible_categories
 from peerlearn.lti.models import Course, PlatformLink
 
-from .conftest import INSTRUCTOR, launch, person
+from .helpers import INSTRUCTOR, launch, person
 from .platform import Platform
 
 pytestmark = pytest.mark.django_db
@@ -32,6 +32,7 @@ def test_a_first_launch_creates_a_linked_account_in_the_platforms_institution(
     user = User.objects.get(email="ada@uni.example")
     assert LtiUser.objects.get(sub="user-1").auth_user == user
     assert user.profile.display_name == "Ada Lovelace"
+    assert user.profile.institution is not None
     assert user.profile.institution.slug == "test-university"
     assert EmailAddress.objects.get(user=user).verified  # the platform is trusted for emails
     course_row = Course.objects.get()

@@ -15,7 +15,7 @@ from peerlearn.forum.models import CategoryMember
 from peerlearn.lti import services
 from peerlearn.lti.models import Course
 
-from .conftest import INSTRUCTOR, launch, person
+from .helpers import INSTRUCTOR, launch, person
 from .platform import Platform
 
 pytestmark = pytest.mark.django_db

@@ -17,7 +17,7 @@ from lti_tool.models import Key, LtiDeployment, LtiRegistration
 from peerlearn.accounts.models import User
 from peerlearn.lti.models import Course
 
-from .conftest import launch, person
+from .helpers import launch, person
 from .platform import LTI, Platform, SigningKey
 
 pytestmark = pytest.mark.django_db
@@ -110,7 +110,7 @@ def test_an_unsigned_or_hmac_token_is_refused(client: Client, platform: Platform
     def unsigned(fields: dict[str, str]) -> None:
         body = jwt.decode(fields["id_token"], options={"verify_signature": False})
         fields["id_token"] = jwt.encode(
-            body, None, algorithm="none", headers={"kid": platform.key.kid}
+            body, "", algorithm="none", headers={"kid": platform.key.kid}
         )
 
     result = launch(client, platform, platform.resource_launch(person(1), course), tamper=unsigned)
