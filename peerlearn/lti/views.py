@@ -245,12 +245,18 @@ def my_courses(request: HttpRequest) -> HttpResponse:
     return render(request, "lti/courses.html", {"courses": selectors.courses_of(_user(request))})
 
 
-@login_required
-def course(request: HttpRequest, course_id: int) -> HttpResponse:
+def _course_or_404(request: HttpRequest, course_id: int) -> Course | HttpResponse:
     try:
-        found = selectors.access_course(_user(request), course_id)
+        return selectors.access_course(_user(request), course_id)
     except NotFound:
         return render(request, "lti/error.html", {"message": "No such course."}, status=404)
+
+
+@login_required
+def course(request: HttpRequest, course_id: int) -> HttpResponse:
+    found = _course_or_404(request, course_id)
+    if not isinstance(found, Course):
+        return found
     can_curate = selectors.can_curate(_user(request), found)
     context = {
         "course": found,
@@ -277,10 +283,9 @@ def course(request: HttpRequest, course_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def course_curate(request: HttpRequest, course_id: int) -> HttpResponse:
-    try:
-        found = selectors.access_course(_user(request), course_id)
-    except NotFound:
-        return render(request, "lti/error.html", {"message": "No such course."}, status=404)
+    found = _course_or_404(request, course_id)
+    if not isinstance(found, Course):
+        return found
     form = CurateForm(request.POST)
     if not form.is_valid():
         messages.error(request, "Check the course page's settings.")
@@ -302,10 +307,9 @@ def course_curate(request: HttpRequest, course_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def roster_sync(request: HttpRequest, course_id: int) -> HttpResponse:
-    try:
-        found = selectors.access_course(_user(request), course_id)
-    except NotFound:
-        return render(request, "lti/error.html", {"message": "No such course."}, status=404)
+    found = _course_or_404(request, course_id)
+    if not isinstance(found, Course):
+        return found
     if not selectors.can_curate(_user(request), found):
         return _refused(request, "Only the course's instructors can sync its roster.")
     if not found.context.memberships_url:

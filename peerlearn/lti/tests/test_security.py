@@ -39,6 +39,20 @@ def _drop(name: str) -> Callable[[Claims], None]:
     return change
 
 
+def _resign(
+    platform: Platform, *, drop: str = "", **changes: Any
+) -> Callable[[dict[str, str]], None]:
+    """Change what the platform signed and sign it again with the platform's own key."""
+
+    def tamper(fields: dict[str, str]) -> None:
+        claims = jwt.decode(fields["id_token"], options={"verify_signature": False})
+        claims.update(changes)
+        claims.pop(drop, None)
+        fields["id_token"] = platform.sign(claims)
+
+    return tamper
+
+
 def _refused(response: Any, client: Client) -> bool:
     return response.status_code in {400, 403} and "_auth_user_id" not in client.session
 
@@ -70,7 +84,7 @@ def _attempt(client: Client, platform: Platform, attack: str) -> Any:
     course = platform.course("c1", "Course", [])
     claims = platform.resource_launch(person(1), course)
     if attack == "missing sub":
-        return launch(client, platform, claims, tamper=_resign_without(platform, "sub")).response
+        return launch(client, platform, claims, tamper=_resign(platform, drop="sub")).response
     CLAIM_ATTACKS[attack](claims)
     return launch(client, platform, claims).response
 
@@ -159,11 +173,7 @@ def test_a_replayed_launch_is_refused(client: Client, platform: Platform) -> Non
 def test_a_nonce_we_never_issued_is_refused(client: Client, platform: Platform) -> None:
     course = platform.course("c1", "Course", [])
 
-    def foreign_nonce(fields: dict[str, str]) -> None:
-        claims = jwt.decode(fields["id_token"], options={"verify_signature": False})
-        claims["nonce"] = "made-up-by-the-platform"
-        fields["id_token"] = platform.sign(claims)
-
+    foreign_nonce = _resign(platform, nonce="made-up-by-the-platform")
     result = launch(
         client, platform, platform.resource_launch(person(1), course), tamper=foreign_nonce
     )
@@ -191,16 +201,7 @@ def test_a_missing_state_or_token_is_refused(client: Client, platform: Platform)
     assert client.get("/lti/launch/").status_code == 405
 
 
-def _resign(platform: Platform, **changes: Any) -> Callable[[dict[str, str]], None]:
-    def tamper(fields: dict[str, str]) -> None:
-        claims = jwt.decode(fields["id_token"], options={"verify_signature": False})
-        claims.update(changes)
-        fields["id_token"] = platform.sign(claims)
-
-    return tamper
-
-
-def test_an_expired_launch_is_refused_beyond_the_clock_skew(
+def test_an_expired_launch_is_refused_beyond_the_clock_skew_only(
     client: Client, platform: Platform, settings: Any
 ) -> None:
     settings.LTI_CLOCK_SKEW_SECONDS = 60
@@ -216,34 +217,18 @@ def test_an_expired_launch_is_refused_beyond_the_clock_skew(
     assert result.response.status_code == 400
     assert _nothing_created()
 
-
-def test_a_launch_within_the_clock_skew_is_accepted(
-    client: Client, platform: Platform, settings: Any
-) -> None:
-    settings.LTI_CLOCK_SKEW_SECONDS = 60
-    course = platform.course("c1", "Course", [])
-    now = int(time.time())
-    slightly_late = _resign(platform, iat=now - 300, exp=now - 20)
+    slightly_late = _resign(platform, iat=now - 300, exp=now - 20)  # within the skew
     result = launch(
-        client, platform, platform.resource_launch(person(1), course), tamper=slightly_late
+        Client(), platform, platform.resource_launch(person(1), course), tamper=slightly_late
     )
     assert result.response.status_code == 302
-
-
-def _resign_without(platform: Platform, claim: str) -> Callable[[dict[str, str]], None]:
-    def tamper(fields: dict[str, str]) -> None:
-        claims = jwt.decode(fields["id_token"], options={"verify_signature": False})
-        claims.pop(claim)
-        fields["id_token"] = platform.sign(claims)
-
-    return tamper
 
 
 def test_missing_exp_iat_or_nonce_is_refused(client: Client, platform: Platform) -> None:
     course = platform.course("c1", "Course", [])
     for claim in ("exp", "iat", "nonce"):
         c = Client()
-        tamper = _resign_without(platform, claim)
+        tamper = _resign(platform, drop=claim)
         result = launch(c, platform, platform.resource_launch(person(1), course), tamper=tamper)
         assert _refused(result.response, c), claim
     assert _nothing_created()
