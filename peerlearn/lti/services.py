@@ -18,13 +18,10 @@ from django.db import IntegrityError, transaction
 from django.db.models import FloatField, Max
 from django.db.models.functions import Cast
 from django.utils import timezone
-from lti_tool.lti_core.constants import ContextRole
 from lti_tool.models import LtiContext, LtiLaunch, LtiMembership, LtiUser
-from lti_tool.services.nrps import fetch_member_data
 from lti_tool.utils import sync_data_from_launch
 from pylti1p3.assignments_grades import AssignmentsGradesService
 from pylti1p3.grade import Grade
-from pylti1p3.service_connector import ServiceConnector
 
 from peerlearn.accounts import services as accounts_services
 from peerlearn.accounts.models import Subject, User
@@ -32,7 +29,7 @@ from peerlearn.common.errors import ServiceError
 from peerlearn.forum import services as forum_services
 from peerlearn.practice.models import PracticeTopic, Problem, Submission
 
-from . import selectors
+from . import selectors, tool
 from .models import Course, GradedLink, Placement, PlatformLink, ScoreReport
 
 logger = logging.getLogger(__name__)
@@ -41,7 +38,6 @@ CLAIM_CUSTOM = "https://purl.imsglobal.org/spec/lti/claim/custom"
 PLACEMENT_PARAM = "peerlearn_placement"
 AGS_SCORE_SCOPE = "https://purl.imsglobal.org/spec/lti-ags/scope/score"
 SCORE_MAXIMUM = 100.0
-CURATOR_ROLES = (ContextRole.INSTRUCTOR, ContextRole.ADMINISTRATOR, ContextRole.CONTENT_DEVELOPER)
 
 
 class LaunchRefused(ServiceError):
@@ -50,10 +46,11 @@ class LaunchRefused(ServiceError):
 
 @dataclass
 class LaunchResult:
-    user: User
+    user: User | None
     course: Course
     placement: Placement | None
     can_curate: bool
+    link_pending: int | None = None  # an LtiUser whose account's owner must confirm the link
 
 
 def _display_name(launch: LtiLaunch) -> str:
@@ -63,23 +60,19 @@ def _display_name(launch: LtiLaunch) -> str:
     return str(name or "")[:80]
 
 
-def _link_user(launch: LtiLaunch, lti_user: LtiUser, platform: PlatformLink) -> User:
-    """The PeerLearn account of the launch's person: the one already linked; else, when the
-    platform is trusted to verify emails, the account with the launch's email; else a new one.
-    An untrusted email that belongs to an account is refused (linking it would hand that
-    account to whoever controls the platform's claim)."""
+def _link_user(launch: LtiLaunch, lti_user: LtiUser, platform: PlatformLink) -> User | None:
+    """The PeerLearn account of the launch's person: the one already linked; else the account
+    with the launch's email when the platform is trusted to verify emails; else a new account.
+    None when the email belongs to an account but the platform is not trusted: only that
+    account's owner, signed in, may link it (``identity_link``); linking it here would hand the
+    account to whoever controls the platform's claim."""
     if lti_user.auth_user_id is not None:
         return lti_user.auth_user  # type: ignore[return-value]
     email = str(launch.get_claim("email") or "").strip().lower()
     existing = User.objects.filter(email__iexact=email).first() if email else None
     if existing is not None:
         if not platform.trust_email:
-            raise LaunchRefused(
-                "A PeerLearn account already uses this email address. Sign in to PeerLearn "
-                "and ask an administrator to link it, or ask your institution to mark its "
-                "platform as trusted for email addresses.",
-                code="email_taken",
-            )
+            return None
         user = existing
     else:
         if not email:
@@ -148,7 +141,8 @@ def launch_accept(*, launch: LtiLaunch) -> LaunchResult:
     """Record a validated launch and decide who it is.
 
     Effects: django-lti's records (user, context, membership, resource link) are synced; the
-    person is linked to a PeerLearn account (``_link_user``) that joins the platform's
+    person is linked to a PeerLearn account (``_link_user``; or the result says which link its
+    owner must confirm, and nobody is signed in) that joins the platform's
     institution if it has none; the context gets its ``Course`` and discussion category and the
     person is an active member, on that category's roster; a graded problem placement
     remembers the learner's line item. Refuses launches from a platform with no institution
@@ -169,8 +163,15 @@ def launch_accept(*, launch: LtiLaunch) -> LaunchResult:
             code="no_context",
         )
     sync_data_from_launch(launch)
-    lti_user = launch.user
+    # One link per LTI user even when two first launches race: the second waits here, then
+    # finds the account the first one linked.
+    lti_user = LtiUser.objects.select_for_update().get(pk=launch.user.pk)
     user = _link_user(launch, lti_user, platform)
+    if user is None:
+        course = _course_for(launch.context, platform)
+        return LaunchResult(
+            user=None, course=course, placement=None, can_curate=False, link_pending=lti_user.pk
+        )
     if not user.is_active:
         raise LaunchRefused("This PeerLearn account is disabled.", code="inactive")
     accounts_services.institution_join(user=user, institution_id=platform.institution_id)
@@ -195,6 +196,31 @@ def launch_accept(*, launch: LtiLaunch) -> LaunchResult:
         placement=placement,
         can_curate=selectors.is_curator_membership(membership),
     )
+
+
+@transaction.atomic
+def identity_link(*, actor: User, lti_user_id: int, course_id: int) -> Course:
+    """The owner of an account, signed in, links it to the LMS identity whose launch carried
+    its email address (from an untrusted platform). Only for that address, only while the
+    identity is unlinked. The account joins the course's discussion while a member."""
+    lti_user = LtiUser.objects.select_for_update().filter(pk=lti_user_id).first()
+    if (
+        lti_user is None
+        or lti_user.auth_user_id not in (None, actor.pk)
+        or lti_user.email.strip().lower() != actor.email.lower()
+    ):
+        raise LaunchRefused(
+            "This link is not for this account, or no longer valid. Open PeerLearn from your "
+            "course again.",
+            code="link",
+        )
+    membership = LtiMembership.objects.filter(user=lti_user, context__peerlearn_course=course_id)
+    course = Course.objects.get(pk=course_id)
+    lti_user.auth_user = actor
+    lti_user.save(update_fields=["auth_user", "datetime_modified"])
+    if membership.filter(is_active=True).exists():
+        forum_services.category_member_add(category_id=course.category_id, user_id=actor.pk)
+    return course
 
 
 # --- curating -------------------------------------------------------------------------------
@@ -266,7 +292,7 @@ def roster_sync(*, course_id: int) -> tuple[int, int]:
     have a PeerLearn account. Idempotent. Returns (added, removed) on the category roster."""
     course = Course.objects.select_related("context__deployment__registration").get(pk=course_id)
     context = course.context
-    members = fetch_member_data(context)  # HTTP: outside any transaction
+    members = tool.members_of(context)  # HTTP: outside any transaction
     with transaction.atomic():
         context.update_memberships(members)
         present = {str(member["user_id"]) for member in members}
@@ -369,7 +395,7 @@ def score_send(*, report_id: int) -> str:
             return report.status if report is not None else "missing"
         link = report.link
         ags = AssignmentsGradesService(
-            ServiceConnector(link.lti_user.registration.to_registration()),
+            tool.service_connector(link.lti_user.registration),
             {"scope": [AGS_SCORE_SCOPE], "lineitem": link.lineitem_url},  # type: ignore[list-item]
         )
         report.attempts += 1

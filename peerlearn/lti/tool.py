@@ -22,20 +22,24 @@ import hashlib
 from typing import Any
 
 import jwt
+import requests
 from django.conf import settings
 from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest
-from lti_tool.models import LtiDeployment, LtiLaunch, LtiRegistration
+from lti_tool.models import LtiContext, LtiDeployment, LtiLaunch, LtiRegistration
 from lti_tool.utils import DjangoToolConfig
 from pylti1p3.contrib.django import DjangoCacheDataStorage, DjangoMessageLaunch, DjangoOIDCLogin
 from pylti1p3.deployment import Deployment
 from pylti1p3.exception import LtiException
+from pylti1p3.names_roles import NamesRolesProvisioningService
 from pylti1p3.registration import Registration
+from pylti1p3.service_connector import ServiceConnector
 
 from .models import UsedLaunchValue
 
 KEYSET_CACHE_SECONDS = 3600
+SERVICE_TIMEOUT_SECONDS = 15
 REQUIRED_CLAIMS = ["iss", "aud", "exp", "iat", "nonce", "sub"]
 
 
@@ -135,6 +139,31 @@ class MessageLaunch(DjangoMessageLaunch):  # type: ignore[misc]
         except IntegrityError as exc:
             raise LtiException("This launch was already used.") from exc
         return self
+
+
+class _TimeoutSession(requests.Session):
+    """pylti1p3's service calls pass no timeout; a platform that hangs must not hang a worker
+    (the score sender holds a row lock while it sends)."""
+
+    def request(self, *args: Any, **kwargs: Any) -> requests.Response:  # type: ignore[override]
+        kwargs.setdefault("timeout", SERVICE_TIMEOUT_SECONDS)
+        return super().request(*args, **kwargs)
+
+
+def service_connector(registration: LtiRegistration) -> ServiceConnector:
+    """A connector for the platform's services (token, NRPS, AGS), signing with our key."""
+    return ServiceConnector(registration.to_registration(), requests_session=_TimeoutSession())
+
+
+def members_of(context: LtiContext) -> list[dict[str, Any]]:
+    """Every member on the context's roster (NRPS, all pages)."""
+    if not context.memberships_url:
+        return []
+    nrps = NamesRolesProvisioningService(
+        service_connector(context.deployment.registration),
+        {"context_memberships_url": context.memberships_url},
+    )
+    return list(nrps.get_members())  # type: ignore[arg-type]
 
 
 def _keyset_key(url: str) -> str:

@@ -13,6 +13,7 @@ urlpatterns = [
     path("login/<uuid:registration_uuid>/", views.oidc_login, name="login_registration"),
     path("launch/", views.launch, name="launch"),
     path("deep-link/", views.deep_link, name="deep_link"),
+    path("link/<str:token>/", views.identity_link, name="link"),
     path("courses/", views.my_courses, name="courses"),
     path("courses/<int:course_id>/", views.course, name="course"),
     path("courses/<int:course_id>/curate/", views.course_curate, name="curate"),

@@ -16,6 +16,8 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
+from django.core import signing
+from django.db import IntegrityError
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -39,6 +41,8 @@ from .models import Course, Placement
 logger = logging.getLogger(__name__)
 
 SESSION_DEEP_LINK = "lti_deep_link"
+LINK_SALT = "peerlearn.lti.link"
+LINK_MAX_AGE = 3600
 
 
 def _refused(
@@ -109,6 +113,27 @@ def launch(request: HttpRequest) -> HttpResponse:
         result = services.launch_accept(launch=lti_launch)
     except ServiceError as exc:
         return _refused(request, exc.message, status=exc.status)
+    except IntegrityError:  # a first launch of the same person raced this one
+        return _refused(
+            request,
+            "PeerLearn was opened twice at once. Open it again from your course.",
+            status=409,
+        )
+    if result.user is None:
+        token = signing.dumps(
+            {"lti_user": result.link_pending, "course": result.course.pk}, salt=LINK_SALT
+        )
+        return render(
+            request,
+            "lti/error.html",
+            {
+                "message": "A PeerLearn account already uses your email address. If it is "
+                "yours, sign in to PeerLearn and link it to this course.",
+                "sign_in": reverse("lti:link", args=[token]),
+                "sign_in_label": "Sign in and link my account",
+            },
+            status=403,
+        )
     if request.user.pk != result.user.pk:
         if Authenticator.objects.filter(user=result.user).exists():
             # The platform vouches for who this is, not for their second factor.
@@ -320,3 +345,27 @@ def roster_sync(request: HttpRequest, course_id: int) -> HttpResponse:
     sync_roster.enqueue(found.pk)
     messages.success(request, "The roster is being synced with the platform.")
     return redirect("lti:course", course_id=found.pk)
+
+
+@login_required
+def identity_link(request: HttpRequest, token: str) -> HttpResponse:
+    """Link the signed-in account to the LMS identity of a launch that carried its email (from
+    a platform not trusted for emails): shown first, linked on POST."""
+    try:
+        data = signing.loads(token, salt=LINK_SALT, max_age=LINK_MAX_AGE)
+        lti_user_id, course_id = int(data["lti_user"]), int(data["course"])
+    except (signing.BadSignature, KeyError, TypeError, ValueError):
+        return _refused(request, "This link has expired. Open PeerLearn from your course again.")
+    course = Course.objects.filter(pk=course_id).first()
+    if course is None:
+        return _refused(request, "This course no longer exists in PeerLearn.", status=404)
+    if request.method == "POST":
+        try:
+            services.identity_link(
+                actor=_user(request), lti_user_id=lti_user_id, course_id=course_id
+            )
+        except ServiceError as exc:
+            return _refused(request, exc.message, status=exc.status)
+        messages.success(request, "Your account is linked to your course.")
+        return redirect("lti:course", course_id=course_id)
+    return render(request, "lti/link.html", {"course": course})

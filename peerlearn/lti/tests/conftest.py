@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from django.core.cache import cache
@@ -15,7 +16,9 @@ from .platform import Platform, running_platform
 
 
 @pytest.fixture
-def platform(db: None) -> Iterator[Platform]:
+def platform(db: None, settings: Any) -> Iterator[Platform]:
+    # Tests launch far more often than a person; the limit has its own test.
+    settings.LTI_LAUNCHES_PER_MINUTE = 1_000_000
     Key.objects.generate()
     with running_platform() as p:
         p.tool_login_url = f"{TOOL}/lti/login/"

@@ -57,15 +57,11 @@ def authorize_over_http(location: str) -> tuple[str, dict[str, str]]:
     return action, fields
 
 
-def launch(
-    client: Client,
-    platform: Platform,
-    claims: dict[str, Any],
-    *,
-    tamper: Any = None,
-    **prepare: Any,
-) -> Launch:
-    """A full launch. ``tamper(fields)`` may change what the browser POSTs back."""
+def authorized(
+    client: Client, platform: Platform, claims: dict[str, Any], **prepare: Any
+) -> dict[str, str]:
+    """The first two steps of a launch: the tool's OIDC login, then the platform's
+    authorization endpoint over HTTP. Returns what the browser is to POST (id_token, state)."""
     hint = platform.prepare(claims, **prepare)
     login = client.get("/lti/login/", platform.login_params(hint))
     assert login.status_code == 302, login.content
@@ -75,6 +71,19 @@ def launch(
     assert params["redirect_uri"] == platform.tool_launch_url
     action, fields = authorize_over_http(location)
     assert action == platform.tool_launch_url
+    return fields
+
+
+def launch(
+    client: Client,
+    platform: Platform,
+    claims: dict[str, Any],
+    *,
+    tamper: Any = None,
+    **prepare: Any,
+) -> Launch:
+    """A full launch. ``tamper(fields)`` may change what the browser POSTs back."""
+    fields = authorized(client, platform, claims, **prepare)
     if tamper is not None:
         tamper(fields)
     response = client.post("/lti/launch/", fields)

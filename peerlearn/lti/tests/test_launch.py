@@ -3,6 +3,8 @@ discussion category, instructor role."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from allauth.account.models import EmailAddress
 from django.test import Client
@@ -90,9 +92,21 @@ def test_an_untrusted_email_never_takes_over_an_existing_account(
         client, platform, platform.resource_launch(person(1, email="ada@uni.example"), course)
     )
     assert result.response.status_code == 403
-    assert b"already uses this email" in result.response.content
+    assert b"already uses your email" in result.response.content
     assert not LtiUser.objects.filter(auth_user=existing).exists()
     assert "_auth_user_id" not in client.session
+
+    # Someone else signed in cannot take the link; the account's owner can, after confirming.
+    link = re.search(rb'href="(/lti/link/[^"]+/)"', result.response.content).group(1).decode()  # type: ignore[union-attr]
+    client.force_login(make_user("mallory@uni.example"))
+    assert client.post(link).status_code == 403
+    assert not LtiUser.objects.filter(auth_user__isnull=False).exists()
+    client.force_login(existing)
+    assert b"Link my account" in client.get(link).content
+    assert client.post(link)["Location"] == f"/lti/courses/{Course.objects.get().pk}/"
+    assert LtiUser.objects.get(sub="user-1").auth_user == existing
+    assert client.get(f"/lti/courses/{Course.objects.get().pk}/").status_code == 200
+    assert client.post(link[:-5] + "xxxx/").status_code == 403  # a forged token
 
 
 def test_an_instructor_can_curate_the_course_page_and_a_learner_cannot(
