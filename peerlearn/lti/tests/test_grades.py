@@ -38,7 +38,9 @@ def graded(client: Client, platform: Platform) -> tuple[User, Problem]:
     """A graded problem placed in a course, opened by learner 2 from the LMS."""
     require_sandbox()
     problem = make_add_problem()
-    course = platform.course("c1", "Algorithms", [])
+    # Everyone is on the roster (a launch may sync it: with on-commit tasks running, an empty
+    # roster would remove the instructor).
+    course = platform.course("c1", "Algorithms", [person(1, INSTRUCTOR), person(2)])
     item = place(
         client, platform, course, {"kind": "problem", "problem": problem.slug, "graded": "on"}
     )

@@ -17,7 +17,7 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         queued = 0
-        for course in Course.objects.exclude(context__memberships_url="").select_related():
+        for course in Course.objects.exclude(context__memberships_url="").select_related("context"):
             if roster_sync_due(course):
                 sync_roster.enqueue(course.pk)
                 queued += 1
