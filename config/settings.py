@@ -71,6 +71,8 @@ INSTALLED_APPS = [
     "peerlearn.matching",
     "peerlearn.matching.help",
     "peerlearn.matching.partners",
+    "lti_tool",  # django-lti: registrations, deployments, keys, contexts (LTI 1.3)
+    "peerlearn.lti",
 ]
 
 MIDDLEWARE = [
@@ -287,6 +289,14 @@ SMS_BACKEND = env_str("SMS_BACKEND", "console")
 
 # --- practice -------------------------------------------------------------------------------
 PRACTICE_SUBMISSIONS_PER_MINUTE = env_int("PRACTICE_SUBMISSIONS_PER_MINUTE", 12)
+
+# --- LTI 1.3 (docs/lti.md) ------------------------------------------------------------------
+# Seconds of clock difference allowed between a platform and us on a launch's exp/iat.
+LTI_CLOCK_SKEW_SECONDS = env_int("LTI_CLOCK_SKEW_SECONDS", 60)
+# Attempts to send one score to a platform's gradebook before giving up (backoff between).
+LTI_SCORE_ATTEMPTS = env_int("LTI_SCORE_ATTEMPTS", 5)
+# OIDC logins and launches per client address and minute (each may fetch a platform's keys).
+LTI_LAUNCHES_PER_MINUTE = env_int("LTI_LAUNCHES_PER_MINUTE", 60)
 PRACTICE_PASSWORD_ATTEMPTS = env_int("PRACTICE_PASSWORD_ATTEMPTS", 5)  # per person, 15 minutes
 PRACTICE_MAX_OPEN_SESSIONS = env_int("PRACTICE_MAX_OPEN_SESSIONS", 3)
 PRACTICE_LOBBY_HOURS = env_int("PRACTICE_LOBBY_HOURS", 2)  # unjoined sessions leave the lobby

@@ -32,6 +32,7 @@ urlpatterns = [
     path("guide/", include("peerlearn.guide.urls")),
     path("privacy/", guide_views.privacy, name="privacy"),
     path("terms/", guide_views.terms, name="terms"),
+    path("lti/", include("peerlearn.lti.urls")),
 ]
 
 if settings.DEBUG:

@@ -92,6 +92,35 @@ def profile_ensure(*, user: User) -> Profile:
     return profile
 
 
+def user_create_linked(
+    *, email: str, display_name: str, email_verified: bool, institution_id: int | None
+) -> User:
+    """An account for someone arriving from a linked system (an LMS launch, see peerlearn.lti)
+    that vouches for who they are. No password: they come back through that system, or set
+    one with a reset. The email counts as verified only when the system is trusted to verify
+    it; the institution is the system's."""
+    from allauth.account.models import EmailAddress
+
+    user = User.objects.create_user(email=email)
+    EmailAddress.objects.create(user=user, email=user.email, verified=email_verified, primary=True)
+    profile = profile_ensure(user=user)
+    profile.display_name = display_name[:80]
+    profile.institution_id = institution_id
+    profile.save(update_fields=["display_name", "institution", "updated_at"])
+    return user
+
+
+def institution_join(*, user: User, institution_id: int) -> bool:
+    """Join an institution when the user has none yet (a linked system's); never moves someone
+    from the institution they already belong to. Returns True when it changed."""
+    profile = profile_ensure(user=user)
+    if profile.institution_id is not None:
+        return False
+    profile.institution_id = institution_id
+    profile.save(update_fields=["institution", "updated_at"])
+    return True
+
+
 def institution_link_from_email(*, user: User, email: str) -> bool:
     """Called when ``email`` has just been verified: join the institution that owns its domain.
 

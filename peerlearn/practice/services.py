@@ -24,6 +24,7 @@ from peerlearn.common.markdown import render_markdown
 from peerlearn.common.realtime import broadcast, person
 from peerlearn.gamification import events as gamification_events
 from peerlearn.live.models import Room
+from peerlearn.lti import events as lti_events
 from peerlearn.matching.partners import events as partner_events
 
 from . import events, selectors
@@ -397,6 +398,7 @@ def _finish(
         submission.save()
         if submission.mode == Submission.Mode.SUBMIT:
             partner_events.submission_judged(submission.pk)  # the practice skill rating
+            lti_events.submission_judged(submission.pk)  # LMS gradebooks (graded links)
         if (
             submission.mode == Submission.Mode.SUBMIT
             and submission.verdict == Submission.Verdict.ACCEPTED
