@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 
 import numpy as np
 
@@ -307,6 +308,15 @@ def score_candidates(
     return rows, X, facts, scores, top_rows(scores, n)
 
 
+def covers(index: TutorIndex, rows: np.ndarray, start: datetime, end: datetime) -> np.ndarray:
+    """Per row: the tutor's weekly hours (UTC, whole hours) cover every hour of [start, end) —
+    a cheap pre-filter (no false negatives) before the exact ``bookable_slots`` check."""
+    utc = start.astimezone(UTC)
+    first = utc.hour + utc.minute / 60
+    need = week_bits([(utc.weekday(), first, first + (end - start).total_seconds() / 3600)])
+    return np.all((index.week[rows] & need) == need, axis=1)
+
+
 def top_rows(scores: np.ndarray, n: int) -> np.ndarray:
     if scores.shape[0] <= n:
         return np.argsort(-scores, kind="stable")
@@ -320,6 +330,7 @@ def top_tutors(
     subject_id: int | None,
     n: int = 10,
     exclude_ids: Collection[int] = (),
+    free_at: tuple[datetime, datetime] | None = None,
 ) -> list[Recommendation]:
     """The ``n`` best tutors for ``learner`` (in ``subject_id``, or across everything they
     learn when None), best first, each with its feature parts and a plain-language explanation.
@@ -332,6 +343,8 @@ def top_tutors(
     ctx = learner_context(learner, subject_id)
     excluded = [index.row_of[i] for i in [*exclude_ids, learner.pk] if i in index.row_of]
     rows, match, via, verified = candidates(index, ctx, np.array(excluded, dtype=np.int64))
+    if free_at is not None:
+        rows = rows[covers(index, rows, *free_at)]
     if rows.size == 0:
         return []
     weights = np.asarray(current_weights(), dtype=np.float64)

@@ -65,13 +65,42 @@ class Candidate:
     version_id: int | None = None
 
 
+#: How many ranked tutors are checked for the requested time, per tutor wanted.
+CHECKED_PER_OFFER = 8
+
+
+def _bookable(tutor_id: int, starts_at: datetime, duration_minutes: int) -> bool:
+    """The tutor can be booked at exactly that time (the check ``booking_request`` makes:
+    availability, notice, daily cap, other sessions and buffers)."""
+    from peerlearn.scheduling.selectors import bookable_slots
+
+    tutor = User.objects.filter(pk=tutor_id, is_active=True).first()
+    if tutor is None:
+        return False
+    slots = bookable_slots(
+        tutor=tutor,
+        duration_minutes=duration_minutes,
+        start=starts_at,
+        end=starts_at + timedelta(minutes=duration_minutes),
+    )
+    return any(slot.starts_at == starts_at for slot in slots)
+
+
 def _candidates(
-    *, learner: User, subject: Subject, n: int, exclude_ids: list[int]
+    *,
+    learner: User,
+    subject: Subject,
+    n: int,
+    exclude_ids: list[int],
+    starts_at: datetime,
+    duration_minutes: int,
 ) -> list[Candidate]:
-    """The next ``n`` tutors to ask: the ranker's (``matching.recommend.top_tutors``) when it
-    exists; otherwise a plain fallback query: active tutors teaching the subject, its parent or
-    one of its topics, verified first."""
+    """The next ``n`` tutors to ask, each bookable at the requested time (so Accept books):
+    the ranker's order (``matching.recommend.top_tutors``, pre-filtered to tutors whose weekly
+    hours cover the time) when it exists; otherwise a plain fallback query: active tutors
+    teaching the subject, its parent or one of its topics, verified first."""
     exclude = sorted({learner.pk, *exclude_ids})
+    checked = n * CHECKED_PER_OFFER
     try:
         from peerlearn.matching import recommend
     except ImportError:
@@ -79,7 +108,13 @@ def _candidates(
     top_tutors = getattr(recommend, "top_tutors", None)
     if top_tutors is not None:
         try:
-            ranked = top_tutors(learner=learner, subject_id=subject.pk, n=n, exclude_ids=exclude)
+            ranked = top_tutors(
+                learner=learner,
+                subject_id=subject.pk,
+                n=checked,
+                exclude_ids=exclude,
+                free_at=(starts_at, starts_at + timedelta(minutes=duration_minutes)),
+            )
         except Exception:  # asking for help must not fail because the ranker did
             logger.exception("top_tutors failed; using the plain candidate query")
         else:
@@ -94,7 +129,7 @@ def _candidates(
                     r.version_id,
                 )
                 for r in ranked
-                if r.tutor_id not in exclude
+                if r.tutor_id not in exclude and _bookable(r.tutor_id, starts_at, duration_minutes)
             ][:n]
     # Fallback: no ranker yet.
     related = Q(subject=subject) | Q(subject__parent=subject)
@@ -107,8 +142,14 @@ def _candidates(
         .order_by(F("verified_at").desc(nulls_last=True), "user_id")
     )
     picked: dict[int, Candidate] = {}
+    seen: set[int] = set()
     for row in rows:
-        if row.user_id in picked:
+        if row.user_id in seen:
+            continue
+        seen.add(row.user_id)
+        if len(seen) > checked:
+            break
+        if not _bookable(row.user_id, starts_at, duration_minutes):
             continue
         verified = " (verified)" if row.verified_at else ""
         picked[row.user_id] = Candidate(
@@ -259,7 +300,12 @@ def _advance(request: HelpRequest, now: datetime) -> None:
     if request.round < max_rounds() and request.starts_at > now:
         asked = list(request.offers.values_list("tutor_id", flat=True))
         candidates = _candidates(
-            learner=request.learner, subject=request.subject, n=offer_count(), exclude_ids=asked
+            learner=request.learner,
+            subject=request.subject,
+            n=offer_count(),
+            exclude_ids=asked,
+            starts_at=request.starts_at,
+            duration_minutes=request.duration_minutes,
         )
         if candidates:
             request.round += 1
@@ -334,10 +380,18 @@ def help_request_create(
             field="subject_id",
         )
     # Ranked before the transaction: no lock is held while the ranker reads.
-    candidates = _candidates(learner=actor, subject=subject, n=offer_count(), exclude_ids=[])
+    candidates = _candidates(
+        learner=actor,
+        subject=subject,
+        n=offer_count(),
+        exclude_ids=[],
+        starts_at=starts_at,
+        duration_minutes=duration_minutes,
+    )
     if not candidates:
         raise ServiceError(
-            "No tutor teaches this subject yet. Try a broader subject.",
+            "No tutor who teaches this subject is free at that time. Try another time or a "
+            "broader subject.",
             code="no_tutors",
             field="subject_id",
         )

@@ -157,7 +157,9 @@ def test_ratings_filter_sort_and_show_what_the_profile_shows() -> None:
     # m = min(12 / 3, 4.0) = 4.0; Ana (5·4 + 10) / 7 = 4.29, Cat (no reviews) 4.0, Ben 3.67.
     assert _ids(sort="rating") == [ana.pk, cat.pk, ben.pk]
     assert _ids(min_rating=4.1) == [ana.pk]
-    assert _ids(min_rating=3.9) == [ana.pk, cat.pk]  # relevance order: the rating decides
+    # "and up" means rated: Cat's 4.0 is the prior alone, so she is not shown
+    assert _ids(min_rating=3.9) == [ana.pk]
+    assert _ids(min_rating=1) == [ana.pk, ben.pk]
     found = Client().get("/api/v1/tutors/search", {"sort": "rating"}).json()["results"]
     assert [(r["id"], r["rating"], r["rating_count"]) for r in found] == [
         (ana.pk, tutor_rating(ana).bayesian, 2),
