@@ -13,9 +13,8 @@ from ninja import Query, Router, Schema
 from peerlearn.api.auth import optional_user, request_user
 from peerlearn.common.errors import ServiceError
 
-from . import recommend, selectors
-from .impressions import log_recommendations, log_search
-from .models import Impression
+from . import selectors, services
+from .impressions import log_search
 
 router = Router(tags=["matching"])
 
@@ -121,10 +120,7 @@ def tutors_recommended(
     from peerlearn.accounts.models import User
 
     learner = request_user(request)
-    recs = recommend.top_tutors(learner=learner, subject_id=subject, n=max(1, min(n, 50)))
-    log_recommendations(
-        viewer=learner, surface=Impression.Surface.RECOMMENDED, subject_id=subject, recs=recs
-    )
+    recs = services.recommendations_show(learner=learner, subject_id=subject, n=max(1, min(n, 50)))
     names = {
         u.pk: u.display_name
         for u in User.objects.filter(pk__in=[r.tutor_id for r in recs]).select_related("profile")

@@ -9,19 +9,25 @@ from django.db import models
 
 
 class RankerVersion(models.Model):
-    """One trained weight vector over ``recommend.FEATURES`` (in that order)."""
+    """One trained weight vector over ``recommend.FEATURES`` (by name) with its held-out
+    evaluation; served only when ``promoted`` (ranker.train / ranker.current_model)."""
 
     weights = models.JSONField(help_text="{feature name: weight}")
     features = models.JSONField(default=list)
     trained_at = models.DateTimeField(auto_now_add=True)
     sample_count = models.PositiveIntegerField(help_text="training pairs")
     metrics = models.JSONField(default=dict, blank=True)
+    promoted = models.BooleanField(
+        default=False, help_text="won its held-out evaluation: served (the newest promoted one)"
+    )
 
     class Meta:
         ordering = ["-trained_at", "-pk"]
 
     def __str__(self) -> str:
-        return f"ranker v{self.pk} ({self.sample_count} pairs)"
+        return (
+            f"ranker v{self.pk} ({self.sample_count} pairs{', promoted' if self.promoted else ''})"
+        )
 
 
 class TutorDocument(models.Model):

@@ -16,9 +16,8 @@ from peerlearn.accounts.models import Level, SessionFormat, User
 from peerlearn.accounts.selectors import WEEKDAY_NAMES, subject_choices
 from peerlearn.accounts.services import LANGUAGE_CODES
 
-from . import recommend, selectors
-from .impressions import log_recommendations, log_search
-from .models import Impression
+from . import selectors, services
+from .impressions import log_search
 from .week import PARTS_OF_DAY
 
 
@@ -59,10 +58,7 @@ def search(request: HttpRequest) -> HttpResponse:
 def recommended(request: HttpRequest) -> HttpResponse:
     learner: User = request.user  # type: ignore[assignment]
     subject_id = selectors.parse_int(request.GET.get("subject"))
-    recs = recommend.top_tutors(learner=learner, subject_id=subject_id, n=10)
-    log_recommendations(
-        viewer=learner, surface=Impression.Surface.RECOMMENDED, subject_id=subject_id, recs=recs
-    )
+    recs = services.recommendations_show(learner=learner, subject_id=subject_id, n=10)
     people = {
         u.pk: u
         for u in User.objects.filter(pk__in=[r.tutor_id for r in recs]).select_related("profile")
