@@ -35,7 +35,7 @@ from django.utils import timezone
 if TYPE_CHECKING:
     from .index import TutorIndex
 
-HABIT_K = 3.0  # pseudo-reviews at the platform mean in a learner's habit
+HABIT_K = 1.0  # pseudo-reviews at the platform mean in a learner's habit
 REBOOK_BONUS = 0.5
 NOISE_FLOOR = 0.15  # σ² floor
 SPREAD_FLOOR = 0.05  # τ² floor
