@@ -276,13 +276,23 @@ def recent_exposure(*, since: datetime, top: int = 3) -> dict[int, int]:
 def log_recommendations(
     *, viewer: User, surface: str, subject_id: int | None, recs: Sequence[Any]
 ) -> uuid.UUID | None:
-    """``impressions_log`` for a list of ``recommend.Recommendation`` (their parts are the
-    features as scored, their propensity and exploration flag as served)."""
+    """``impressions_log`` for a list of ``recommend.Recommendation``: their parts are the
+    features as scored, plus ``room`` (the sessions the tutor could still take, as the
+    capacity-aware ranker saw it); their propensity and exploration flag as served."""
     return impressions_log(
         viewer=viewer,
         surface=surface,
         subject_id=subject_id,
-        shown=[Shown(r.tutor_id, r.score, r.propensity, r.explored, dict(r.parts)) for r in recs],
+        shown=[
+            Shown(
+                r.tutor_id,
+                r.score,
+                r.propensity,
+                r.explored,
+                {**r.parts, "room": r.facts.get("room", 1.0)},
+            )
+            for r in recs
+        ],
         ranker_version_id=recs[0].version_id if recs else None,
     )
 

@@ -148,6 +148,38 @@ class Quality:
     noise: float = NOISE_DEFAULT
     spread: float = SPREAD_DEFAULT
     outcomes: int = 0
+    _features: dict[int, np.ndarray] = field(default_factory=dict, repr=False, compare=False)
+    _tutor_feature: np.ndarray | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def tutor_feature(self) -> np.ndarray:
+        """``quality_feature`` of every tutor-level mean (computed once)."""
+        if self._tutor_feature is None:
+            self._tutor_feature = quality_feature(self.tutor_mean)
+        return self._tutor_feature
+
+    def subject_feature(self, sid: int) -> np.ndarray | None:
+        """``quality_feature`` of the means aligned with ``index.by_subject[sid]`` (computed
+        once per subject; None when there is no entry)."""
+        cached = self._features.get(sid)
+        if cached is None and sid in self.by_subject:
+            cached = self._features[sid] = quality_feature(self.by_subject[sid][0])
+        return cached
+
+    def posterior(
+        self, index: TutorIndex, rows: np.ndarray, via: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """(mean, variance) for a few index ``rows`` in the subject each matched through
+        (``via``, -1: none): the subject's entry, else the tutor level."""
+        mean, var = self.tutor_mean[rows].copy(), self.tutor_var[rows].copy()
+        for i, (row, sid) in enumerate(zip(rows.tolist(), via.tolist(), strict=True)):
+            entry = self.by_subject.get(sid)
+            if entry is None:
+                continue
+            pos = np.flatnonzero(index.by_subject[sid][0] == row)
+            if pos.size:
+                mean[i], var[i] = entry[0][pos[0]], entry[1][pos[0]]
+        return mean, var
 
     @classmethod
     def flat(cls, index: TutorIndex) -> Quality:

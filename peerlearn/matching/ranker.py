@@ -13,13 +13,19 @@ label yet. The other tutors shown are the negatives (grade ``SHOWN``).
 propensity that the serving policy put that tutor there (1, or the Thompson draw's share for an
 explored place) — clipped at ``MAX_WEIGHT`` to bound the variance.
 
-**Fit**: weighted pairwise logistic regression (the booked tutor above each other one shown
-when the outcome was good, below them when bad), normalised to the prior's L1 norm.
+**Fit**: weighted pairwise logistic regression over two kinds of pairs, normalised to the
+prior's L1 norm. *Outcome pairs* (weight 1): two booked sessions with different grades, the
+better one above — what the features said before each session against how it went, which no
+capacity or position effect confounds. *Choice pairs* (weight ``CHOICE_SHARE``): within a
+slate, the booked tutor above each other one shown when it went well (below them when it went
+badly) — but only against tutors who still had room (``room`` as logged): a full tutor not
+chosen says nothing about them.
 
 **Promotion** (``train``): slates are split by time; the newest ``HOLDOUT`` are scored, with the
 same exposure weights, for the served model, blends of it with the new fit, the plain rating
-sort and a random order. The best blend is stored as promoted only when it beats both the
-served model and the rating sort on held-out NDCG@10 with at least ``MIN_TEST_SLATES``; otherwise
+sort and a random order. The best blend is stored as promoted only when its scores foretell the
+held-out sessions' outcomes better than both the served model's and the rating sort's
+(``concordance``) with at least ``MIN_TEST_SLATES``; otherwise
 it is stored for the record and the served model stays. ``current_model`` serves the newest
 promoted version (the hand-set prior before any).
 """
@@ -40,6 +46,8 @@ if TYPE_CHECKING:
 RATING = FEATURES.index("rating")
 SHOWN = 1.0  # grade of a tutor shown but not booked
 MAX_WEIGHT = 10.0
+CHOICE_SHARE = 0.3  # weight of the within-slate choice pairs against the outcome pairs
+OUTCOME_PAIRS = 8  # outcome pairs per booked session (sampled, seeded)
 HOLDOUT = 0.25
 MIN_TEST_SLATES = 20
 PROMOTE_MARGIN = 0.002
@@ -131,6 +139,7 @@ class LoggedSlate:
     weight: float  # exposure correction of the booked row
     learner_id: int
     tutor_ids: list[int]
+    room: np.ndarray | None = None  # sessions each shown tutor could still take (logged)
 
     @property
     def good(self) -> bool:
@@ -177,8 +186,9 @@ def logged_slates(*, until: datetime | None = None) -> list[LoggedSlate]:
         start = starts.get(b["booking_id"])
         y = relative.get((b["viewer_id"], b["tutor_id"], start)) if start else None
         grade = grade_of(b["outcome"], y)
-        if grade is None or grade == SHOWN:
+        if grade is None:
             continue
+        room = np.array([float(r["features"].get("room", 1.0)) for r in rows])
         X = np.array(
             [
                 [float(r["features"].get(f, NEUTRAL[i])) for i, f in enumerate(FEATURES)]
@@ -197,6 +207,7 @@ def logged_slates(*, until: datetime | None = None) -> list[LoggedSlate]:
                 weight,
                 b["viewer_id"],
                 [r["tutor_id"] for r in rows],
+                room,
             )
         )
     out.sort(key=lambda s: s.shown_at)
@@ -209,13 +220,20 @@ def _booking_starts(booking_ids: set[int]) -> dict[int, datetime]:
     return dict(Booking.objects.filter(pk__in=booking_ids).values_list("pk", "starts_at"))
 
 
-def pairs(slates: list[LoggedSlate]) -> tuple[np.ndarray, np.ndarray]:
-    """(diffs, weights): the booked tutor against each other one shown, oriented better −
-    worse, weighted by the slate's exposure correction shared among its pairs."""
+def choice_pairs(slates: list[LoggedSlate]) -> tuple[np.ndarray, np.ndarray]:
+    """(diffs, weights): within each slate, the booked tutor against each other one shown who
+    still had room, oriented better − worse by the outcome; the slate's exposure weight shared
+    among its pairs."""
     diffs: list[np.ndarray] = []
     weights: list[float] = []
     for s in slates:
+        if s.grade[s.booked] == SHOWN:
+            continue  # a mediocre session: neither better nor worse than the others
         others = np.delete(np.arange(s.X.shape[0]), s.booked)
+        if s.room is not None:
+            others = others[s.room[others] >= 1]
+        if others.size == 0:
+            continue
         d = s.X[s.booked] - s.X[others]
         diffs.extend(d if s.good else -d)
         weights.extend([s.weight / others.size] * others.size)
@@ -224,18 +242,61 @@ def pairs(slates: list[LoggedSlate]) -> tuple[np.ndarray, np.ndarray]:
     return np.array(diffs), np.array(weights)
 
 
+def outcome_pairs(slates: list[LoggedSlate], *, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """(diffs, weights): booked sessions with different grades, the better one's features minus
+    the worse one's (up to ``OUTCOME_PAIRS`` sampled per session), weighted by the mean of the
+    two exposure weights."""
+    rng = np.random.default_rng(seed)
+    if len(slates) < 2:
+        return np.zeros((0, len(FEATURES))), np.zeros(0)
+    x = np.array([s.X[s.booked] for s in slates])
+    g = np.array([s.grade[s.booked] for s in slates])
+    w = np.array([s.weight for s in slates])
+    diffs: list[np.ndarray] = []
+    weights: list[float] = []
+    for i in range(len(slates)):
+        for j in rng.choice(len(slates), min(OUTCOME_PAIRS, len(slates)), replace=False):
+            if g[i] > g[j]:
+                diffs.append(x[i] - x[j])
+                weights.append(0.5 * (w[i] + w[j]))
+    if not diffs:
+        return np.zeros((0, len(FEATURES))), np.zeros(0)
+    return np.array(diffs), np.array(weights)
+
+
+def pairs(slates: list[LoggedSlate]) -> tuple[np.ndarray, np.ndarray]:
+    """Every training pair: outcome pairs (weight 1) and choice pairs (``CHOICE_SHARE``), each
+    kind normalised to its share of the total weight."""
+    out_d, out_w = outcome_pairs(slates)
+    ch_d, ch_w = choice_pairs(slates)
+    parts_d, parts_w = [], []
+    for d, w, share in ((out_d, out_w, 1.0), (ch_d, ch_w, CHOICE_SHARE)):
+        if d.shape[0]:
+            parts_d.append(d)
+            parts_w.append(share * w / w.sum())
+    if not parts_d:
+        return np.zeros((0, len(FEATURES))), np.zeros(0)
+    return np.vstack(parts_d), np.concatenate(parts_w)
+
+
 # --- evaluation -----------------------------------------------------------------------------
 
 
 def evaluate_policies(
     slates: list[LoggedSlate], policies: dict[str, np.ndarray | str], *, seed: int = 0
 ) -> dict[str, dict[str, float]]:
-    """Exposure-weighted NDCG@10 and hit@1 (a well-rated booked tutor ranked first; a badly
-    rated one not first) of re-ranking each held-out slate by each policy: a weight vector,
-    ``"rating"`` (the displayed rating as shown) or ``"random"`` (mean of 20 shuffles)."""
+    """Per policy — a weight vector, ``"rating"`` (the displayed rating as shown) or
+    ``"random"`` (mean of 20 shuffles): ``outcome``, the concordance of its scores with how the
+    held-out booked sessions went (``concordance``), and, re-ranking each held-out slate,
+    exposure-weighted ``ndcg`` (NDCG@10) and ``hit1`` (a well-rated booked tutor first, a
+    badly rated one not first) — the last two measure agreement with past choices, which
+    capacity and position also shaped, so promotion reads ``outcome``."""
     rng = np.random.default_rng(seed)
     total = sum(s.weight for s in slates) or 1.0
     out: dict[str, dict[str, float]] = {}
+    booked_x = np.array([s.X[s.booked] for s in slates]) if slates else np.zeros((0, 1))
+    grades = np.array([s.grade[s.booked] for s in slates])
+    sw = np.array([s.weight for s in slates])
     for name, policy in policies.items():
         ndcg = hit = 0.0
         for s in slates:
@@ -250,8 +311,33 @@ def evaluate_policies(
             first = float(np.mean([int(np.argmax(d)) == s.booked for d in draws]))
             ndcg += s.weight * n_
             hit += s.weight * (first if s.good else 1.0 - first)
-        out[name] = {"ndcg": ndcg / total, "hit1": hit / total}
+        out[name] = {
+            "ndcg": ndcg / total,
+            "hit1": hit / total,
+            "outcome": concordance(booked_x, grades, sw, policy, rng) if slates else 0.5,
+        }
     return out
+
+
+def concordance(
+    x: np.ndarray,
+    grades: np.ndarray,
+    weights: np.ndarray,
+    policy: np.ndarray | str,
+    rng: np.random.Generator,
+) -> float:
+    """Over every pair of booked sessions with different grades: the exposure-weighted share
+    the policy scored the better one higher (ties count half) — does the score foretell how a
+    session goes? 0.5 is chance."""
+    if isinstance(policy, str) and policy == "random":
+        return 0.5
+    score = x[:, RATING] if isinstance(policy, str) else x @ policy
+    better = grades[:, None] > grades[None, :]
+    if not better.any():
+        return 0.5
+    pair_w = (weights[:, None] + weights[None, :]) * better
+    right = (score[:, None] > score[None, :]) + 0.5 * (score[:, None] == score[None, :])
+    return float((pair_w * right).sum() / pair_w.sum())
 
 
 @dataclass
@@ -289,13 +375,13 @@ def evaluate(slates: list[LoggedSlate], *, holdout: float = HOLDOUT) -> Evaluati
             False,
             f"{len(test_set)} held-out slates (< {MIN_TEST_SLATES}): not enough evidence",
         )
-    best = max(BLENDS, key=lambda a: metrics[f"blend {a:.2f}"]["ndcg"])
-    mine = metrics[f"blend {best:.2f}"]["ndcg"]
-    if mine < metrics["served"]["ndcg"] + PROMOTE_MARGIN:
+    best = max(BLENDS, key=lambda a: metrics[f"blend {a:.2f}"]["outcome"])
+    mine = metrics[f"blend {best:.2f}"]["outcome"]
+    if mine < metrics["served"]["outcome"] + PROMOTE_MARGIN:
         return Evaluation(
             len(train_set), len(test_set), metrics, best, False, "does not beat the served model"
         )
-    if mine < metrics["rating"]["ndcg"]:
+    if mine < metrics["rating"]["outcome"]:
         return Evaluation(
             len(train_set), len(test_set), metrics, best, False, "does not beat the rating sort"
         )

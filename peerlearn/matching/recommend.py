@@ -191,13 +191,13 @@ def past_with(
 @dataclass
 class Matched:
     """Per index row (length ``index.size``): subject match in [0, 1], the subject id it came
-    from, verified in it, and the quality posterior (mean, variance) for that subject."""
+    from, verified in it, and the quality feature for that subject (``Quality.posterior``
+    gives the mean and variance behind it, for the few rows that need them)."""
 
     match: np.ndarray
     via: np.ndarray
     verified: np.ndarray
-    q_mean: np.ndarray
-    q_var: np.ndarray
+    q_feat: np.ndarray
 
 
 def subject_match(
@@ -211,10 +211,7 @@ def subject_match(
     match = np.zeros(n)
     via = np.full(n, -1, dtype=np.int64)
     verified = np.zeros(n, dtype=bool)
-    if quality is not None:
-        q_mean, q_var = quality.tutor_mean.copy(), quality.tutor_var.copy()
-    else:
-        q_mean, q_var = np.zeros(n), np.zeros(n)
+    q_feat = quality.tutor_feature.copy() if quality is not None else np.full(n, 0.5)
 
     def take(sid: int, weight: float, learner_level: int, origin: int) -> None:
         entry = index.by_subject.get(sid)
@@ -227,10 +224,10 @@ def subject_match(
         match[hit] = value[better]
         via[hit] = origin if weight < 1 else sid
         verified[hit] = ver[better]
-        if quality is not None and sid in quality.by_subject:
-            mean, var = quality.by_subject[sid]
-            q_mean[hit] = mean[better]
-            q_var[hit] = var[better]
+        if quality is not None:
+            feature = quality.subject_feature(sid)
+            if feature is not None:
+                q_feat[hit] = feature[better]
 
     for sid, level in subjects:
         parent = index.parent_of.get(sid)
@@ -245,7 +242,7 @@ def subject_match(
             take(child, 0.9, level, child)
             stack.extend(index.children_of.get(child, []))
         take(sid, 1.0, level, sid)
-    return Matched(match, via, verified, q_mean, q_var)
+    return Matched(match, via, verified, q_feat)
 
 
 def exact_match(value: float) -> bool:
@@ -295,7 +292,7 @@ def feature_matrix(
             if r is not None:
                 past[rows == r] = value
     X[:, 10] = past
-    X[:, QUALITY] = quality_feature(m.q_mean[rows])
+    X[:, QUALITY] = m.q_feat[rows]
     facts = {
         "hours": hours14,
         "km": km,
@@ -303,8 +300,6 @@ def feature_matrix(
         "rating_count": index.rating_count[rows],
         "sessions": index.sessions[rows],
         "response_minutes": index.response_minutes[rows],
-        "quality_mean": m.q_mean[rows],
-        "quality_var": m.q_var[rows],
     }
     return X, facts
 
@@ -322,8 +317,7 @@ def candidates(
             np.full(n, 0.5),
             np.full(n, -1, dtype=np.int64),
             index.verified_any.copy(),
-            quality.tutor_mean.copy() if quality is not None else np.zeros(n),
-            quality.tutor_var.copy() if quality is not None else np.zeros(n),
+            quality.tutor_feature.copy() if quality is not None else np.full(n, 0.5),
         )
         rows = np.arange(n)
     if exclude_rows.size:  # rows are sorted and unique; this keeps them so (no full sort)
@@ -363,7 +357,7 @@ def cheap_score(
     else:
         c += 0.5 * w[7]
     c += 0.5 * w[10]
-    c += w[QUALITY] * quality_feature(m.q_mean[rows])
+    c += w[QUALITY] * m.q_feat[rows]
     if penalty is not None:
         c -= penalty[rows]
     for tutor_id, value in ctx.past.items():
@@ -502,6 +496,25 @@ def explore(
     return Slate(np.array(picks, dtype=np.int64), np.array(propensity), np.array(explored))
 
 
+def explore_top(
+    index: TutorIndex,
+    quality: Quality,
+    m: Matched,
+    rows: np.ndarray,
+    scores: np.ndarray,
+    X: np.ndarray,
+    weights: np.ndarray,
+    n: int,
+    rng: np.random.Generator,
+) -> Slate:
+    """``explore`` over the scored ``rows``, with the quality posteriors of the best
+    ``n + EXPLORE_POOL`` looked up (the others are never drawn)."""
+    best = top_rows(scores, n + EXPLORE_POOL)
+    q_mean, q_var = np.zeros(scores.shape[0]), np.zeros(scores.shape[0])
+    q_mean[best], q_var[best] = quality.posterior(index, rows[best], m.via[rows[best]])
+    return explore(scores, X, q_mean, q_var, weights, n, rng)
+
+
 def top_tutors(
     *,
     learner: User,
@@ -541,12 +554,15 @@ def top_tutors(
         index, ctx, rows, m, weights, want, penalty=penalty
     )
     if explore_share:
-        slate = explore(
-            scores, X, m.q_mean[rows], m.q_var[rows], weights, n, rng or np.random.default_rng()
+        slate = explore_top(
+            index, state.quality, m, rows, scores, X, weights, n, rng or np.random.default_rng()
         )
     else:
         picks = top_rows(scores, n)
         slate = Slate(picks, np.ones(picks.size), np.zeros(picks.size, dtype=bool))
+    from .quality import UPTAKE
+
+    room = state.capacity.sessions - UPTAKE * state.demand.current()
     state.demand.served(rows[slate.picks[:3]])
     tutor_ids = [int(index.ids[rows[j]]) for j in slate.picks]
     from .calendar import shared_minutes
@@ -557,6 +573,7 @@ def top_tutors(
         parts = {name: round(float(X[j, i]), 4) for i, name in enumerate(FEATURES)}
         fact = {key: float(value[j]) for key, value in facts.items()}
         fact["km"] = rounded_km(fact["km"])  # only a rounded distance ever leaves this module
+        fact["room"] = round(float(room[rows[j]]), 2)  # sessions it could still take
         tutor_id = tutor_ids[place]
         if shared is not None:
             fact["shared_minutes"] = float(shared.get(tutor_id, 0))

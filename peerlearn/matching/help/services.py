@@ -123,7 +123,7 @@ def _candidates(
                     r.tutor_id,
                     float(r.score),
                     str(r.explanation or "")[:300],
-                    dict(r.parts),
+                    {**r.parts, "room": r.facts.get("room", 1.0)},
                     r.propensity,
                     r.explored,
                     r.version_id,

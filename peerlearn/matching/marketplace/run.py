@@ -277,10 +277,11 @@ def play_round(world: World, r: int, rng: np.random.Generator, seed: int) -> Rou
     week = Week(world, START + timedelta(days=7 * (r - 1)), rng)
     lists: dict[str, dict[int, list[int]]] = {p: {} for p in POLICIES}
     explored = 0
-    with time_machine.travel(week.start, tick=False):
+    with time_machine.travel(week.start, tick=False) as clock:
         _, served_version = ranker.current_model()
         for learner in rng.permutation(truth.learners):
             learner = int(learner)
+            clock.shift(timedelta(minutes=1))  # learners arrive over the day
             user = world.learners[learner]
             topic = world.topic_ids[int(truth.learner_topic[learner])]
             recs = recommendations_show(learner=user, subject_id=topic, n=10, rng=rng)

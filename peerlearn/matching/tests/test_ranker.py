@@ -11,13 +11,16 @@ import pytest
 from peerlearn.matching import quality as q
 from peerlearn.matching.index import TutorIndex
 from peerlearn.matching.ranker import (
+    CHOICE_SHARE,
     SHOWN,
     LoggedSlate,
+    choice_pairs,
     evaluate_policies,
     examination,
     fit_pairwise,
     grade_of,
     ndcg_at,
+    outcome_pairs,
     pairs,
 )
 from peerlearn.matching.recommend import (
@@ -72,12 +75,23 @@ def slate(x_booked: np.ndarray, others: list[np.ndarray], grade: float, weight: 
     return LoggedSlate(datetime(2030, 1, 1, tzinfo=UTC), X, grades, 0, weight, 1, [1, 2, 3])
 
 
-def test_pairs_orient_by_outcome_and_share_the_exposure_weight() -> None:
+def test_choice_pairs_orient_by_outcome_and_skip_full_tutors() -> None:
     a, b, c = (np.full(len(FEATURES), v) for v in (0.9, 0.5, 0.1))
-    diffs, weights = pairs([slate(a, [b, c], 3.0, 4.0), slate(a, [b], 0.0)])
-    assert diffs.shape == (3, len(FEATURES))
-    assert np.allclose(diffs[0], a - b) and np.allclose(diffs[2], b - a)  # bad: others better
-    assert weights.tolist() == [2.0, 2.0, 1.0]
+    full = slate(a, [b, c], 3.0, 4.0)
+    full.room = np.array([1.0, 0.0, 2.0])  # b had no room left: not chosen says nothing
+    diffs, weights = choice_pairs([full, slate(a, [b], 0.0)])
+    assert diffs.shape == (2, len(FEATURES))
+    assert np.allclose(diffs[0], a - c) and np.allclose(diffs[1], b - a)  # bad: others better
+    assert weights.tolist() == [4.0, 1.0]
+
+
+def test_outcome_pairs_put_the_better_session_first() -> None:
+    good = slate(np.full(len(FEATURES), 0.8), [np.zeros(len(FEATURES))], 3.0)
+    bad = slate(np.full(len(FEATURES), 0.2), [np.zeros(len(FEATURES))], 0.0)
+    diffs, _ = outcome_pairs([good, bad, good])
+    assert diffs.shape[0] >= 2 and np.allclose(diffs, 0.6)
+    _, w = pairs([good, bad])
+    assert w.sum() == pytest.approx(1.0 + CHOICE_SHARE)
 
 
 def test_off_policy_evaluation_prefers_the_policy_that_ranks_good_outcomes_first() -> None:
@@ -94,6 +108,7 @@ def test_off_policy_evaluation_prefers_the_policy_that_ranks_good_outcomes_first
     m = evaluate_policies(slates, {"lang": language_only, "rating": "rating", "random": "random"})
     assert m["lang"]["ndcg"] == pytest.approx(1.0) and m["lang"]["hit1"] == pytest.approx(1.0)
     assert m["random"]["ndcg"] < 0.9 and m["rating"]["hit1"] < 0.6
+    assert m["random"]["outcome"] == 0.5
 
 
 def test_exploration_takes_a_bounded_share_never_the_top_three_with_propensities() -> None:

@@ -28,8 +28,12 @@ class Command(BaseCommand):
         if not result.metrics:
             self.stdout.write("nothing held out to score yet")
             return
-        self.stdout.write(f"{'policy':<12} {'NDCG@10':>8} {'hit@1':>7}")
+        self.stdout.write(f"{'policy':<12} {'outcome':>8} {'NDCG@10':>8} {'hit@1':>7}")
         for name, m in result.metrics.items():
-            self.stdout.write(f"{name:<12} {m['ndcg']:8.3f} {m['hit1']:7.3f}")
+            self.stdout.write(f"{name:<12} {m['outcome']:8.3f} {m['ndcg']:8.3f} {m['hit1']:7.3f}")
+        self.stdout.write(
+            "outcome: share of held-out session pairs whose better outcome the policy scored "
+            "higher (0.5 = chance); NDCG/hit@1: agreement with the slates' bookings"
+        )
         verdict = "would be promoted" if result.promote else "would not be promoted"
         self.stdout.write(f"best blend {result.best_blend:.2f}: {verdict} ({result.reason})")

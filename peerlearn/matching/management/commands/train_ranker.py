@@ -18,4 +18,7 @@ class Command(BaseCommand):
         self.stdout.write(result.message)
         if result.evaluation is not None and result.evaluation.metrics:
             for name, m in result.evaluation.metrics.items():
-                self.stdout.write(f"  {name:<12} NDCG@10 {m['ndcg']:.3f}  hit@1 {m['hit1']:.3f}")
+                self.stdout.write(
+                    f"  {name:<12} outcome {m['outcome']:.3f}  NDCG@10 {m['ndcg']:.3f}  "
+                    f"hit@1 {m['hit1']:.3f}"
+                )
