@@ -281,7 +281,7 @@ def play_round(world: World, r: int, rng: np.random.Generator, seed: int) -> Rou
         _, served_version = ranker.current_model()
         for learner in rng.permutation(truth.learners):
             learner = int(learner)
-            clock.shift(timedelta(minutes=1))  # learners arrive over the day
+            clock.shift(timedelta(seconds=10))  # learners arrive one after another
             user = world.learners[learner]
             topic = world.topic_ids[int(truth.learner_topic[learner])]
             recs = recommendations_show(learner=user, subject_id=topic, n=10, rng=rng)
