@@ -97,10 +97,10 @@ def learner(rng: np.random.Generator) -> LearnerContext:
 def synthetic_quality(index: TutorIndex, rng: np.random.Generator) -> Quality:
     """Per-tutor and per-topic estimates shaped like ``quality.estimate``'s."""
     q = Quality(rng.normal(0, 0.5, index.size), rng.uniform(0.05, 0.3, index.size))
-    q.by_subject = {
-        sid: (rng.normal(0, 0.7, rows.size), rng.uniform(0.05, 0.5, rows.size))
-        for sid, (rows, _, _) in index.by_subject.items()
-    }
+    q.by_subject = {}
+    for sid, (rows, _, _) in index.by_subject.items():  # 5 % of tutors with outcomes there
+        over = np.sort(rows[rng.random(rows.size) < 0.05])
+        q.by_subject[sid] = (over, rng.normal(0, 0.7, over.size), rng.uniform(0.05, 0.5, over.size))
     return q
 
 

@@ -137,12 +137,14 @@ def session_outcomes(*, until: datetime | None = None) -> list[SessionOutcome]:
 
 @dataclass
 class Quality:
-    """Posterior means and variances aligned with a ``TutorIndex``: per row (tutor level) and,
-    per subject id, aligned with ``index.by_subject[sid][0]`` (subject, then topic level)."""
+    """Posterior means and variances over a ``TutorIndex``'s rows: per row (tutor level) and,
+    per subject id, sparse overrides ``(sorted rows, mean, var)`` for the tutors with outcomes in
+    that subject's tree or its parent's (subject, then topic level). A tutor without any gets
+    the tutor level with the subject and topic spreads added to its variance."""
 
     tutor_mean: np.ndarray
     tutor_var: np.ndarray
-    by_subject: dict[int, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
+    by_subject: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]] = field(default_factory=dict)
     # subject id -> {row: (outcomes in it or under it, their mean)}: what explanations may cite
     seen: dict[int, dict[int, tuple[int, float]]] = field(default_factory=dict)
     noise: float = NOISE_DEFAULT
@@ -159,38 +161,53 @@ class Quality:
         return self._tutor_feature
 
     def subject_feature(self, sid: int) -> np.ndarray | None:
-        """``quality_feature`` of the means aligned with ``index.by_subject[sid]`` (computed
-        once per subject; None when there is no entry)."""
+        """``quality_feature`` of the override means of ``sid`` (computed once; None: none)."""
         cached = self._features.get(sid)
         if cached is None and sid in self.by_subject:
-            cached = self._features[sid] = quality_feature(self.by_subject[sid][0])
+            cached = self._features[sid] = quality_feature(self.by_subject[sid][1])
         return cached
+
+    def column(self, rows: np.ndarray, via: np.ndarray, subjects: list[int]) -> np.ndarray:
+        """The quality feature of sorted index ``rows``, each in the subject it matched through
+        (``via`` per index row), ``subjects`` being the subject ids that matching took."""
+        q = self.tutor_feature[rows]
+        for sid in subjects:
+            entry = self.by_subject.get(sid)
+            if entry is None:
+                continue
+            feature = self.subject_feature(sid)
+            assert feature is not None
+            over = entry[0]
+            pos = np.searchsorted(rows, over)
+            pos_ok = np.minimum(pos, max(rows.size - 1, 0))
+            hit = (pos < rows.size) & (rows[pos_ok] == over) & (via[over] == sid)
+            q[pos[hit]] = feature[hit]
+        return q
 
     def posterior(
         self, index: TutorIndex, rows: np.ndarray, via: np.ndarray
     ) -> tuple[np.ndarray, np.ndarray]:
         """(mean, variance) for a few index ``rows`` in the subject each matched through
-        (``via``, -1: none): the subject's entry, else the tutor level."""
+        (``via``, -1: none)."""
         mean, var = self.tutor_mean[rows].copy(), self.tutor_var[rows].copy()
+        widen = (SUBJECT_SHARE + TOPIC_SHARE) * self.spread
         for i, (row, sid) in enumerate(zip(rows.tolist(), via.tolist(), strict=True)):
+            if sid < 0:
+                continue
+            var[i] += widen
             entry = self.by_subject.get(sid)
             if entry is None:
                 continue
-            pos = np.flatnonzero(index.by_subject[sid][0] == row)
-            if pos.size:
-                mean[i], var[i] = entry[0][pos[0]], entry[1][pos[0]]
+            pos = int(np.searchsorted(entry[0], row))
+            if pos < entry[0].size and entry[0][pos] == row:
+                mean[i], var[i] = entry[1][pos], entry[2][pos]
         return mean, var
 
     @classmethod
     def flat(cls, index: TutorIndex) -> Quality:
         """No outcomes: everybody at the platform mean, with the prior's variance."""
-        n = index.size
-        q = cls(np.zeros(n), np.full(n, SPREAD_DEFAULT))
-        q.seen = {}
-        q.by_subject = {
-            sid: (np.zeros(rows.shape[0]), np.full(rows.shape[0], SPREAD_DEFAULT))
-            for sid, (rows, _, _) in index.by_subject.items()
-        }
+        q = cls(np.zeros(index.size), np.full(index.size, SPREAD_DEFAULT))
+        q.seen, q.by_subject = {}, {}
         return q
 
 
@@ -242,23 +259,25 @@ def estimate(index: TutorIndex, outcomes: list[SessionOutcome]) -> Quality:
         while level is not None:
             seen_in.setdefault(level, {}).setdefault(r, []).append(value)
             level = index.parent_of.get(level)
-    by_subject: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+    by_subject: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
     for sid, (srows, _, _) in index.by_subject.items():
-        mean, var = tutor_mean[srows].copy(), tutor_var[srows].copy()
         parent = index.parent_of.get(sid)
         levels = [(seen_in.get(parent, {}), SUBJECT_SHARE)] if parent is not None else []
         levels.append((seen_in.get(sid, {}), TOPIC_SHARE))
+        with_data = sorted({r for seen_here, _ in levels for r in seen_here} & set(srows.tolist()))
+        if not with_data:
+            continue
+        over = np.array(with_data, dtype=np.int64)
+        mean, var = tutor_mean[over].copy(), tutor_var[over].copy()
         for seen_here, share in levels:
             var = var + share * spread  # the level's own spread around its prior
-            if not seen_here:
-                continue
-            pos = np.array([i for i, r in enumerate(srows.tolist()) if r in seen_here], dtype=int)
+            pos = np.array([i for i, r in enumerate(with_data) if r in seen_here], dtype=int)
             if pos.size == 0:
                 continue
-            tot = np.array([sum(seen_here[int(srows[i])]) for i in pos])
-            cnt = np.array([len(seen_here[int(srows[i])]) for i in pos], dtype=np.float64)
+            tot = np.array([sum(seen_here[with_data[i]]) for i in pos])
+            cnt = np.array([len(seen_here[with_data[i]]) for i in pos], dtype=np.float64)
             mean[pos], var[pos] = _posterior(mean[pos], var[pos], tot, cnt, noise)
-        by_subject[sid] = (mean, var)
+        by_subject[sid] = (over, mean, var)
     cited = {
         sid: {r: (len(values), float(np.mean(values))) for r, values in per_row.items()}
         for sid, per_row in seen_in.items()

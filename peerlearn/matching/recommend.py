@@ -197,7 +197,27 @@ class Matched:
     match: np.ndarray
     via: np.ndarray
     verified: np.ndarray
-    q_feat: np.ndarray
+    quality: Quality | None = None
+    subjects: list[int] = field(default_factory=list)  # the subject ids matching took
+
+    _cached: tuple[np.ndarray, np.ndarray] | None = None
+
+    def quality_column(self, rows: np.ndarray) -> np.ndarray:
+        """The quality feature of candidate ``rows`` (0.5 without estimates): computed for the
+        first, sorted set asked (all candidates) and gathered from it for later subsets."""
+        if self.quality is None:
+            return np.full(rows.shape[0], 0.5)
+        if self._cached is not None:
+            known, values = self._cached
+            pos = np.minimum(np.searchsorted(known, rows), max(known.size - 1, 0))
+            if known.size and (known[pos] == rows).all():
+                return values[pos]
+        order = np.argsort(rows, kind="stable")
+        values = np.empty(rows.shape[0])
+        values[order] = self.quality.column(rows[order], self.via, self.subjects)
+        if self._cached is None:
+            self._cached = (rows[order], values[order])
+        return values
 
 
 def subject_match(
@@ -211,7 +231,7 @@ def subject_match(
     match = np.zeros(n)
     via = np.full(n, -1, dtype=np.int64)
     verified = np.zeros(n, dtype=bool)
-    q_feat = quality.tutor_feature.copy() if quality is not None else np.full(n, 0.5)
+    taken: list[int] = []
 
     def take(sid: int, weight: float, learner_level: int, origin: int) -> None:
         entry = index.by_subject.get(sid)
@@ -224,10 +244,7 @@ def subject_match(
         match[hit] = value[better]
         via[hit] = origin if weight < 1 else sid
         verified[hit] = ver[better]
-        if quality is not None:
-            feature = quality.subject_feature(sid)
-            if feature is not None:
-                q_feat[hit] = feature[better]
+        taken.append(sid)
 
     for sid, level in subjects:
         parent = index.parent_of.get(sid)
@@ -242,7 +259,7 @@ def subject_match(
             take(child, 0.9, level, child)
             stack.extend(index.children_of.get(child, []))
         take(sid, 1.0, level, sid)
-    return Matched(match, via, verified, q_feat)
+    return Matched(match, via, verified, quality, taken)
 
 
 def exact_match(value: float) -> bool:
@@ -292,7 +309,7 @@ def feature_matrix(
             if r is not None:
                 past[rows == r] = value
     X[:, 10] = past
-    X[:, QUALITY] = m.q_feat[rows]
+    X[:, QUALITY] = m.quality_column(rows)
     facts = {
         "hours": hours14,
         "km": km,
@@ -317,7 +334,7 @@ def candidates(
             np.full(n, 0.5),
             np.full(n, -1, dtype=np.int64),
             index.verified_any.copy(),
-            quality.tutor_feature.copy() if quality is not None else np.full(n, 0.5),
+            quality,
         )
         rows = np.arange(n)
     if exclude_rows.size:  # rows are sorted and unique; this keeps them so (no full sort)
@@ -357,7 +374,7 @@ def cheap_score(
     else:
         c += 0.5 * w[7]
     c += 0.5 * w[10]
-    c += w[QUALITY] * m.q_feat[rows]
+    c += w[QUALITY] * m.quality_column(rows)
     if penalty is not None:
         c -= penalty[rows]
     for tutor_id, value in ctx.past.items():

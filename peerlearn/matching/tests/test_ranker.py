@@ -177,11 +177,14 @@ def test_estimates_shrink_towards_the_tutor_and_the_platform_and_differ_by_topic
     one, ten = est.tutor_mean[0], est.tutor_mean[1]
     assert 0 < one < ten < 1.0  # more evidence, less shrinkage
     assert est.tutor_var[1] < est.tutor_var[0]
-    mean10, _ = est.by_subject[10]
-    mean11, var11 = est.by_subject[11]
+    rows = np.array([0, 1, 2])
+    mean10, _ = est.posterior(index, rows, np.array([10, 10, 10]))
+    mean11, var11 = est.posterior(index, rows, np.array([11, 11, 11]))
     assert mean10[2] > 0 > mean11[2]  # good at topic 10, weak at topic 11
     assert mean11[1] == pytest.approx(est.tutor_mean[1], abs=0.3)  # no data there: shrunk
     assert var11[1] > est.tutor_var[1]  # ... and less certain
+    column = est.column(np.arange(8), np.array([10] * 8), [10])
+    assert column[2] == pytest.approx(q.quality_feature(mean10[2]))
     assert est.seen[10][2] == (6, 1.0)
     flat = q.estimate(index, [])
     assert (flat.tutor_mean == 0).all() and flat.outcomes == 0
