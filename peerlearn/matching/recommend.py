@@ -202,9 +202,9 @@ class Matched:
 
     _cached: tuple[np.ndarray, np.ndarray] | None = None
 
-    def quality_column(self, rows: np.ndarray) -> np.ndarray:
+    def quality_column(self, rows: np.ndarray, *, presorted: bool = False) -> np.ndarray:
         """The quality feature of candidate ``rows`` (0.5 without estimates): computed for the
-        first, sorted set asked (all candidates) and gathered from it for later subsets."""
+        first set asked (all candidates) and gathered from it for later subsets."""
         if self.quality is None:
             return np.full(rows.shape[0], 0.5)
         if self._cached is not None:
@@ -212,6 +212,11 @@ class Matched:
             pos = np.minimum(np.searchsorted(known, rows), max(known.size - 1, 0))
             if known.size and (known[pos] == rows).all():
                 return values[pos]
+        if presorted:
+            values = self.quality.column(rows, self.via, self.subjects)
+            if self._cached is None:
+                self._cached = (rows, values)
+            return values
         order = np.argsort(rows, kind="stable")
         values = np.empty(rows.shape[0])
         values[order] = self.quality.column(rows[order], self.via, self.subjects)
@@ -228,8 +233,10 @@ def subject_match(
     level. The quality estimate is the tutor's for the subject the match came from (topic
     level when they have outcomes there, else shrunk towards subject and tutor)."""
     n = index.size
-    match = np.zeros(n)
-    via = np.full(n, -1, dtype=np.int64)
+    # float32 / int32: half the memory traffic of the scattered writes (values are a handful
+    # of exact constants, ids fit)
+    match = np.zeros(n, dtype=np.float32)
+    via = np.full(n, -1, dtype=np.int32)
     verified = np.zeros(n, dtype=bool)
     taken: list[int] = []
 
@@ -238,7 +245,7 @@ def subject_match(
         if entry is None:
             return
         rows, ranks, ver = entry
-        value = np.where(ranks > learner_level, weight, 0.75 * weight)
+        value = np.where(ranks > learner_level, np.float32(weight), np.float32(0.75 * weight))
         better = value > match[rows]
         hit = rows[better]
         match[hit] = value[better]
@@ -249,9 +256,17 @@ def subject_match(
     for sid, level in subjects:
         parent = index.parent_of.get(sid)
         if parent is not None:
-            for sibling in index.children_of.get(parent, []):
-                if sibling != sid:
-                    take(sibling, 0.35, level, sibling)
+            # the sibling topics (and the subject itself, overridden below) in one block
+            block = index.children_block(parent)
+            if block is not None:
+                rows, ranks, ver, origin = block
+                value = np.where(ranks > level, np.float32(0.35), np.float32(0.75 * 0.35))
+                better = value > match[rows]
+                hit = rows[better]
+                match[hit] = value[better]
+                via[hit] = origin[better]
+                verified[hit] = ver[better]
+                taken.extend(index.children_of.get(parent, []))
             take(parent, 0.6, level, parent)
         stack = list(index.children_of.get(sid, []))
         while stack:
@@ -374,7 +389,7 @@ def cheap_score(
     else:
         c += 0.5 * w[7]
     c += 0.5 * w[10]
-    c += w[QUALITY] * m.quality_column(rows)
+    c += w[QUALITY] * m.quality_column(rows, presorted=True)
     if penalty is not None:
         c -= penalty[rows]
     for tutor_id, value in ctx.past.items():
