@@ -43,7 +43,7 @@ SPREAD_DEFAULT = 0.3  # τ² with too few tutors to estimate
 NOISE_DEFAULT = 0.6
 SUBJECT_SHARE = 0.5  # τ²_subject = share · τ²_tutor
 TOPIC_SHARE = 1.0  # τ²_topic = share · τ²_tutor (topics can differ as much as tutors)
-QUALITY_SCALE = 1.0  # feature = 0.5 + 0.5·tanh(mean / scale)
+QUALITY_SCALE = 0.6  # feature = 0.5 + 0.5·tanh(mean / scale)
 HORIZON_DAYS = 14
 SESSION_HOURS = 1.0
 UPTAKE = 0.35  # share of learners shown a tutor in their top 3 who then book them

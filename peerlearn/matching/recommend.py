@@ -35,7 +35,7 @@ FEATURES = (
     "quality",
 )
 #: The hand-set weights served until a trained version wins its evaluation (ranker.promote).
-PRIOR_WEIGHTS = np.array([0.20, 0.08, 0.14, 0.03, 0.04, 0.02, 0.06, 0.05, 0.03, 0.08, 0.05, 0.22])
+PRIOR_WEIGHTS = np.array([0.20, 0.02, 0.28, 0.01, 0.02, 0.005, 0.08, 0.03, 0.005, 0.06, 0.04, 0.25])
 #: Per feature, the value that neither raises nor lowers a tutor against an unknown one: an
 #: explanation lists a reason only when ``weight · (value − NEUTRAL) > 0``.
 NEUTRAL = np.array([0.0, 0.0, 0.75, 0.0, 0.0, 0.3, 0.5, 0.5, 0.5, 0.9, 0.5, 0.5])
@@ -44,7 +44,7 @@ EXPLORE_SHARE = 0.2  # at most this share of a list is placed by exploration
 EXPLORE_FIRST_POSITION = 4  # exploration never takes the first three places
 EXPLORE_POOL = 60  # explored tutors come from the best this many beyond the greedy list
 EXPLORE_DRAWS = 32  # Monte Carlo draws for the explored places' propensities
-CAPACITY_PENALTY = 0.15  # score lost per unit of expected bookings over capacity
+CAPACITY_PENALTY = 0.08  # score lost per unit of expected bookings over capacity
 SHARED_HOURS_FULL = 10.0  # shared free hours (next 14 days) that count as a perfect 1.0
 DISTANCE_SCALE_KM = 25.0
 EXPERIENCE_SCALE = 10.0
