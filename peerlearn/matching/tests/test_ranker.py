@@ -115,6 +115,7 @@ def test_exploration_takes_a_bounded_share_never_the_top_three_with_propensities
     rng = np.random.default_rng(5)
     n_rows = 80
     X = rng.random((n_rows, len(FEATURES)))
+    X[-1] = X[np.argsort(-(X @ PRIOR_WEIGHTS))[12]]  # the new tutor: just below the list
     scores = X @ PRIOR_WEIGHTS
     mean = np.zeros(n_rows)
     var = np.full(n_rows, 0.01)
