@@ -25,7 +25,8 @@ chosen says nothing about them.
 same exposure weights, for the served model, blends of it with the new fit, the plain rating
 sort and a random order. The best blend is stored as promoted only when its scores foretell the
 held-out sessions' outcomes better than both the served model's and the rating sort's
-(``concordance``) with at least ``MIN_TEST_SLATES``; otherwise
+(``concordance``) with at least ``MIN_TEST_SLATES``, and does not re-rank the held-out lists
+worse than the served model (NDCG@10 within ``NDCG_TOLERANCE``); otherwise
 it is stored for the record and the served model stays. ``current_model`` serves the newest
 promoted version (the hand-set prior before any).
 """
@@ -51,6 +52,7 @@ OUTCOME_PAIRS = 8  # outcome pairs per booked session (sampled, seeded)
 HOLDOUT = 0.25
 MIN_TEST_SLATES = 20
 PROMOTE_MARGIN = 0.002
+NDCG_TOLERANCE = 0.01  # a promoted blend may not re-rank held-out lists worse than this
 BLENDS = (0.25, 0.5, 0.75, 1.0)
 GREAT_Y, POOR_Y = 0.5, -0.75  # habit-relative outcome bounds of grades 3 and 1
 
@@ -380,6 +382,15 @@ def evaluate(slates: list[LoggedSlate], *, holdout: float = HOLDOUT) -> Evaluati
     if mine < metrics["served"]["outcome"] + PROMOTE_MARGIN:
         return Evaluation(
             len(train_set), len(test_set), metrics, best, False, "does not beat the served model"
+        )
+    if metrics[f"blend {best:.2f}"]["ndcg"] < metrics["served"]["ndcg"] - NDCG_TOLERANCE:
+        return Evaluation(
+            len(train_set),
+            len(test_set),
+            metrics,
+            best,
+            False,
+            "ranks the held-out lists worse than the served model",
         )
     if mine < metrics["rating"]["outcome"]:
         return Evaluation(
