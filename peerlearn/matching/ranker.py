@@ -123,10 +123,6 @@ def current_model() -> tuple[np.ndarray, int | None]:
     return weights_of(latest["weights"]), int(latest["pk"])
 
 
-def current_weights() -> np.ndarray:
-    return current_model()[0]
-
-
 # --- the logged data ------------------------------------------------------------------------
 
 

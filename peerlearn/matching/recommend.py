@@ -2,7 +2,8 @@
 
 ``top_tutors`` is the public entry point (help requests and partner matching call it).
 Every feature is in [0, 1] (see docs/matching.md); the score is ``features @ weights`` with the
-weights of ``ranker.current_weights()`` (the hand-set prior blended with the learned ranker).
+weights of ``ranker.current_model()`` (the newest promoted version, else the hand-set prior),
+minus a capacity penalty, with a bounded share of places explored (docs/matching.md).
 """
 
 from __future__ import annotations
