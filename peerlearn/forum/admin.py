@@ -12,6 +12,7 @@ from peerlearn.accounts.adminkit import BaseAdmin, RecordAdmin, RecordInline, se
 from . import services
 from .models import (
     Category,
+    CategoryMember,
     Flag,
     ModerationAction,
     PostEdit,
@@ -102,6 +103,16 @@ class ReplyAdmin(RecordAdmin):
     date_hierarchy = "created_at"
     exclude = ["html", "search_vector"]
     actions = [_reply_action("hide", "Hide"), _reply_action("unhide", "Show again")]
+
+
+@admin.register(CategoryMember)
+class CategoryMemberAdmin(RecordAdmin):
+    """The roster of a roster-only category, written by the LTI roster sync."""
+
+    list_display = ["category", "user", "added_at"]
+    search_fields = ["user__email", "category__name"]
+    list_select_related = ["category", "user"]
+    list_filter = ["category"]
 
 
 @admin.register(Vote)

@@ -117,6 +117,9 @@ class GradedLink(models.Model):
             models.UniqueConstraint(fields=["lineitem_url", "user"], name="lti_one_link_per_item"),
         ]
 
+    def __str__(self) -> str:
+        return f"{self.placement} · user {self.user_id}"
+
 
 class ScoreReport(models.Model):
     class Status(models.TextChoices):

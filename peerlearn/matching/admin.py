@@ -8,7 +8,7 @@ from django.contrib import admin
 from peerlearn.accounts.adminkit import RecordAdmin, service_action
 
 from . import staff
-from .models import RankerVersion, TutorDocument
+from .models import Impression, RankerVersion, TutorDocument
 
 
 @admin.register(RankerVersion)
@@ -35,3 +35,14 @@ class TutorDocumentAdmin(RecordAdmin):
             ),
         )
     ]
+
+
+@admin.register(Impression)
+class ImpressionAdmin(RecordAdmin):
+    """What recommendations, search and help requests showed, and what came of it (the log the
+    ranker learns from); a large table, so filtered by date rather than a date hierarchy."""
+
+    list_display = ["shown_at", "surface", "viewer", "tutor", "position", "explored", "booked_at"]
+    list_select_related = ["viewer", "tutor"]
+    list_filter = ["surface", "explored", ("shown_at", admin.DateFieldListFilter)]
+    search_fields = ["viewer__email", "tutor__email"]

@@ -48,6 +48,8 @@ VALID: dict[str, Callable[[], dict[str, Any]]] = {
     },
     "accounts.AvailabilityException": lambda: {"kind": "unavailable"},
     "forum.Category": lambda: {"members_only": False},
+    "peerlearn_lti.Placement": lambda: {"kind": "course", "graded": False},
+    "matching.Impression": lambda: {"propensity": 0.5},
     "forum.Vote": lambda: {"thread": _one(Thread), "reply": None, "value": 1},
     "forum.Flag": lambda: {"thread": _one(Thread), "reply": None},
     "forum.PostEdit": lambda: {"thread": _one(Thread), "reply": None},
