@@ -9,11 +9,9 @@ from typing import TYPE_CHECKING
 
 import pytest
 from django.conf import settings
-from django.test import Client
 
-from peerlearn.accounts.models import User
 from peerlearn.guide import pages
-from peerlearn.guide.tests.scenes import build_scenes
+from peerlearn.guide.tests.scenes import Scene, build_scenes, client_for
 
 if TYPE_CHECKING:
     from .conftest import NewPage
@@ -26,16 +24,14 @@ READY = {  # what shows that a page has finished drawing itself
 }
 
 
-def _session_cookie(email: str) -> str:
-    client = Client()
-    client.force_login(User.objects.get(email=email))
-    return client.cookies[settings.SESSION_COOKIE_NAME].value
+def _session_cookie(scene: Scene) -> str:
+    return client_for(scene).cookies[settings.SESSION_COOKIE_NAME].value
 
 
 def test_the_guides_pictures_come_from_the_real_pages(live_url: str, new_page: NewPage) -> None:
     scenes = build_scenes()
     wanted = sorted({scene for guide in pages.all_guides() for scene in guide.shots})
-    cookies = {scene.who: _session_cookie(scene.who) for scene in scenes.values() if scene.who}
+    cookies = {name: _session_cookie(scenes[name]) for name in wanted if scenes[name].who}
     for theme in pages.THEMES:
         for name in wanted:
             scene = scenes[name]
@@ -45,7 +41,7 @@ def test_the_guides_pictures_come_from_the_real_pages(live_url: str, new_page: N
                     [
                         {
                             "name": settings.SESSION_COOKIE_NAME,
-                            "value": cookies[scene.who],
+                            "value": cookies[name],
                             "url": live_url,
                         }
                     ]

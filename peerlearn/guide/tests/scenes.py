@@ -10,7 +10,10 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from django.core.management import call_command
+from django.test import Client
+from django.urls import reverse
 
+from peerlearn.accounts.management.commands.seed_demo import DEMO_PASSWORD
 from peerlearn.accounts.models import Subject, User
 from peerlearn.common.testing import make_booking
 from peerlearn.practice.models import Problem
@@ -28,6 +31,19 @@ class Scene:
     name: str
     who: str | None  # the demo person's email; None: signed out
     url: str
+    password_just_confirmed: bool = False  # pages behind allauth's reauthentication
+
+
+def client_for(scene: Scene) -> Client:
+    """A test client signed in as the scene's person (and, where the page asks for it, having
+    just confirmed the password), the way that person would arrive."""
+    client = Client()
+    if scene.who:
+        client.force_login(User.objects.get(email=scene.who))
+        if scene.password_just_confirmed:
+            confirmed = client.post(reverse("account_reauthenticate"), {"password": DEMO_PASSWORD})
+            assert confirmed.status_code == 302, "the demo password was not accepted"
+    return client
 
 
 def _reported_review(tutor: User, learner: User, subject: Subject) -> None:
@@ -111,6 +127,7 @@ def build_scenes() -> dict[str, Scene]:
         Scene("review-moderation", MODERATOR, "/reviews/moderation/"),
         Scene("forum-moderation", MODERATOR, "/discussions/moderation/"),
         Scene("message-reports", MODERATOR, "/messages/moderation/"),
+        Scene("account-data", LEARNER, "/me/data/", password_just_confirmed=True),
         Scene("admin", ADMIN, "/admin/"),
     ]
     return {scene.name: scene for scene in pages}

@@ -13,9 +13,8 @@ from django.contrib.staticfiles import finders
 from django.test import Client
 from django.urls import Resolver404, resolve
 
-from peerlearn.accounts.models import User
 from peerlearn.guide import pages
-from peerlearn.guide.tests.scenes import build_scenes
+from peerlearn.guide.tests.scenes import build_scenes, client_for
 
 GUIDES = pages.all_guides()
 _ATTRIBUTE_NAMES = re.compile(r'(?:aria-label|title|placeholder|value)="([^"]*)"')
@@ -151,10 +150,7 @@ def test_every_name_a_guide_mentions_is_on_its_page() -> None:
         for name in guide.ui_names:
             if name.scene not in seen:
                 scene = scenes[name.scene]
-                client = Client()
-                if scene.who:
-                    client.force_login(User.objects.get(email=scene.who))
-                response = client.get(scene.url)
+                response = client_for(scene).get(scene.url)
                 assert response.status_code == 200, (scene, response.status_code)
                 seen[name.scene] = visible_names(response.content.decode())
             if name.label not in seen[name.scene]:
