@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "peerlearn.matching",
     "peerlearn.matching.help",
     "peerlearn.matching.partners",
+    "peerlearn.analytics",
 ]
 
 MIDDLEWARE = [
@@ -334,6 +335,7 @@ STATICFILES_DIRS = [
     BASE_DIR / "static",
     ("vendor/htmx", BASE_DIR / "node_modules" / "htmx.org" / "dist"),
     ("vendor/monaco", BASE_DIR / "node_modules" / "monaco-editor" / "min"),
+    ("vendor/chartjs", BASE_DIR / "node_modules" / "chart.js" / "dist"),
 ]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = VAR_DIR / "media"
@@ -442,6 +444,12 @@ LOGGING = {
 # /metrics (peerlearn.common.metrics): these addresses, or a bearer token when one is set.
 METRICS_ALLOWED_IPS = env_list("METRICS_ALLOWED_IPS", ["127.0.0.1", "::1"])
 METRICS_TOKEN = env_str("METRICS_TOKEN")
+
+# --- analytics ------------------------------------------------------------------------------
+# The calendar days of the administrators' rollups; the periodic job recomputes today and this
+# many days before it (late completions and reviews reach the rollup).
+ANALYTICS_TIME_ZONE = env_str("ANALYTICS_TIME_ZONE", "UTC")
+ANALYTICS_RECOMPUTE_DAYS = env_int("ANALYTICS_RECOMPUTE_DAYS", 3)
 
 # --- scheduling -----------------------------------------------------------------------------
 BOOKING_CANCELLATION_CUTOFF_HOURS = env_int("BOOKING_CANCELLATION_CUTOFF_HOURS", 12)

@@ -28,6 +28,7 @@ urlpatterns = [
     path("tutors/", include("peerlearn.matching.urls")),
     path("help/", include("peerlearn.matching.help.urls")),
     path("practice/partners/", include("peerlearn.matching.partners.urls")),
+    path("insights/", include("peerlearn.analytics.urls")),
 ]
 
 if settings.DEBUG:
