@@ -13,6 +13,8 @@ from ninja import Query, Router, Schema
 from peerlearn.api.auth import optional_user, request_user
 
 from . import recommend, selectors
+from .impressions import log_recommendations, log_search
+from .models import Impression
 
 router = Router(tags=["matching"])
 
@@ -94,6 +96,7 @@ def tutors_search(request: HttpRequest, params: Query[SearchParams]) -> dict[str
     data["verified"] = "1" if params.verified else ""
     filters = selectors.filters_from_query(data)
     results = selectors.search_page(filters=filters, viewer=viewer, page=params.page)
+    log_search(viewer=viewer, filters=filters, hits=results.hits)
     return {
         "count": results.count,
         "count_exact": results.count_exact,
@@ -112,6 +115,9 @@ def tutors_recommended(
 
     learner = request_user(request)
     recs = recommend.top_tutors(learner=learner, subject_id=subject, n=max(1, min(n, 50)))
+    log_recommendations(
+        viewer=learner, surface=Impression.Surface.RECOMMENDED, subject_id=subject, recs=recs
+    )
     names = {
         u.pk: u.display_name
         for u in User.objects.filter(pk__in=[r.tutor_id for r in recs]).select_related("profile")

@@ -43,6 +43,9 @@ class Recommendation:
     parts: dict[str, float]
     explanation: str
     facts: dict[str, float] = field(default_factory=dict)
+    propensity: float = 1.0  # probability the policy served this tutor here (exploration)
+    explored: bool = False
+    version_id: int | None = None  # the RankerVersion that scored it (None: the prior)
 
 
 @dataclass

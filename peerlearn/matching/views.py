@@ -17,6 +17,8 @@ from peerlearn.accounts.selectors import WEEKDAY_NAMES, subject_choices
 from peerlearn.accounts.services import LANGUAGE_CODES
 
 from . import recommend, selectors
+from .impressions import log_recommendations, log_search
+from .models import Impression
 from .week import PARTS_OF_DAY
 
 
@@ -28,6 +30,7 @@ def search(request: HttpRequest) -> HttpResponse:
     filters = selectors.filters_from_query(request.GET)
     viewer = _viewer(request)
     results = selectors.search_page(filters=filters, viewer=viewer, page=request.GET.get("page"))
+    log_search(viewer=viewer, filters=filters, hits=results.hits)
     query = {k: v for k, v in request.GET.items() if k != "page" and v}
     context = {
         "filters": filters,
@@ -57,6 +60,9 @@ def recommended(request: HttpRequest) -> HttpResponse:
     learner: User = request.user  # type: ignore[assignment]
     subject_id = selectors.parse_int(request.GET.get("subject"))
     recs = recommend.top_tutors(learner=learner, subject_id=subject_id, n=10)
+    log_recommendations(
+        viewer=learner, surface=Impression.Surface.RECOMMENDED, subject_id=subject_id, recs=recs
+    )
     people = {
         u.pk: u
         for u in User.objects.filter(pk__in=[r.tutor_id for r in recs]).select_related("profile")

@@ -9,7 +9,7 @@ Settings (read with defaults): ``HELP_REQUEST_OFFER_COUNT`` (3 tutors per round)
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import partial
 
@@ -25,6 +25,8 @@ from peerlearn.common.realtime import broadcast
 from peerlearn.notifications.services import notify
 from peerlearn.scheduling import services as scheduling
 
+from ..impressions import Shown, impression_link_booking, impressions_log
+from ..models import Impression
 from . import events
 from .models import HelpOffer, HelpRequest
 
@@ -57,6 +59,10 @@ class Candidate:
     tutor_id: int
     score: float
     explanation: str
+    features: dict[str, float] = field(default_factory=dict)
+    propensity: float = 1.0
+    explored: bool = False
+    version_id: int | None = None
 
 
 def _candidates(
@@ -78,7 +84,15 @@ def _candidates(
             logger.exception("top_tutors failed; using the plain candidate query")
         else:
             return [
-                Candidate(r.tutor_id, float(r.score), str(r.explanation or "")[:300])
+                Candidate(
+                    r.tutor_id,
+                    float(r.score),
+                    str(r.explanation or "")[:300],
+                    dict(r.parts),
+                    r.propensity,
+                    r.explored,
+                    r.version_id,
+                )
                 for r in ranked
                 if r.tutor_id not in exclude
             ][:n]
@@ -191,6 +205,7 @@ def _local_time(request: HelpRequest, user: User) -> str:
 def _offer_round(request: HelpRequest, candidates: list[Candidate], now: datetime) -> None:
     tutors = User.objects.select_related("profile").in_bulk([c.tutor_id for c in candidates])
     url = reverse("matching_help:offers")
+    shown: list[Shown] = []
     for rank, candidate in enumerate(candidates, start=1):
         tutor = tutors.get(candidate.tutor_id)
         if tutor is None:
@@ -204,6 +219,16 @@ def _offer_round(request: HelpRequest, candidates: list[Candidate], now: datetim
             explanation=candidate.explanation,
             offered_at=now,
         )
+        shown.append(
+            Shown(
+                tutor.pk,
+                candidate.score,
+                candidate.propensity,
+                candidate.explored,
+                candidate.features,
+                help_offer_id=offer.pk,
+            )
+        )
         notify(
             user=tutor,
             kind="help_request",
@@ -216,6 +241,14 @@ def _offer_round(request: HelpRequest, candidates: list[Candidate], now: datetim
             url=url,
         )
         _offer_event(offer)
+    impressions_log(
+        viewer=request.learner,
+        surface=Impression.Surface.HELP_OFFER,
+        subject_id=request.subject_id,
+        shown=shown,
+        ranker_version_id=next((c.version_id for c in candidates), None),
+        at=now,
+    )
     _request_event(request, "offered")
     _schedule_round_end(request)
 
@@ -402,6 +435,7 @@ def help_offer_accept(*, actor: User, offer_id: int) -> HelpOffer:
             request.booking = booking
             request.closed_at = now
             request.save(update_fields=["status", "accepted_by", "booking", "closed_at"])
+            impression_link_booking(help_offer_id=offer.pk, booking_id=booking.pk, at=now)
             _close_pending(request, OfferStatus.TAKEN, now)
             _offer_event(offer)
             _request_event(request, "accepted", actor.pk)

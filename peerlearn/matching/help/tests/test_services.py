@@ -363,21 +363,15 @@ class TestRanker:
     def test_the_ranker_is_used_when_there_and_told_whom_to_leave_out(
         self, monkeypatch: pytest.MonkeyPatch, learner: User, topic: Subject, tutors: list[User]
     ) -> None:
-        from dataclasses import dataclass
-
         from peerlearn.matching import recommend
-
-        @dataclass
-        class Rec:
-            tutor_id: int
-            score: float
-            explanation: str
 
         calls: list[dict[str, Any]] = []
 
-        def top_tutors(**kw: Any) -> list[Rec]:
+        def top_tutors(**kw: Any) -> list[recommend.Recommendation]:
             calls.append(kw)
-            return [Rec(tutors[3].pk, 0.9, "Teaches Graphs at expert level")]
+            return [
+                recommend.Recommendation(tutors[3].pk, 0.9, {}, "Teaches Graphs at expert level")
+            ]
 
         monkeypatch.setattr(recommend, "top_tutors", top_tutors)
         request = ask(learner, topic)
