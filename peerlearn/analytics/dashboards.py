@@ -98,9 +98,7 @@ def learner_dashboard(*, user: User, now: datetime | None = None) -> LearnerDash
     weeks = _weeks(today)
     since = _local_midnight(weeks[0], tz)
     bookings = _learner_bookings(user)
-    solves = list(
-        Solve.objects.filter(user=user).values_list("solved_at", "problem__difficulty")
-    )
+    solves = list(Solve.objects.filter(user=user).values_list("solved_at", "problem__difficulty"))
     submitted = list(
         Submission.objects.filter(
             user=user, mode=Submission.Mode.SUBMIT, created_at__gte=since
@@ -142,7 +140,10 @@ def learner_dashboard(*, user: User, now: datetime | None = None) -> LearnerDash
         "subjects",
         "Subjects studied",
         ["Subject", "Sessions", "Hours"],
-        [[s, int(v[0]), round(v[1], 1)] for s, v in sorted(by_subject.items(), key=lambda kv: -kv[1][0])],
+        [
+            [s, int(v[0]), round(v[1], 1)]
+            for s, v in sorted(by_subject.items(), key=lambda kv: -kv[1][0])
+        ],
         empty="Once you complete a session, its subject and hours are listed here.",
     )
     # Ratings tutors gave me, per month.
@@ -158,7 +159,10 @@ def learner_dashboard(*, user: User, now: datetime | None = None) -> LearnerDash
             for name, score in zip(LEARNER_DIMENSIONS, scores, strict=True):
                 ratings[m][name].append(score)
     rating_rows = [
-        [m.strftime("%b %Y"), *(_mean([float(x) for x in ratings[m][d]]) for d in LEARNER_DIMENSIONS)]
+        [
+            m.strftime("%b %Y"),
+            *(_mean([float(x) for x in ratings[m][d]]) for d in LEARNER_DIMENSIONS),
+        ]
         for m in months
     ]
     tables["ratings"] = Table(
@@ -307,7 +311,11 @@ def platform_ratings(today: date) -> dict[str, tuple[int, float, dict[int, int]]
     for d in TUTOR_DIMENSIONS:
         n = sum(v[0] for v in found[d].values())
         total = sum(v[1] for v in found[d].values())
-        out[d] = (n, total / n if n else 0.0, {s: found[d].get(s, (0, 0.0))[0] for s in range(1, 6)})
+        out[d] = (
+            n,
+            total / n if n else 0.0,
+            {s: found[d].get(s, (0, 0.0))[0] for s in range(1, 6)},
+        )
     return out
 
 
@@ -454,7 +462,10 @@ def _rating_tables(
             for d in TUTOR_DIMENSIONS:
                 per_month[m][d].append(r[d])
     rows = [
-        [m.strftime("%b %Y"), *(_mean([float(x) for x in per_month[m][d]]) for d in TUTOR_DIMENSIONS)]
+        [
+            m.strftime("%b %Y"),
+            *(_mean([float(x) for x in per_month[m][d]]) for d in TUTOR_DIMENSIONS),
+        ]
         for m in months
     ]
     tables["trend"] = Table(
@@ -501,7 +512,9 @@ def feedback_advice(
     the 90 before), with the comments that support it (low scores or telling tags)."""
     recent = [r for r in reviews if r["created_at"] >= now - timedelta(days=90)]
     earlier = [
-        r for r in reviews if now - timedelta(days=180) <= r["created_at"] < now - timedelta(days=90)
+        r
+        for r in reviews
+        if now - timedelta(days=180) <= r["created_at"] < now - timedelta(days=90)
     ]
     out = []
     for d in TUTOR_DIMENSIONS:

@@ -52,7 +52,7 @@ class HomeDashboard:
 
 
 def greeting(user: User) -> str:
-    """"Welcome back" only to someone who has been here before (the account is older than
+    """ "Welcome back" only to someone who has been here before (the account is older than
     ``NEW_ACCOUNT``); a brand-new account is welcomed."""
     name = user.display_name
     if timezone.now() - user.date_joined < NEW_ACCOUNT:
@@ -93,9 +93,7 @@ def home_dashboard(*, user: User) -> HomeDashboard:
     )
     progress = practice_selectors.progress(user=user)
     checklist = account_selectors.profile_completion(user=user)
-    teaching = list(
-        TeachingSubject.objects.filter(user=user).values_list("verified_at", flat=True)
-    )
+    teaching = list(TeachingSubject.objects.filter(user=user).values_list("verified_at", flat=True))
     reviews = pending_for(user, now)
     return HomeDashboard(
         greeting=greeting(user),
@@ -119,4 +117,3 @@ def home_dashboard(*, user: User) -> HomeDashboard:
         analytics=can_see_analytics(user),
         nothing_yet=not (upcoming or pending or offers or reviews),
     )
-

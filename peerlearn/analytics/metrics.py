@@ -112,6 +112,7 @@ def grouped(
     end: date,
     key: Any = None,
     value: Any = None,
+    count: Any = None,
 ) -> Iterator[Row]:
     """Count ``qs``'s rows per local day of ``moment``, institution and ``key`` (an expression
     or nothing), summing ``value`` (a number or a duration, in seconds) alongside."""
@@ -126,7 +127,10 @@ def grouped(
             a_key=key if key is not None else Value(""),
         )
         .values("a_day", "a_inst", "a_key")
-        .annotate(a_count=Count("pk"), a_total=Sum(value) if value is not None else Value(0))
+        .annotate(
+            a_count=count if count is not None else Count("pk"),
+            a_total=Sum(value) if value is not None else Value(0),
+        )
         .order_by()
     )
     for r in rows:
@@ -159,7 +163,12 @@ def funnel_rows(start: date, end: date) -> Iterator[Row]:
     learner_inst = "booking__created_by__profile__institution_id"
     events = BookingEvent.objects.all()
     since_previous = duration("at", _previous_event_at())
-    common = {"moment": "at", "institution": learner_inst, "start": start, "end": end}
+    common: dict[str, Any] = {
+        "moment": "at",
+        "institution": learner_inst,
+        "start": start,
+        "end": end,
+    }
     yield from grouped(events.filter(action="request"), name="funnel.requested", **common)
     yield from grouped(
         events.filter(action__in=["accept", "counter"]),
@@ -334,11 +343,70 @@ def community_rows(start: date, end: date) -> Iterator[Row]:
     )
 
 
+MATCH_STEPS: tuple[tuple[str, str], ...] = (
+    ("slates", "Lists shown"),
+    ("booked", "Led to a booking"),
+    ("completed", "Session completed"),
+    ("good", "Rated 4 or more"),
+)
+
+
+def match_rows(start: date, end: date) -> Iterator[Row]:
+    """Match success from the impression log (``matching.Impression``), per surface (key):
+    lists (slates) shown, counted on the day shown, with their impressions in ``total``; lists
+    that led to a booking, on the day it was booked; whose session was completed, on the day
+    it ended; whose learner rated it at least 4 overall, on the day of the review. Each step
+    counts a list once (distinct slates)."""
+    from django.db.models import Count
+
+    from peerlearn.matching.models import Impression
+
+    slates = Count("slate", distinct=True)
+    viewer_inst = "viewer__profile__institution_id"
+    common: dict[str, Any] = {"institution": viewer_inst, "start": start, "end": end}
+    shown = Impression.objects.all()
+    yield from grouped(
+        shown, moment="shown_at", name="match.slates", key=F("surface"), count=slates,
+        value=Value(1), **common,
+    )  # fmt: skip
+    booked = Impression.objects.filter(booking__isnull=False)
+    yield from grouped(
+        booked, moment="booked_at", name="match.booked", key=F("surface"), count=slates, **common
+    )
+    yield from grouped(
+        booked.filter(booking__status=Booking.Status.COMPLETED),
+        moment="booking__ends_at",
+        name="match.completed",
+        key=F("surface"),
+        count=slates,
+        **common,
+    )
+    good = Review.objects.filter(
+        booking_id=OuterRef("booking_id"),
+        author_id=OuterRef("viewer_id"),
+        direction=Review.Direction.OF_TUTOR,
+        overall__gte=4,
+        hidden_at__isnull=True,
+    )
+    good_at = Subquery(good.order_by("created_at").values("created_at")[:1])
+    yield from grouped(
+        booked.filter(booking__status=Booking.Status.COMPLETED)
+        .filter(Exists(good))
+        .annotate(good_at=good_at),
+        moment="good_at",
+        name="match.good",
+        key=F("surface"),
+        count=slates,
+        **common,
+    )
+
+
 def all_rows(start: date, end: date) -> Iterator[Row]:
     """Every metric of the days ``start``..``end`` except the active-people counts (those
     read ``ActiveUserDay``; see ``services``)."""
     yield from people_rows(start, end)
     yield from funnel_rows(start, end)
+    yield from match_rows(start, end)
     yield from session_rows(start, end)
     yield from help_rows(start, end)
     yield from review_rows(start, end)

@@ -196,9 +196,7 @@ def admin_report(*, scope: AnalyticsScope, filters: Filters) -> Report:
     ):
         daily[r["name"]][r["day"]] = r["n"]
     institutions = (
-        list(Institution.objects.order_by("name").only("id", "name"))
-        if scope.is_platform
-        else []
+        list(Institution.objects.order_by("name").only("id", "name")) if scope.is_platform else []
     )
     last = RollupDay.objects.order_by("-day").values_list("day", flat=True).first()
 
@@ -211,6 +209,7 @@ def admin_report(*, scope: AnalyticsScope, filters: Filters) -> Report:
     report = Report(scope, filters, last, headline=[])
     _activity_table(report, daily)
     _funnel_table(report, sums)
+    _match_table(report, sums)
     _sessions_table(report, keyed("sessions.outcome"))
     _help_table(report, keyed("help.requests"), keyed("help.wait"))
     _satisfaction_table(report, sums)
@@ -283,6 +282,39 @@ def _funnel_table(report: Report, sums: dict[tuple[str, str], tuple[int, float]]
     chart_for(report.tables["funnel"], "bar", [1])
 
 
+SURFACES = (("recommended", "Recommended"), ("search", "Search"), ("help_offer", "Help offers"))
+
+
+def _match_table(report: Report, sums: dict[tuple[str, str], tuple[int, float]]) -> None:
+    rows: list[list[Any]] = []
+    for step, label in metrics.MATCH_STEPS:
+        counts = [sums.get((f"match.{step}", surface), (0, 0.0))[0] for surface, _ in SURFACES]
+        rows.append([label, *counts, sum(counts)])
+    shown = rows[0][1:]
+    rows.append(
+        [
+            "Shown → rated 4 or more",
+            *(_rate(g, n) for g, n in zip(rows[-1][1:], shown, strict=True)),
+        ]
+    )
+    report.tables["match"] = Table(
+        "match",
+        "Match success",
+        ["Step", *(label for _, label in SURFACES), "All"],
+        rows if rows[0][-1] else [],
+        note="Lists of tutors shown (a page of search results, a recommendation list, a help "
+        "round), each counted once per step on the day the step happened: shown, booked "
+        "(within 14 days of being shown), completed, rated 4 or more by the learner.",
+        empty="When learners see recommendations and search results, how often they lead to a "
+        "good session shows here.",
+    )
+    chart_for(report.tables["match"], "bar", [1, 2, 3])
+    if report.tables["match"].chart:
+        report.tables["match"].chart["labels"] = report.tables["match"].chart["labels"][:-1]
+        for d in report.tables["match"].chart["datasets"]:
+            d["data"] = d["data"][:-1]
+
+
 def _sessions_table(report: Report, outcomes: dict[str, tuple[int, float]]) -> None:
     total = sum(n for n, _ in outcomes.values())
     labels = {
@@ -315,13 +347,16 @@ def _help_table(
         sum(t for _, t in wait.values()),
     )
     histogram = {k: n for k, (n, _) in wait.items()}
-    rows = [
+    rows: list[list[Any]] = [
         ["Asked", asked],
         ["Accepted by a tutor", requests.get("accepted", (0, 0.0))[0]],
         ["Expired unanswered", requests.get("expired", (0, 0.0))[0]],
         ["Cancelled by the learner", requests.get("cancelled", (0, 0.0))[0]],
         ["Still open", requests.get("open", (0, 0.0))[0]],
-        ["Mean wait for a tutor", human_seconds(accepted_seconds / accepted_n if accepted_n else None)],
+        [
+            "Mean wait for a tutor",
+            human_seconds(accepted_seconds / accepted_n if accepted_n else None),
+        ],
         ["Median wait", percentile(histogram, 0.5)],
         ["95th percentile wait", percentile(histogram, 0.95)],
     ]
@@ -354,7 +389,7 @@ def _satisfaction_table(report: Report, sums: dict[tuple[str, str], tuple[int, f
         rows,
         note=f"Clarity to punctuality: learners about tutors; preparedness and engagement: tutors "
         f"about learners. A dimension with fewer than {MIN_GROUP} reviews is not shown.",
-        empty=f"Once at least {MIN_GROUP} reviews score a dimension, its mean and spread show here.",
+        empty=f"Once {MIN_GROUP} reviews score a dimension, its mean and spread show here.",
     )
     chart_for(report.tables["satisfaction"], "bar", [3, 4, 5, 6, 7], stacked=True)
 
@@ -364,10 +399,10 @@ def _judge_tables(
 ) -> None:
     total = sum(n for n, _ in verdicts.values())
     labels = dict(Submission.Verdict.choices)
-    rows = [
-        [labels.get(k, k or "—"), n, _rate(n, total)]
-        for k, (n, _) in sorted(verdicts.items(), key=lambda kv: -kv[1][0])
-    ]
+    rows = sorted(
+        ([labels.get(k, k or "—"), n, _rate(n, total)] for k, (n, _) in verdicts.items()),
+        key=lambda row: (-row[1], row[0]),
+    )
     report.tables["verdicts"] = Table(
         "verdicts",
         "Judge verdicts",
@@ -419,7 +454,7 @@ def _community_table(report: Report, sums: dict[tuple[str, str], tuple[int, floa
     decided = {k: v for (n, k), v in sums.items() if n == "verification.decided"}
     decided_n = sum(n for n, _ in decided.values())
     decided_seconds = sum(t for _, t in decided.values())
-    rows = [
+    rows: list[list[Any]] = [
         ["Forum threads", total("forum.threads")],
         ["Forum replies", total("forum.replies")],
         ["Direct messages", total("messages.sent")],

@@ -4,10 +4,9 @@ also as CSV (``?export=<table>``). Adapters only: parse, call a selector or serv
 from __future__ import annotations
 
 import csv
-
-from django.conf import settings
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse

@@ -50,6 +50,13 @@ JOBS: tuple[PeriodicJob, ...] = (
         "retrain the learned search ranker from recent impressions",
     ),
     PeriodicJob(
+        "analytics_rollup",
+        ("analytics_rollup",),
+        900,
+        "*:0/15",
+        "recompute the analytics rollup of today and the last ANALYTICS_RECOMPUTE_DAYS days",
+    ),
+    PeriodicJob(
         "clearsessions",
         ("clearsessions",),
         86400,
