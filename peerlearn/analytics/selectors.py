@@ -399,10 +399,8 @@ def _judge_tables(
 ) -> None:
     total = sum(n for n, _ in verdicts.values())
     labels = dict(Submission.Verdict.choices)
-    rows = sorted(
-        ([labels.get(k, k or "—"), n, _rate(n, total)] for k, (n, _) in verdicts.items()),
-        key=lambda row: (-row[1], row[0]),
-    )
+    ordered = sorted(verdicts.items(), key=lambda kv: (-kv[1][0], labels.get(kv[0], kv[0])))
+    rows: list[list[Any]] = [[labels.get(k, k or "—"), n, _rate(n, total)] for k, (n, _) in ordered]
     report.tables["verdicts"] = Table(
         "verdicts",
         "Judge verdicts",

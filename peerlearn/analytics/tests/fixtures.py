@@ -16,13 +16,15 @@ from peerlearn.reviews.models import Review
 from peerlearn.scheduling.models import Booking, BookingEvent, TimeClaim
 
 
-def utc(*parts: int) -> datetime:
-    return datetime(*parts, tzinfo=UTC)  # type: ignore[misc]
+def utc(
+    year: int, month: int, day: int, hour: int = 0, minute: int = 0, second: int = 0
+) -> datetime:
+    return datetime(year, month, day, hour, minute, second, tzinfo=UTC)
 
 
 def at(obj: Model, **moments: datetime) -> None:
     """Set auto_now(_add) fields after the fact."""
-    type(obj).objects.filter(pk=obj.pk).update(**moments)
+    type(obj)._default_manager.filter(pk=obj.pk).update(**moments)
 
 
 def institution(name: str) -> Institution:
