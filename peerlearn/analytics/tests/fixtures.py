@@ -3,7 +3,7 @@ so every expected number can be worked out by hand."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from django.db.models import Model
@@ -14,6 +14,8 @@ from peerlearn.common.testing import make_subject, make_user
 from peerlearn.practice.models import Problem, Submission
 from peerlearn.reviews.models import Review
 from peerlearn.scheduling.models import Booking, BookingEvent, TimeClaim
+
+START, END = date(2026, 3, 28), date(2026, 3, 31)  # the rollup tests' range
 
 
 def utc(

@@ -17,8 +17,7 @@ from peerlearn.accounts.models import User
 from peerlearn.analytics import services
 from peerlearn.matching.models import Impression
 
-from .fixtures import booking, client_for, institution, person, review, utc
-from .test_rollup import END, START, berlin, world  # noqa: F401  (fixtures)
+from .fixtures import END, START, booking, client_for, person, review, utc
 
 pytestmark = pytest.mark.django_db
 RANGE = f"start={START}&end={END}"
@@ -53,7 +52,7 @@ def test_the_page_shows_the_report_with_charts_and_tables(world: dict[str, Any])
     assert "Booking funnel" in html and "Accepted by the tutor" in html
     assert 'data-chart="chart-funnel"' in html and 'id="chart-funnel"' in html
     assert "/static/vendor/chartjs/chart.umd.min.js" in html
-    assert '<option value="%d"' % world["beta"].pk in html  # the platform may pick any
+    assert f'<option value="{world["beta"].pk}"' in html  # the platform may pick any
 
 
 def test_every_table_exports_to_csv(world: dict[str, Any]) -> None:
@@ -139,9 +138,7 @@ def test_the_page_costs_the_same_queries_whatever_the_data(world: dict[str, Any]
     assert api <= small
 
 
-def test_match_success_counts_lists_through_to_a_good_rating(
-    berlin: None, settings: Any
-) -> None:  # noqa: F811
+def test_match_success_counts_lists_through_to_a_good_rating(berlin: None, settings: Any) -> None:
     learner = person("L", joined=utc(2026, 1, 1))
     tutor = person("T", joined=utc(2026, 1, 1))
     other = person("O", joined=utc(2026, 1, 1))
