@@ -299,6 +299,7 @@ def platform_ratings(today: date) -> dict[str, tuple[int, float, dict[int, int]]
     found: dict[str, dict[int, tuple[int, float]]] = defaultdict(dict)
     for r in (
         DailyMetric.objects.filter(
+            is_total=True,
             day__gt=today - timedelta(days=PLATFORM_DAYS),
             name__in=[f"rating.{d}" for d in TUTOR_DIMENSIONS],
         )

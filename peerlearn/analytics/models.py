@@ -4,7 +4,8 @@ goals a learner sets for themselves.
 ``DailyMetric`` holds one row per (day, institution, metric name, key): how many things
 happened (``count``) and the sum of a value they carry (``total``: seconds, scores). A day is a
 calendar day in ``settings.ANALYTICS_TIME_ZONE``; the institution is the one of the person the
-metric is about (``None``: people without one). Rows are written only by
+metric is about (``None``: people without one); ``is_total`` rows sum a day's rows over every
+institution. Rows are written only by
 ``services.rollup_days``, which replaces a whole day at a time under that day's
 ``RollupDay`` lock, so recomputing a day any number of times gives the same rows.
 """
@@ -37,9 +38,14 @@ class DailyMetric(models.Model):
     key = models.CharField(max_length=40, blank=True, help_text="A breakdown: verdict, bucket …")
     count = models.BigIntegerField(default=0)
     total = models.FloatField(default=0, help_text="The sum of the values (seconds, scores)")
+    # The platform's row: every institution's (and no institution's) rows of the day summed, so
+    # that the whole platform's report reads as few rows as one institution's.
+    is_total = models.BooleanField(default=False)
 
     class Meta:
-        indexes = [models.Index(fields=["day", "name", "institution"], name="metric_day_name")]
+        indexes = [
+            models.Index(fields=["is_total", "institution", "day"], name="metric_scope_day"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.day} {self.name}[{self.key}] = {self.count}"

@@ -138,8 +138,8 @@ class Report:
 def _scoped(scope: AnalyticsScope, filters: Filters) -> Q:
     q = Q(day__gte=filters.start, day__lte=filters.end)
     if filters.institution_id is not None:
-        q &= Q(institution_id=filters.institution_id)
-    return q
+        return q & Q(is_total=False, institution_id=filters.institution_id)
+    return q & Q(is_total=True)
 
 
 def _rate(part: float, whole: float) -> str:

@@ -53,6 +53,11 @@ def _rollup_chunk(start: date, end: date) -> int:
         list(RollupDay.objects.select_for_update().filter(day__in=days).order_by("day"))
         _replace_activity(start, end)
         rows = list(metrics.all_rows(start, end)) + _active_rows(days)
+        totals: dict[tuple[date, str, str], list[float]] = {}
+        for r in rows:
+            running = totals.setdefault((r.day, r.name, r.key), [0, 0.0])
+            running[0] += r.count
+            running[1] += r.total
         DailyMetric.objects.filter(day__gte=start, day__lte=end).delete()
         DailyMetric.objects.bulk_create(
             [
@@ -65,6 +70,10 @@ def _rollup_chunk(start: date, end: date) -> int:
                     total=r.total,
                 )
                 for r in rows
+            ]
+            + [
+                DailyMetric(day=day, name=name, key=key, count=int(n), total=t, is_total=True)
+                for (day, name, key), (n, t) in totals.items()
             ],
             batch_size=2000,
         )

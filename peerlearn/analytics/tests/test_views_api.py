@@ -178,5 +178,5 @@ def test_match_success_counts_lists_through_to_a_good_rating(berlin: None, setti
     assert rows["Shown → rated 4 or more"] == ["0.0%", "100.0%", "–", "50.0%"]
     from peerlearn.analytics.models import DailyMetric
 
-    shown = DailyMetric.objects.get(name="match.slates", key="search")
+    shown = DailyMetric.objects.get(name="match.slates", key="search", is_total=True)
     assert shown.day == date(2026, 3, 29) and shown.total == 2  # two impressions, one list
