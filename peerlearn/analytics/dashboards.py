@@ -300,6 +300,7 @@ def platform_ratings(today: date) -> dict[str, tuple[int, float, dict[int, int]]
     for r in (
         DailyMetric.objects.filter(
             is_total=True,
+            institution__isnull=True,
             day__gt=today - timedelta(days=PLATFORM_DAYS),
             name__in=[f"rating.{d}" for d in TUTOR_DIMENSIONS],
         )

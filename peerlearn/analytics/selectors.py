@@ -139,7 +139,7 @@ def _scoped(scope: AnalyticsScope, filters: Filters) -> Q:
     q = Q(day__gte=filters.start, day__lte=filters.end)
     if filters.institution_id is not None:
         return q & Q(is_total=False, institution_id=filters.institution_id)
-    return q & Q(is_total=True)
+    return q & Q(is_total=True, institution__isnull=True)  # the index's whole prefix
 
 
 def _rate(part: float, whole: float) -> str:
