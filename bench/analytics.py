@@ -139,12 +139,13 @@ def load(users: int, bookings: int, ledger: int, submissions: int) -> float:
                      note, created_by_id, sequence, cancelled_late, no_show_user_id, created_at,
                      updated_at)
                 SELECT gen_random_uuid(), 'one_to_one',
-                       %(first)s + (g * 7919) %% %(users)s, %(subject)s, '',
+                       %(first)s + (g::bigint * 7919) %% %(users)s, %(subject)s, '',
                        t + interval '2 days', t + interval '2 days 1 hour', 1,
                        CASE WHEN g %% 20 < 12 THEN 'completed' WHEN g %% 20 < 14 THEN 'cancelled'
                             WHEN g %% 20 = 14 THEN 'no_show' ELSE 'confirmed' END,
-                       '', %(first)s + (g * 104729 + 1) %% %(users)s, 0, g %% 20 = 13,
-                       CASE WHEN g %% 20 = 14 THEN %(first)s + (g * 104729 + 1) %% %(users)s END,
+                       '', %(first)s + (g::bigint * 104729 + 1) %% %(users)s, 0, g %% 20 = 13,
+                       CASE WHEN g %% 20 = 14
+                            THEN %(first)s + (g::bigint * 104729 + 1) %% %(users)s END,
                        t, t
                 FROM (SELECT g, %(end)s - interval '2 days'
                              - make_interval(secs => (1 - g::float8 / %(bookings)s) * %(year)s) t
@@ -193,7 +194,7 @@ def load(users: int, bookings: int, ledger: int, submissions: int) -> float:
                     (user_id, problem_id, language, code, mode, custom_input, status, verdict,
                      tests_done, passed, total, compile_output, results, error,
                      code_fingerprint, created_at, finished_at)
-                SELECT %(first)s + (g * 31) %% %(users)s, %(problem)s,
+                SELECT %(first)s + (g::bigint * 31) %% %(users)s, %(problem)s,
                        (ARRAY['python', 'cpp', 'javascript'])[1 + g %% 3], 'x', 'submit', '',
                        'done', (ARRAY['accepted', 'wrong_answer', 'time_limit_exceeded',
                                       'runtime_error'])[1 + g %% 4],

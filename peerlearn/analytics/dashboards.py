@@ -260,6 +260,7 @@ ADVICE_TAGS: dict[str, set[str]] = {
     "patience": {"too-fast"},
     "punctuality": {"ran-late"},
 }
+RECENT_DAYS = 45  # the advice reads this many days, against the 90 before them
 LOW_MEAN = 3.5
 BELOW_PLATFORM = 0.5
 DROP = 0.5
@@ -496,7 +497,7 @@ def _rating_tables(
     tables["compare"] = Table(
         "compare",
         "You and the platform",
-        ["Dimension", "Your mean", "Your reviews", "Platform mean", "Platform scores below yours"],
+        ["Dimension", "You", "Reviews", "Platform", "Scores below you"],
         compare if any(r[1] is not None for r in compare) else [],
         note=f"Platform: every tutor's reviews of the last {PLATFORM_DAYS} days (shown from "
         f"{MIN_GROUP} reviews).",
@@ -509,15 +510,12 @@ def feedback_advice(
     platform: dict[str, tuple[int, float, dict[int, int]]],
     now: datetime,
 ) -> list[Advice]:
-    """A suggestion per tutor dimension that sits low (mean of the last 90 days under 3.5, or
-    half a point under the platform's) or trends down (the last 90 days half a point under
-    the 90 before), with the comments that support it (low scores or telling tags)."""
-    recent = [r for r in reviews if r["created_at"] >= now - timedelta(days=90)]
-    earlier = [
-        r
-        for r in reviews
-        if now - timedelta(days=180) <= r["created_at"] < now - timedelta(days=90)
-    ]
+    """A suggestion per tutor dimension that sits low (mean of the last ``RECENT_DAYS`` under
+    3.5, or half a point under the platform's) or trends down (those days half a point under
+    the 90 days before them), with the comments that support it (low scores or telling tags)."""
+    cut = now - timedelta(days=RECENT_DAYS)
+    recent = [r for r in reviews if r["created_at"] >= cut]
+    earlier = [r for r in reviews if cut - timedelta(days=90) <= r["created_at"] < cut]
     out = []
     for d in TUTOR_DIMENSIONS:
         now_mean = _mean([float(r[d]) for r in recent])
@@ -527,14 +525,17 @@ def feedback_advice(
         if now_mean is None or len(recent) < 2:
             continue
         if now_mean < LOW_MEAN:
-            reason = f"Your {d} averages {now_mean:.1f} over the last 90 days."
+            reason = f"Your {d} averages {now_mean:.1f} over the last {RECENT_DAYS} days."
         elif n_platform >= MIN_GROUP and now_mean <= platform_mean - BELOW_PLATFORM:
             reason = (
                 f"Your {d} ({now_mean:.1f}) is {platform_mean - now_mean:.1f} under the "
                 f"platform's {platform_mean:.1f}."
             )
         elif before_mean is not None and len(earlier) >= 2 and now_mean <= before_mean - DROP:
-            reason = f"Your {d} fell from {before_mean:.1f} to {now_mean:.1f} in 90 days."
+            reason = (
+                f"Your {d} fell from {before_mean:.1f} to {now_mean:.1f} over the last "
+                f"{RECENT_DAYS} days."
+            )
         if not reason:
             continue
         supporting = [

@@ -106,14 +106,23 @@ class Table:
     chart: dict[str, Any] | None = None  # a Chart.js configuration (see ``chart_for``)
 
 
-def chart_for(table: Table, kind: str, series: list[int], *, stacked: bool = False) -> None:
+def chart_for(
+    table: Table,
+    kind: str,
+    series: list[int],
+    *,
+    stacked: bool = False,
+    colors: list[str] | None = None,
+) -> None:
     """Draw ``table`` as a chart: x labels from its first column, one dataset per column in
-    ``series`` (text cells are gaps). The page's script turns this into a Chart.js chart."""
+    ``series`` (text cells are gaps), coloured by the CSS variables ``colors`` (default: the
+    theme's series). The page's script turns this into a Chart.js chart."""
     if not table.rows:
         return
     table.chart = {
         "type": kind,
         "stacked": stacked,
+        "colors": colors or [],
         "labels": [str(r[0]) for r in table.rows],
         "datasets": [
             {
@@ -273,9 +282,10 @@ def _funnel_table(report: Report, sums: dict[tuple[str, str], tuple[int, float]]
     report.tables["funnel"] = Table(
         "funnel",
         "Booking funnel",
-        ["Step", "Count", "Conversion from the step before", "Mean time from the step before"],
+        ["Step", "Count", "Conversion", "Mean time since the step before"],
         rows,
-        note="Each step counted on the day it happened. Reviewed: the first review of a session "
+        note="Each step counted on the day it happened; conversion from the step before. "
+        "Reviewed: the first review of a session "
         "(time from the session's end). Rebooked: a learner requested the same tutor again.",
         empty="When learners request sessions, each step from request to rebooking shows here.",
     )
@@ -391,7 +401,13 @@ def _satisfaction_table(report: Report, sums: dict[tuple[str, str], tuple[int, f
         f"about learners. A dimension with fewer than {MIN_GROUP} reviews is not shown.",
         empty=f"Once {MIN_GROUP} reviews score a dimension, its mean and spread show here.",
     )
-    chart_for(report.tables["satisfaction"], "bar", [3, 4, 5, 6, 7], stacked=True)
+    chart_for(
+        report.tables["satisfaction"],
+        "bar",
+        [3, 4, 5, 6, 7],
+        stacked=True,
+        colors=["--danger", "--warn", "--muted", "--accent", "--ok"],  # 1 (bad) to 5 (good)
+    )
 
 
 def _judge_tables(

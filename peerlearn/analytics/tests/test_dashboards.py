@@ -164,7 +164,7 @@ def test_a_low_dimension_becomes_advice_with_its_comments(tutor_world: dict[str,
     board = dashboards.tutor_dashboard(user=tutor_world["tutor"], now=NOW)
     assert [a.dimension for a in board.advice] == ["punctuality"]
     advice = board.advice[0]
-    assert advice.reason == "Your punctuality averages 2.5 over the last 90 days."
+    assert advice.reason == "Your punctuality averages 2.5 over the last 45 days."
     assert "Join the room a few minutes early" in advice.suggestion
     assert advice.comments == ["Good, but late again.", "Started 15 minutes late."]  # newest first
 

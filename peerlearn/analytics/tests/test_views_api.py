@@ -62,12 +62,7 @@ def test_every_table_exports_to_csv(world: dict[str, Any]) -> None:
     assert response["Content-Type"].startswith("text/csv")
     assert "analytics-2026-03-28_2026-03-31-funnel.csv" in response["Content-Disposition"]
     rows = list(csv.reader(io.StringIO(response.content.decode())))
-    assert rows[0] == [
-        "Step",
-        "Count",
-        "Conversion from the step before",
-        "Mean time from the step before",
-    ]
+    assert rows[0] == ["Step", "Count", "Conversion", "Mean time since the step before"]
     assert rows[1:3] == [
         ["Requested", "3", "–", "–"],
         ["Accepted by the tutor", "2", "66.7%", "75 min"],

@@ -23,6 +23,10 @@
     if (!source || !window.Chart) return null;
     const spec = JSON.parse(source.textContent);
     const p = palette();
+    const css = getComputedStyle(document.documentElement);
+    const colors = (spec.colors || []).length
+      ? spec.colors.map((name) => css.getPropertyValue(name).trim())
+      : p.series;
     const line = spec.type === "line";
     return new window.Chart(canvas, {
       type: spec.type,
@@ -31,8 +35,8 @@
         datasets: spec.datasets.map((d, i) => ({
           label: d.label,
           data: d.data,
-          borderColor: p.series[i % p.series.length],
-          backgroundColor: p.series[i % p.series.length] + (line ? "" : "cc"),
+          borderColor: colors[i % colors.length],
+          backgroundColor: colors[i % colors.length] + (line ? "" : "cc"),
           borderWidth: 2,
           pointRadius: line ? 2 : 0,
           spanGaps: true,
