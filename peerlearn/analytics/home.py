@@ -43,6 +43,7 @@ class HomeDashboard:
     streak_current: int
     next_problem: Problem | None
     next_problem_reasons: list[str]
+    problems_available: int
     reviews_to_write: list[PendingReview]
     todo: list[tuple[str, str]]  # onboarding steps still undone: (label, url name)
     teaches: bool
@@ -110,6 +111,7 @@ def home_dashboard(*, user: User) -> HomeDashboard:
         streak_current=progress.streak_current,
         next_problem=progress.recommendation,
         next_problem_reasons=progress.recommendation_reasons,
+        problems_available=sum(a for _, a in progress.solved_by_difficulty.values()),
         reviews_to_write=reviews[:LIST_LIMIT],
         todo=[(label, url) for label, done, url in checklist if not done],
         teaches=bool(teaching),

@@ -234,3 +234,8 @@ def test_the_dashboards_cost_the_same_queries_with_more_data(
     assert count("/insights/me/learning/") == learning
     api = client.get("/api/v1/analytics/me/teaching").json()
     assert api["totals"]["Sessions given"] == "13"
+    learning = client.get("/api/v1/analytics/me/learning").json()
+    assert learning["time_zone"] == "Europe/Berlin"
+    assert learning["tables"]["weekly"]["columns"][0] == "Week of"
+    exported = client.get("/insights/me/teaching/?export=subjects")
+    assert exported.content.decode().splitlines()[1] == "Analytics topic,13,13.0,13"
