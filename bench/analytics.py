@@ -259,6 +259,7 @@ def phase(
 
     clear()
     loaded = load(users, bookings, ledger, submissions)
+    print(f"{label}: loaded in {loaded:.0f} s, backfilling the rollup …", flush=True)
     began = time.perf_counter()
     services.rollup_days(start=(END - timedelta(days=366)).date(), end=END.date())
     backfill = time.perf_counter() - began
