@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "peerlearn.reviews",
     "peerlearn.gamification",
     "peerlearn.forum",
+    "peerlearn.guide",
     "peerlearn.messaging",
     "peerlearn.matching",
     "peerlearn.matching.help",

@@ -13,7 +13,6 @@ from datetime import datetime, timedelta
 from functools import partial
 
 from django.db import IntegrityError, transaction
-from django.urls import reverse
 from django.utils import timezone
 
 from peerlearn.accounts.models import Subject, TeachingSubject, User
@@ -69,6 +68,20 @@ def _require_status(booking: Booking, allowed: tuple[str, ...], action: str) -> 
             f"You cannot {action} a session that is {booking.get_status_display().lower()}.",
             code="illegal_transition",
         )
+
+
+def _require_allowed(booking: Booking, actor: User, action: str) -> None:
+    """The last guard of every booking action: ``selectors.allowed_actions``, the rule the page's
+    buttons and the API's ``actions`` show. The specific checks before it explain the common
+    refusals (who, which state); this catches the rest, such as a request whose time passed."""
+    if action in selectors.allowed_actions(booking, actor):
+        return
+    if timezone.now() >= booking.starts_at:
+        raise Conflict(
+            "This session's start time has passed, so it can no longer be changed that way.",
+            code="started",
+        )
+    raise Conflict("That is not possible for this session now.", code="illegal_transition")
 
 
 def _learner_ids(booking: Booking) -> list[int]:
@@ -176,10 +189,6 @@ def _check_slot(
         )
 
 
-def _session_url(booking: Booking) -> str:
-    return reverse("scheduling:detail", args=[booking.pk])
-
-
 # --- requests --------------------------------------------------------------------------------
 
 
@@ -242,6 +251,7 @@ def booking_accept(*, actor: User, booking_id: int) -> Booking:
         if booking.tutor_id != actor.pk:
             raise Forbidden("Only the tutor can accept this request.")
         _require_status(booking, (Status.REQUESTED,), "accept")
+        _require_allowed(booking, actor, "accept")
         before = booking.status
         booking.status = Status.CONFIRMED
         booking.sequence += 1
@@ -273,6 +283,7 @@ def booking_decline(*, actor: User, booking_id: int, reason: str) -> Booking:
         if booking.status == Status.COUNTERED and actor.pk not in learners:
             raise Forbidden("Only the learner can decline this counter-proposal.")
         _require_status(booking, (Status.REQUESTED, Status.COUNTERED), "decline")
+        _require_allowed(booking, actor, "decline")
         before = booking.status
         booking.status = Status.DECLINED
         booking.save(update_fields=["status", "updated_at"])
@@ -296,6 +307,7 @@ def booking_counter(
         if booking.tutor_id != actor.pk:
             raise Forbidden("Only the tutor can propose another time.")
         _require_status(booking, (Status.REQUESTED,), "counter-propose")
+        _require_allowed(booking, actor, "counter")
         duration = booking.duration_minutes
         ends_at = check_time(starts_at, duration)
         _check_slot(booking.tutor, starts_at, duration, exclude_booking=booking.pk)
@@ -324,6 +336,7 @@ def booking_counter_accept(*, actor: User, booking_id: int) -> Booking:
         if actor.pk not in _learner_ids(booking):
             raise Forbidden("Only the learner can accept this counter-proposal.")
         _require_status(booking, (Status.COUNTERED,), "accept the counter-proposal of")
+        _require_allowed(booking, actor, "counter_accept")
         before = booking.status
         booking.status = Status.CONFIRMED
         booking.sequence += 1
