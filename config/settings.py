@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "peerlearn.matching.partners",
     "lti_tool",  # django-lti: registrations, deployments, keys, contexts (LTI 1.3)
     "peerlearn.lti",
+    "peerlearn.analytics",
 ]
 
 MIDDLEWARE = [
@@ -350,6 +351,7 @@ STATICFILES_DIRS = [
     BASE_DIR / "static",
     ("vendor/htmx", BASE_DIR / "node_modules" / "htmx.org" / "dist"),
     ("vendor/monaco", BASE_DIR / "node_modules" / "monaco-editor" / "min"),
+    ("vendor/chartjs", BASE_DIR / "node_modules" / "chart.js" / "dist"),
 ]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = VAR_DIR / "media"
@@ -458,6 +460,12 @@ LOGGING = {
 # /metrics (peerlearn.common.metrics): these addresses, or a bearer token when one is set.
 METRICS_ALLOWED_IPS = env_list("METRICS_ALLOWED_IPS", ["127.0.0.1", "::1"])
 METRICS_TOKEN = env_str("METRICS_TOKEN")
+
+# --- analytics ------------------------------------------------------------------------------
+# The calendar days of the administrators' rollups; the periodic job recomputes today and this
+# many days before it (late completions and reviews reach the rollup).
+ANALYTICS_TIME_ZONE = env_str("ANALYTICS_TIME_ZONE", "UTC")
+ANALYTICS_RECOMPUTE_DAYS = env_int("ANALYTICS_RECOMPUTE_DAYS", 3)
 
 # --- scheduling -----------------------------------------------------------------------------
 BOOKING_CANCELLATION_CUTOFF_HOURS = env_int("BOOKING_CANCELLATION_CUTOFF_HOURS", 12)

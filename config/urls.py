@@ -29,6 +29,7 @@ urlpatterns = [
     path("tutors/", include("peerlearn.matching.urls")),
     path("help/", include("peerlearn.matching.help.urls")),
     path("practice/partners/", include("peerlearn.matching.partners.urls")),
+    path("insights/", include("peerlearn.analytics.urls")),
     path("guide/", include("peerlearn.guide.urls")),
     path("privacy/", guide_views.privacy, name="privacy"),
     path("terms/", guide_views.terms, name="terms"),

@@ -16,6 +16,7 @@ from django.urls import URLPattern, URLResolver, re_path
 from ninja import NinjaAPI
 
 from peerlearn.accounts.api import router as accounts_router
+from peerlearn.analytics.api import router as analytics_router
 from peerlearn.forum.api import router as forum_router
 from peerlearn.gamification.api import router as gamification_router
 from peerlearn.live.api import router as live_router
@@ -118,3 +119,4 @@ api.add_router("/", messaging_router)
 api.add_router("/", matching_router)
 api.add_router("/", help_router)
 api.add_router("/", partners_router)
+api.add_router("/", analytics_router)

@@ -64,6 +64,13 @@ JOBS: tuple[PeriodicJob, ...] = (
         "bring each LMS course's roster (LTI Names and Roles) into its discussion category",
     ),
     PeriodicJob(
+        "analytics_rollup",
+        ("analytics_rollup",),
+        900,
+        "*:0/15",
+        "recompute the analytics rollup of today and the last ANALYTICS_RECOMPUTE_DAYS days",
+    ),
+    PeriodicJob(
         "clearsessions",
         ("clearsessions",),
         86400,

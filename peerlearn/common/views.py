@@ -13,6 +13,7 @@ from django.views.static import serve
 
 from peerlearn.accounts import selectors as account_selectors
 from peerlearn.accounts import services as account_services
+from peerlearn.analytics.home import home_dashboard
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -20,7 +21,7 @@ def home(request: HttpRequest) -> HttpResponse:
     context: dict[str, object] = {"counts": showcase.counts, "featured": showcase.featured}
     if request.user.is_authenticated:
         account_services.profile_ensure(user=request.user)  # type: ignore[arg-type]
-        context["checklist"] = account_selectors.profile_completion(user=request.user)  # type: ignore[arg-type]
+        context["dashboard"] = home_dashboard(user=request.user)  # type: ignore[arg-type]
     return render(request, "home.html", context)
 
 

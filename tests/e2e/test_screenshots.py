@@ -206,7 +206,7 @@ def test_main_pages_and_the_moderation_path(
     # The home page, signed in (the tutor, in her own browser).
     tutor_page = new_page()
     _sign_in(tutor_page, live_url, priya.email)
-    tutor_page.get_by_role("heading", name=re.compile("Welcome back")).wait_for()
+    tutor_page.get_by_role("heading", name=re.compile("Welcome to PeerLearn")).wait_for()  # new
     screenshot(tutor_page, "home-signed-in")
 
     # The moderator's queue shows the pending request.

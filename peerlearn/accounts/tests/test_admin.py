@@ -50,6 +50,11 @@ VALID: dict[str, Callable[[], dict[str, Any]]] = {
     "forum.Category": lambda: {"members_only": False},
     "peerlearn_lti.Placement": lambda: {"kind": "course", "graded": False},
     "matching.Impression": lambda: {"propensity": 0.5},
+    "analytics.LearnerGoal": lambda: {
+        "target": 3,
+        "starts_on": timezone.localdate(),
+        "due_on": timezone.localdate() + timedelta(days=30),
+    },
     "forum.Vote": lambda: {"thread": _one(Thread), "reply": None, "value": 1},
     "forum.Flag": lambda: {"thread": _one(Thread), "reply": None},
     "forum.PostEdit": lambda: {"thread": _one(Thread), "reply": None},
