@@ -13,7 +13,7 @@ from .models import ActiveUserDay, DailyMetric, LearnerGoal, RollupDay
 @admin.register(RollupDay)
 class RollupDayAdmin(RecordAdmin):
     list_display = ["day", "computed_at"]
-    date_hierarchy = "day"
+    list_filter = [("day", admin.DateFieldListFilter)]
 
 
 @admin.register(DailyMetric)
@@ -38,4 +38,3 @@ class LearnerGoalAdmin(RecordAdmin):
     list_select_related = ["user", "subject"]
     list_filter = ["kind"]
     search_fields = ["user__email"]
-    date_hierarchy = "due_on"

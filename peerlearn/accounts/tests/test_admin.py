@@ -3,6 +3,7 @@ they show, and it refuses anyone without the permission."""
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable
 from datetime import time, timedelta
 from typing import Any
@@ -35,6 +36,8 @@ def _later(minutes: int) -> Any:
     return timezone.now() + timedelta(minutes=minutes)
 
 
+_DAYS = itertools.count()
+
 # Field values that satisfy each model's check constraints (baker fills the rest at random).
 VALID: dict[str, Callable[[], dict[str, Any]]] = {
     "accounts.Subject": lambda: {
@@ -50,6 +53,8 @@ VALID: dict[str, Callable[[], dict[str, Any]]] = {
     "forum.Category": lambda: {"members_only": False},
     "peerlearn_lti.Placement": lambda: {"kind": "course", "graded": False},
     "matching.Impression": lambda: {"propensity": 0.5},
+    # Its primary key is the day: one row per day.
+    "analytics.RollupDay": lambda: {"day": timezone.localdate() - timedelta(days=next(_DAYS))},
     "analytics.LearnerGoal": lambda: {
         "target": 3,
         "starts_on": timezone.localdate(),
