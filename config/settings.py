@@ -215,7 +215,10 @@ ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = True
 ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[PeerLearn] "
 ACCOUNT_RATE_LIMITS = {
-    "login_failed": "10/m/ip,5/5m/key",
+    # Failed sign-ins per account, and per address (known browsers skip the latter: see
+    # peerlearn/accounts/loginlimits.py).
+    "login_failed": "5/5m/key",
+    "login_failed_ip": "10/m/ip",
     "signup": "20/m/ip",
     "reset_password": "20/m/ip,5/m/key",
     "confirm_email": "1/3m/key",
