@@ -295,12 +295,13 @@ def award_forum_upvote_received(
     from peerlearn.forum.models import Reply, Thread, Vote  # the forum owns the models
 
     post: Thread | Reply | None
+    target: dict[str, int]
     if thread_id is not None:
         post = Thread.objects.filter(pk=thread_id).first()
-        target: dict[str, int | None] = {"thread_id": thread_id}
+        target = {"thread_id": thread_id}
     else:
-        post = Reply.objects.select_related("thread").filter(pk=reply_id).first()
-        target = {"reply_id": reply_id}
+        post = Reply.objects.select_related("thread").filter(pk=reply_id or 0).first()
+        target = {"reply_id": reply_id or 0}
     vote = Vote.objects.filter(user_id=voter_id, value=1, **target).first()
     if post is None or vote is None or post.author_id == voter_id:
         return []
