@@ -34,7 +34,8 @@ if not SECRET_KEY:
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]", "testserver"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 # Passkeys (WebAuthn) need a host name, not an IP address: local mode uses localhost.
-SITE_URL = env_str("SITE_URL", "http://localhost:8000").rstrip("/")
+# `make run PORT=8101` exports PORT, so links in emails and feeds follow the port in use.
+SITE_URL = env_str("SITE_URL", f"http://localhost:{env_int('PORT', 8000)}").rstrip("/")
 SITE_ID = 1  # its name and domain come from SITE_NAME / SITE_URL (accounts migration 0003)
 SITE_NAME = env_str("SITE_NAME", "PeerLearn")
 
