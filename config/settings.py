@@ -288,6 +288,8 @@ PRACTICE_SUBMISSIONS_PER_MINUTE = env_int("PRACTICE_SUBMISSIONS_PER_MINUTE", 12)
 PRACTICE_PASSWORD_ATTEMPTS = env_int("PRACTICE_PASSWORD_ATTEMPTS", 5)  # per person, 15 minutes
 PRACTICE_MAX_OPEN_SESSIONS = env_int("PRACTICE_MAX_OPEN_SESSIONS", 3)
 PRACTICE_LOBBY_HOURS = env_int("PRACTICE_LOBBY_HOURS", 2)  # unjoined sessions leave the lobby
+# A pair session nobody has been present in for this long is ended (end_abandoned_practice).
+PRACTICE_ABANDONED_MINUTES = env_int("PRACTICE_ABANDONED_MINUTES", 10)
 
 # --- points and badges ----------------------------------------------------------------------
 GAMIFICATION_PAIR_WEEKLY_CAP = env_int("GAMIFICATION_PAIR_WEEKLY_CAP", 3)  # sessions per pair
