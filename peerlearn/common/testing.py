@@ -164,16 +164,18 @@ def make_booking(
     starts_in: timedelta = timedelta(minutes=-5),
     minutes: int = 60,
     status: str = Booking.Status.CONFIRMED,
+    subject: Subject | None = None,
 ) -> Booking:
     """A booking with its time claims, created directly (the scheduling rules are not the
-    subject here). By default it started five minutes ago, so its join window is open."""
+    subject here). By default it started five minutes ago, so its join window is open, and it
+    is about the tutor's one teaching subject."""
     starts = timezone.now() + starts_in
     ends = starts + timedelta(minutes=minutes)
     booking = Booking.objects.create(
         kind=Booking.Kind.GROUP if len(learners) > 1 else Booking.Kind.ONE_TO_ONE,
         capacity=max(1, len(learners)),
         tutor=tutor,
-        subject=tutor.teaching_subjects.get().subject,
+        subject=subject or tutor.teaching_subjects.get().subject,
         starts_at=starts,
         ends_at=ends,
         status=status,
