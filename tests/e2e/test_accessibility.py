@@ -9,14 +9,14 @@ The dark theme is checked for colour contrast, the one rule the theme changes.
 
 from __future__ import annotations
 
-import re
 from typing import TYPE_CHECKING
 
 import pytest
 
-from peerlearn.accounts.management.commands.seed_demo import DEMO_PASSWORD
+from peerlearn.accounts.models import User
 
 from .accessibility import BLOCKING, PEOPLE, Violation, crawl, demo_world, violations_of
+from .live_helpers import sign_in
 
 if TYPE_CHECKING:
     from playwright.sync_api import Page
@@ -28,14 +28,6 @@ pytestmark = pytest.mark.e2e
 PAGES_PER_PERSON = 45
 SIGNED_OUT_START = ["/", "/accounts/login/", "/accounts/signup/", "/accounts/password/reset/"]
 SIGNED_IN_START = ["/"]
-
-
-def sign_in_as(page: Page, base: str, email: str) -> None:
-    page.goto(f"{base}/accounts/login/")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill(DEMO_PASSWORD)
-    page.get_by_role("button", name=re.compile(r"^sign in$", re.I)).click()
-    page.wait_for_url(f"{base}/")
 
 
 def _check(page: Page, base: str, who: str, start: list[str]) -> list[Violation]:
@@ -54,7 +46,7 @@ def test_no_page_has_a_critical_or_serious_violation(live_url: str, new_page: Ne
     found = _check(new_page(), live_url, "signed-out", SIGNED_OUT_START)
     for who, email in PEOPLE.items():
         page = new_page()
-        sign_in_as(page, live_url, email)
+        sign_in(page.context, live_url, User.objects.get(email=email))
         found += _check(page, live_url, who, SIGNED_IN_START)
 
     for violation in found:
