@@ -4,11 +4,16 @@ Run: .venv/bin/python bench/judge.py [--runs 15] [--tests 100] [--submissions 16
 
 Baselines, measured in the same run:
 
-(a) a trivial Python submission (one test) judged in the sandbox, against starting the same
-    interpreter outside it (`/usr/bin/python3 -c pass`): ratio of the medians.
+(a) per language, a trivial submission (one test) judged in the sandbox against its bare
+    run outside it: `/usr/bin/python3 -c pass`, `node -e 0`, and for C++ `g++` of the same
+    generated source plus running it: ratio of the medians. "warm": a spare box was ready
+    (the judge keeps one started ahead: the normal case for a worker between submissions);
+    "cold": PEERLEARN_JUDGE_SPARE=0, bwrap and the supervisor start inside judge().
 (b) per language, one submission with --tests tiny tests against the same submission with one
-    test: the extra wall time per test, minus the CPU time the solution itself reports (for
-    node that includes its own start-up, so the "runtime" column shows it apart).
+    test, per extra test: the wall time minus the CPU time the solution itself reports (for
+    node that includes its own start-up, so the "runtime" column shows it apart), and the
+    judge's own CPU (the judging thread's plus the in-box supervisor's, which it reports with
+    every result): on a busy machine the wall time mostly measures waiting for a core.
 (c) per language, submissions per second through judge() with one worker and with two
     concurrent workers (threads), for a trivial problem (one test) and a typical one (sort
     10^4 numbers, 10 tests); the ratio is two workers against one.
@@ -17,10 +22,12 @@ Baselines, measured in the same run:
 from __future__ import annotations
 
 import argparse
+import os
 import random
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -29,7 +36,8 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[0] = str(ROOT)  # bench/ first on the path would shadow the standard library's http
 
-from sandbox import LANGUAGES, judge  # noqa: E402
+from sandbox import LANGUAGES, cgroups, judge, languages  # noqa: E402
+from sandbox.box import SPARES, Box  # noqa: E402
 
 IDENTITY = {"name": "identity", "params": [{"name": "n", "type": "int"}], "returns": "int"}
 SORT = {"name": "sort_numbers", "params": [{"name": "nums", "type": "int[]"}], "returns": "int[]"}
@@ -82,30 +90,86 @@ def timed_judge(arguments: dict[str, Any]) -> tuple[float, dict[str, Any]]:
     return elapsed, result
 
 
-def bare_python_ms(runs: int) -> float:
+def _median_ms(run: Any, runs: int) -> float:
     samples = []
     for _ in range(runs):
         started = time.perf_counter()
-        subprocess.run(["/usr/bin/python3", "-c", "pass"], check=True)
+        run()
         samples.append(time.perf_counter() - started)
     return statistics.median(samples) * 1000
 
 
-def sandboxed_python_ms(runs: int) -> float:
-    return statistics.median(timed_judge(trivial("python"))[0] for _ in range(runs)) * 1000
+def bare_ms(language: str, runs: int, scratch: Path) -> float:
+    """The language's own start outside the sandbox (C++: compiling and running)."""
+    if language == "python":
+        argv = [["/usr/bin/python3", "-c", "pass"]]
+    elif language == "javascript":
+        argv = [["/usr/bin/node", "-e", "0"]]
+    else:
+        source = scratch / "solution.cpp"
+        plan = languages.build_plan("cpp", CODE["identity"]["cpp"], "function", IDENTITY, {})
+        harness = (ROOT / "sandbox" / "guest" / "harness.hpp").read_text()
+        text = plan["files"]["solution.cpp"].replace('#include "/judge/harness.hpp"', harness)
+        source.write_text(text)
+        compile_argv = [*plan["compile"]["argv"][:-3], "-o", str(scratch / "a.out"), str(source)]
+        argv = [compile_argv, [str(scratch / "a.out")]]
+
+    def run() -> None:
+        for command in argv:
+            subprocess.run(command, check=False, stdin=subprocess.DEVNULL, capture_output=True)
+
+    return _median_ms(run, runs)
 
 
-def per_test_overhead_ms(language: str, tests: int, runs: int) -> tuple[float, float]:
-    """(wall ms per extra test minus the solution's own CPU, the solution's CPU ms per test)."""
-    overheads, runtimes = [], []
-    for _ in range(max(1, runs // 5)):
-        one_wall, one = timed_judge(trivial(language, 1))
-        many_wall, many = timed_judge(trivial(language, tests))
+def boxed_ms(language: str, runs: int, warm: bool) -> float:
+    python = languages.toolchain_path("python")
+    samples = []
+    for _ in range(runs):
+        if warm and not SPARES.wait_ready(python, 5.0):
+            raise SystemExit("no spare box became ready in 5 s")
+        samples.append(timed_judge(trivial(language))[0])
+    return statistics.median(samples) * 1000
+
+
+class SupervisorCpu:
+    """The supervisor's own CPU (it reports it with every result) in the boxes judged."""
+
+    def __init__(self) -> None:
+        self.last: dict[int, int] = {}
+        self.request = Box.request
+
+        def request(box: Box, message: Any, deadline: float, max_reply: int) -> Any:
+            reply = self.request(box, message, deadline, max_reply)
+            if reply is not None and "supervisor_cpu_us" in reply:
+                self.last[id(box)] = int(reply["supervisor_cpu_us"])
+            return reply
+
+        Box.request = request  # type: ignore[method-assign,assignment]
+
+    def judged(self, arguments: dict[str, Any]) -> tuple[float, float, dict[str, Any]]:
+        """(wall s, judge CPU s: this thread's plus the supervisor's, result)."""
+        self.last.clear()
+        thread_cpu = time.thread_time()
+        wall, result = timed_judge(arguments)
+        own = time.thread_time() - thread_cpu + sum(self.last.values()) / 1e6
+        return wall, own, result
+
+
+def per_test_overhead_ms(
+    language: str, tests: int, runs: int, meter: SupervisorCpu
+) -> tuple[float, float, float]:
+    """Per extra test: (wall ms minus the solution's own CPU, the judge's own CPU ms: host
+    thread + supervisor, the solution's CPU ms)."""
+    overheads, judge_cpu, runtimes = [], [], []
+    for _ in range(max(1, runs // 3)):
+        one_wall, one_cpu, one = meter.judged(trivial(language, 1))
+        many_wall, many_cpu, many = meter.judged(trivial(language, tests))
         own = sum(test["time_ms"] for test in many["tests"]) - one["tests"][0]["time_ms"]
         extra_tests = tests - 1
         overheads.append(((many_wall - one_wall) * 1000 - own) / extra_tests)
+        judge_cpu.append((many_cpu - one_cpu) * 1000 / extra_tests)
         runtimes.append(own / extra_tests)
-    return statistics.median(overheads), statistics.median(runtimes)
+    return statistics.median(overheads), statistics.median(judge_cpu), statistics.median(runtimes)
 
 
 def submissions_per_second(arguments: dict[str, Any], workers: int, count: int) -> float:
@@ -125,17 +189,29 @@ def main() -> None:
     for language in LANGUAGES:  # warm the page cache: compilers, interpreters, node
         timed_judge(trivial(language))
 
-    bare = bare_python_ms(args.runs)
-    boxed = sandboxed_python_ms(args.runs)
-    print("(a) trivial Python submission")
-    print(f"    /usr/bin/python3 -c pass, outside  {bare:8.1f} ms   (baseline)")
-    print(f"    judge(), one test, in the sandbox  {boxed:8.1f} ms   ratio {boxed / bare:6.1f}")
+    print(cgroups.describe())
+    print(f"load average at start {os.getloadavg()[0]:.1f} (2 cores)")
+    print("(a) trivial submission, one test: judge() against the bare language start")
+    header = ("bare ms", "warm ms", "ratio", "cold ms", "ratio")
+    print(f"    {'language':11}" + "".join(f" {name:>8}" for name in header))
+    with tempfile.TemporaryDirectory() as scratch:
+        for language in LANGUAGES:
+            bare = bare_ms(language, args.runs, Path(scratch))
+            warm = boxed_ms(language, args.runs, warm=True)
+            os.environ["PEERLEARN_JUDGE_SPARE"] = "0"
+            cold = boxed_ms(language, args.runs, warm=False)
+            del os.environ["PEERLEARN_JUDGE_SPARE"]
+            print(
+                f"    {language:11} {bare:8.1f} {warm:8.1f} {warm / bare:8.2f}"
+                f" {cold:8.1f} {cold / bare:8.2f}"
+            )
 
     print(f"(b) per-test overhead, {args.tests} tiny tests in one submission")
-    print(f"    {'language':11} {'overhead ms/test':>17} {'runtime ms/test':>16}")
+    print(f"    {'language':11} {'wall - runtime':>15} {'judge CPU':>10} {'runtime':>8}  ms/test")
+    meter = SupervisorCpu()
     for language in LANGUAGES:
-        overhead, runtime = per_test_overhead_ms(language, args.tests, args.runs)
-        print(f"    {language:11} {overhead:17.2f} {runtime:16.2f}")
+        overhead, judge_cpu, runtime = per_test_overhead_ms(language, args.tests, args.runs, meter)
+        print(f"    {language:11} {overhead:15.2f} {judge_cpu:10.2f} {runtime:8.2f}")
 
     print(f"(c) submissions per second ({args.submissions} submissions each)")
     print(f"    {'problem':8} {'language':11} {'1 worker':>9} {'2 workers':>10} {'ratio':>6}")
@@ -145,7 +221,9 @@ def main() -> None:
             one = submissions_per_second(arguments, 1, args.submissions)
             two = submissions_per_second(arguments, 2, args.submissions)
             print(f"    {name:8} {language:11} {one:9.2f} {two:10.2f} {two / one:6.2f}")
-    print(f"total {time.perf_counter() - began:.1f} s")
+    print(
+        f"load average at end {os.getloadavg()[0]:.1f}; total {time.perf_counter() - began:.1f} s"
+    )
 
 
 if __name__ == "__main__":

@@ -25,11 +25,14 @@ import django  # noqa: E402
 django.setup()
 
 from peerlearn.matching.index import TutorIndex  # noqa: E402
+from peerlearn.matching.quality import Quality  # noqa: E402
 from peerlearn.matching.recommend import (  # noqa: E402
+    EXPLORE_POOL,
     FEATURES,
     PRIOR_WEIGHTS,
     LearnerContext,
     candidates,
+    explore_top,
     score_candidates,
 )
 
@@ -91,13 +94,33 @@ def learner(rng: np.random.Generator) -> LearnerContext:
     )
 
 
-def recommend_once(index: TutorIndex, ctx: LearnerContext, *, prune: bool = True) -> np.ndarray:
-    """``top_tutors``' scoring path (candidates → exact pruning → features → top 10)."""
-    rows, match, _, verified = candidates(index, ctx, np.array([], dtype=np.int64))
-    scored, _, _, _, best = score_candidates(
-        index, ctx, rows, match, verified, PRIOR_WEIGHTS, 10, prune=prune
+def synthetic_quality(index: TutorIndex, rng: np.random.Generator) -> Quality:
+    """Per-tutor and per-topic estimates shaped like ``quality.estimate``'s."""
+    q = Quality(rng.normal(0, 0.5, index.size), rng.uniform(0.05, 0.3, index.size))
+    q.by_subject = {}
+    for sid, (rows, _, _) in index.by_subject.items():  # 5 % of tutors with outcomes there
+        over = np.sort(rows[rng.random(rows.size) < 0.05])
+        q.by_subject[sid] = (over, rng.normal(0, 0.7, over.size), rng.uniform(0.05, 0.5, over.size))
+    return q
+
+
+def recommend_once(
+    index: TutorIndex,
+    ctx: LearnerContext,
+    quality: Quality,
+    penalty: np.ndarray,
+    rng: np.random.Generator,
+    *,
+    prune: bool = True,
+) -> np.ndarray:
+    """``top_tutors``' scoring path: candidates with their quality → exact pruning with the
+    capacity penalty → features → the best 10 + ``EXPLORE_POOL`` → Thompson exploration."""
+    rows, m = candidates(index, ctx, np.array([], dtype=np.int64), quality)
+    scored, X, _, scores, _ = score_candidates(
+        index, ctx, rows, m, PRIOR_WEIGHTS, 10 + EXPLORE_POOL, prune=prune, penalty=penalty
     )
-    return scored[best]
+    slate = explore_top(index, quality, m, scored, scores, X, PRIOR_WEIGHTS, 10, rng)
+    return scored[slate.picks]
 
 
 def main() -> None:
@@ -116,16 +139,22 @@ def main() -> None:
     )
     for n in (int(s) for s in args.sizes.split(",")):
         index = synthetic_index(n, rng)
+        quality = synthetic_quality(index, rng)
+        penalty = np.where(rng.random(n) < 0.05, 0.1, 0.0)  # a few tutors over capacity
         X_full = rng.random((n, len(FEATURES)))
         times, floor = [], []
         same = 0
         for _ in range(args.repeats):
             ctx = learner(rng)
             t0 = time.perf_counter()
-            top = recommend_once(index, ctx)
+            recommend_once(index, ctx, quality, penalty, rng)
             times.append(time.perf_counter() - t0)
             if args.check:
-                same += set(top.tolist()) == set(recommend_once(index, ctx, prune=False).tolist())
+                full = recommend_once(
+                    index, ctx, quality, penalty, np.random.default_rng(0), prune=False
+                )
+                pruned = recommend_once(index, ctx, quality, penalty, np.random.default_rng(0))
+                same += pruned.tolist() == full.tolist()
         # The floor runs in its own loop: OpenBLAS worker threads keep spinning for a while after
         # a multithreaded X @ w and would otherwise steal a core from the next timed call.
         for _ in range(args.repeats):

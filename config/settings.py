@@ -40,7 +40,7 @@ SITE_ID = 1  # its name and domain come from SITE_NAME / SITE_URL (accounts migr
 SITE_NAME = env_str("SITE_NAME", "PeerLearn")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "peerlearn.accounts.adminsite.PeerLearnAdminConfig",  # django.contrib.admin, our landing
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -67,10 +67,13 @@ INSTALLED_APPS = [
     "peerlearn.reviews",
     "peerlearn.gamification",
     "peerlearn.forum",
+    "peerlearn.guide",
     "peerlearn.messaging",
     "peerlearn.matching",
     "peerlearn.matching.help",
     "peerlearn.matching.partners",
+    "lti_tool",  # django-lti: registrations, deployments, keys, contexts (LTI 1.3)
+    "peerlearn.lti",
 ]
 
 MIDDLEWARE = [
@@ -279,12 +282,25 @@ EMAIL_USE_TLS = _email.use_tls
 EMAIL_USE_SSL = _email.use_ssl
 EMAIL_FILE_PATH = _email.file_path
 EMAIL_TIMEOUT = 15
+# Account operations (docs/operations.md): where suspended people appeal, how long a data
+# export stays downloadable, how long a deletion can be undone.
+SUPPORT_EMAIL = env_str("SUPPORT_EMAIL", "support@peerlearn.local")
+DATA_EXPORT_TTL_HOURS = env_int("DATA_EXPORT_TTL_HOURS", 72)
+ACCOUNT_DELETION_GRACE_DAYS = env_int("ACCOUNT_DELETION_GRACE_DAYS", 14)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "PeerLearn <no-reply@peerlearn.local>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 SMS_BACKEND = env_str("SMS_BACKEND", "console")
 
 # --- practice -------------------------------------------------------------------------------
 PRACTICE_SUBMISSIONS_PER_MINUTE = env_int("PRACTICE_SUBMISSIONS_PER_MINUTE", 12)
+
+# --- LTI 1.3 (docs/lti.md) ------------------------------------------------------------------
+# Seconds of clock difference allowed between a platform and us on a launch's exp/iat.
+LTI_CLOCK_SKEW_SECONDS = env_int("LTI_CLOCK_SKEW_SECONDS", 60)
+# Attempts to send one score to a platform's gradebook before giving up (backoff between).
+LTI_SCORE_ATTEMPTS = env_int("LTI_SCORE_ATTEMPTS", 5)
+# OIDC logins and launches per client address and minute (each may fetch a platform's keys).
+LTI_LAUNCHES_PER_MINUTE = env_int("LTI_LAUNCHES_PER_MINUTE", 60)
 PRACTICE_PASSWORD_ATTEMPTS = env_int("PRACTICE_PASSWORD_ATTEMPTS", 5)  # per person, 15 minutes
 PRACTICE_MAX_OPEN_SESSIONS = env_int("PRACTICE_MAX_OPEN_SESSIONS", 3)
 PRACTICE_LOBBY_HOURS = env_int("PRACTICE_LOBBY_HOURS", 2)  # unjoined sessions leave the lobby

@@ -7,6 +7,7 @@ from django.urls import include, path, re_path
 from peerlearn.api.api import api
 from peerlearn.common import health, metrics, pwa
 from peerlearn.common import views as common_views
+from peerlearn.guide import views as guide_views
 
 urlpatterns = [
     path("", common_views.home, name="home"),
@@ -31,6 +32,10 @@ urlpatterns = [
     path("tutors/", include("peerlearn.matching.urls")),
     path("help/", include("peerlearn.matching.help.urls")),
     path("practice/partners/", include("peerlearn.matching.partners.urls")),
+    path("guide/", include("peerlearn.guide.urls")),
+    path("privacy/", guide_views.privacy, name="privacy"),
+    path("terms/", guide_views.terms, name="terms"),
+    path("lti/", include("peerlearn.lti.urls")),
 ]
 
 if settings.DEBUG:

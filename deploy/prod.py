@@ -134,6 +134,8 @@ def django_env(topology: Topology) -> dict[str, str]:
         "PROMETHEUS_MULTIPROC_DIR": str(run / "prometheus"),
         "LOG_FORMAT": os.environ.get("LOG_FORMAT", "json"),
         "PYTHONUNBUFFERED": "1",
+        # The judge refuses to run code without a cgroup bounding each box (docs/judge.md).
+        "PEERLEARN_JUDGE_REQUIRE_CGROUP": os.environ.get("PEERLEARN_JUDGE_REQUIRE_CGROUP", "1"),
     }
     return env
 

@@ -10,24 +10,31 @@ docs/judge.md for every flag.
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import json
 import os
+import queue
 import selectors
 import shutil
 import signal
+import struct
 import subprocess
+import threading
 import time
 from pathlib import Path
 from typing import Any
 
+from sandbox import cgroups
 from sandbox.errors import SandboxUnavailable
+from sandbox.safejson import loads_flat
 
 GUEST = Path(__file__).resolve().parent / "guest"
 GUEST_FILES = ("supervisor.py", "harness.hpp", "runner.js")
 WORK_BYTES = 64 * 1024 * 1024
 NOBODY = 65534
 STDERR_KEEP = 16 * 1024
+START_TIMEOUT_S = 10.0
 INSTALL_HINT = "bubblewrap (bwrap) is not installed: apt install bubblewrap"
 
 
@@ -105,28 +112,116 @@ def _unprivileged() -> dict[str, Any]:
     return {"user": NOBODY, "group": NOBODY, "extra_groups": []}
 
 
+# x86_64 system call numbers the box may not make (bwrap --seccomp): changing the priority or
+# CPU affinity of any process (the supervisor's included) and the kernel keyring, whose keys
+# would otherwise outlive a test. Any other architecture's calls (32-bit, x32) fail with ENOSYS.
+DENIED_SYSCALLS = {
+    "setpriority": 141,
+    "sched_setparam": 142,
+    "sched_setscheduler": 144,
+    "sched_setaffinity": 203,
+    "add_key": 248,
+    "request_key": 249,
+    "keyctl": 250,
+    "ioprio_set": 251,
+    "sched_setattr": 314,
+}
+AUDIT_ARCH_X86_64 = 0xC000003E
+X32_SYSCALL_BIT = 0x40000000
+PROCESSES = 96  # the whole box: supervisor, program, its threads and children
+IDLE_MEMORY_BYTES = 128 * 1024 * 1024  # a box waiting for its plan, and compiling Python
+
+
+def seccomp_program() -> bytes:
+    """A classic-BPF seccomp filter: EPERM for DENIED_SYSCALLS, ENOSYS off x86_64, else allow."""
+    ld_abs, jeq, jge, ret = 0x20, 0x15, 0x35, 0x06
+    allow, errno = 0x7FFF0000, 0x00050000
+    denied = sorted(DENIED_SYSCALLS.values())
+    eperm = 4 + len(denied) + 1
+    enosys = eperm + 1
+
+    def insn(code: int, k: int, jt: int = 0, jf: int = 0) -> bytes:
+        return struct.pack("HBBI", code, jt, jf, k)
+
+    program = [
+        insn(ld_abs, 4),  # seccomp_data.arch
+        insn(jeq, AUDIT_ARCH_X86_64, 0, enosys - 2),
+        insn(ld_abs, 0),  # seccomp_data.nr
+        insn(jge, X32_SYSCALL_BIT, enosys - 4, 0),
+    ]
+    for index, number in enumerate(denied):
+        program.append(insn(jeq, number, eperm - (4 + index) - 1, 0))
+    program += [insn(ret, allow), insn(ret, errno | 1), insn(ret, errno | 38)]
+    return b"".join(program)
+
+
+def _read_info(fd: int, deadline: float) -> dict[str, Any]:
+    """bwrap's --info-fd JSON (the box's PID 1 as the host sees it)."""
+    data = b""
+    with selectors.DefaultSelector() as selector:
+        selector.register(fd, selectors.EVENT_READ)
+        while True:
+            with contextlib.suppress(ValueError):
+                return dict(json.loads(data))
+            remaining = deadline - time.monotonic()
+            if remaining <= 0 or not selector.select(remaining):
+                raise SandboxUnavailable("bubblewrap did not start the box in time")
+            chunk = os.read(fd, 4096)
+            if not chunk:
+                raise SandboxUnavailable("bubblewrap exited before creating the box")
+            data += chunk
+            if len(data) > 65536:
+                raise SandboxUnavailable("bubblewrap's --info-fd said too much")
+
+
 class Box:
-    """A running box. Use as a context manager: leaving it kills the box's whole process tree."""
+    """A running box. Use as a context manager: leaving it kills the box's whole process tree.
+
+    The box is created held (bwrap --block-fd) until it is in its cgroup and its PID 1 is out of
+    the OOM killer's reach; then it starts the supervisor, which waits for its plan.
+    """
 
     def __init__(self, python: str) -> None:
+        hierarchy = cgroups.require_bound()
+        self.cgroup = cgroups.BoxCgroup(hierarchy) if hierarchy is not None else None
+        self.counter_fds: dict[str, int] = {}
         data_fds = {name: _memfd(name, (GUEST / name).read_bytes()) for name in GUEST_FILES}
+        seccomp = _memfd("seccomp", seccomp_program())
+        info_read, info_write = os.pipe()
+        block_read, block_write = os.pipe()
         bwrap = bwrap_path()
         try:
+            if self.cgroup is not None:
+                self.cgroup.set_limits(memory_bytes=IDLE_MEMORY_BYTES, processes=PROCESSES)
+                self.counter_fds = self.cgroup.counter_fds()
+            argv = bwrap_argv(bwrap, python, data_fds)
+            control = ["--info-fd", str(info_write), "--block-fd", str(block_read)]
+            control += ["--seccomp", str(seccomp)]
+            argv[1:1] = control
             self.process = subprocess.Popen(
-                bwrap_argv(bwrap, python, data_fds),
+                argv,
                 stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE,
                 stderr=subprocess.PIPE,
-                pass_fds=tuple(data_fds.values()),
+                pass_fds=(
+                    *data_fds.values(),
+                    seccomp,
+                    info_write,
+                    block_read,
+                    *self.counter_fds.values(),
+                ),
                 start_new_session=True,
                 cwd="/",
                 env={"PATH": "/usr/bin:/bin"},
                 **_unprivileged(),
             )
         except OSError as error:
+            self._release_counters()
+            if self.cgroup is not None:
+                self.cgroup.remove()
             raise SandboxUnavailable(f"cannot start {bwrap}: {error}") from error
         finally:
-            for fd in data_fds.values():
+            for fd in (*data_fds.values(), seccomp, info_write, block_read):
                 os.close(fd)
         assert self.process.stdin and self.process.stdout and self.process.stderr
         self.stdin = self.process.stdin.fileno()
@@ -137,12 +232,61 @@ class Box:
         self.pending = b""
         self.stderr_tail = b""
         self.timed_out = False
+        self.ready = False
+        try:
+            self._release(info_read, block_write)
+        except BaseException:
+            self.close()
+            raise
+        finally:
+            os.close(info_read)
+            os.close(block_write)
+
+    def _release(self, info_read: int, block_write: int) -> None:
+        try:
+            info = _read_info(info_read, time.monotonic() + START_TIMEOUT_S)
+        except SandboxUnavailable as error:
+            raise SandboxUnavailable(f"{error}: {self.failure()}") from None
+        pid1 = int(info["child-pid"])
+        if self.cgroup is not None:
+            self.cgroup.join(self.process.pid)
+            self.cgroup.join(pid1)
+        with contextlib.suppress(OSError):
+            # PID 1 is the OOM killer's last choice (its children raise their own score to
+            # 1000, and cannot go below -999 again): the box's processes die before it does.
+            Path(f"/proc/{pid1}/oom_score_adj").write_text("-999")
+        os.write(block_write, b"x")
+
+    def meter(self) -> dict[str, Any]:
+        """How the supervisor measures the box: the cgroup's counters, or its own fallback."""
+        if self.cgroup is None:
+            return {"kind": "fallback", "fds": {}}
+        return {"kind": f"cgroup{self.cgroup.version}", "fds": self.counter_fds}
+
+    def set_memory(self, limit_bytes: int) -> None:
+        """The box's memory limit: what it holds now plus `limit_bytes` (no-op without cgroup)."""
+        if self.cgroup is not None:
+            self.cgroup.set_memory(self.cgroup.memory_now() + limit_bytes)
+
+    def alive(self) -> bool:
+        return self.process.poll() is None
+
+    def _release_counters(self) -> None:
+        for fd in self.counter_fds.values():
+            with contextlib.suppress(OSError):
+                os.close(fd)
+        self.counter_fds = {}
 
     def __enter__(self) -> Box:
         return self
 
     def __exit__(self, *exc_info: object) -> None:
-        self.close()
+        self.kill()
+        REAPER.put(self)  # waiting for the box to be gone is nobody's latency
+
+    def kill(self) -> None:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.process.pid, signal.SIGKILL)
 
     def close(self) -> None:
         # bwrap leads its own process group; once it dies, --die-with-parent kills the box's
@@ -153,14 +297,29 @@ class Box:
         for stream in (self.process.stdin, self.process.stdout, self.process.stderr):
             if stream is not None:
                 stream.close()
+        self._release_counters()
+        if self.cgroup is not None:
+            self.cgroup.remove()
+            self.cgroup = None
 
-    def request(self, message: dict[str, Any], deadline: float, max_reply: int) -> dict | None:
-        """Send one message and wait for the reply line; None if the box died or time ran out."""
-        outgoing = memoryview((json.dumps(message) + "\n").encode())
+    def started(self, deadline: float) -> bool:
+        """Wait for the supervisor's "ready" line: it has started and waits for its plan."""
+        if not self.ready:
+            reply = self.request(None, deadline, 4096)
+            self.ready = reply is not None and reply.get("event") == "ready"
+        return self.ready
+
+    def request(
+        self, message: dict[str, Any] | None, deadline: float, max_reply: int
+    ) -> dict | None:
+        """Send one message (if any) and wait for the reply line; None if the box died or time
+        ran out."""
+        outgoing = memoryview(b"" if message is None else (json.dumps(message) + "\n").encode())
         with selectors.DefaultSelector() as selector:
             selector.register(self.stdout, selectors.EVENT_READ)
             selector.register(self.stderr, selectors.EVENT_READ)
-            selector.register(self.stdin, selectors.EVENT_WRITE)
+            if outgoing:
+                selector.register(self.stdin, selectors.EVENT_WRITE)
             while b"\n" not in self.pending:
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
@@ -188,7 +347,11 @@ class Box:
                     if len(self.pending) > max_reply:
                         return None
         line, self.pending = self.pending.split(b"\n", 1)
-        return json.loads(line)
+        try:
+            reply = loads_flat(line)  # what the program printed is inside it as strings
+        except ValueError:
+            return None
+        return reply if isinstance(reply, dict) else None
 
     def failure(self) -> str:
         """What went wrong, from bwrap's or the supervisor's stderr."""
@@ -201,3 +364,103 @@ class Box:
                     break
                 self.stderr_tail = (self.stderr_tail + chunk)[-STDERR_KEEP:]
         return self.stderr_tail.decode("utf-8", errors="replace").strip()
+
+
+class Spares:
+    """One box started ahead of need, so a submission never waits for bwrap and Python to start.
+
+    A spare box has run nothing: it holds a fresh supervisor waiting for its first plan, and is
+    used for exactly one submission, then killed like any box. It is started by one long-lived
+    thread (bwrap's --die-with-parent follows the thread that started it). Boxes are only taken
+    for the same configuration (bwrap, Python, cgroup mode) they were made with.
+    PEERLEARN_JUDGE_SPARE=0 turns it off.
+    """
+
+    def __init__(self) -> None:
+        self.condition = threading.Condition()
+        self.ready: dict[tuple[str, ...], Box] = {}
+        self.wanted: tuple[str, ...] | None = None
+        self.thread: threading.Thread | None = None
+
+    @staticmethod
+    def key(python: str) -> tuple[str, ...]:
+        names = ("PEERLEARN_BWRAP", cgroups.MODE_ENV, cgroups.REQUIRE_ENV, "PEERLEARN_JUDGE_SPARE")
+        return (python, *(os.environ.get(name, "") for name in names))
+
+    def take(self, python: str) -> Box:
+        key = self.key(python)
+        if os.environ.get("PEERLEARN_JUDGE_SPARE", "1") == "0":
+            return Box(python)
+        with self.condition:
+            box = self.ready.pop(key, None)
+            self._want(key)
+        if box is not None and box.alive():
+            return box
+        if box is not None:
+            box.close()
+        return Box(python)
+
+    def _want(self, key: tuple[str, ...]) -> None:
+        """Ask the spares thread (started on first use) for a box of `key`; hold the lock."""
+        self.wanted = key
+        if self.thread is None:
+            self.thread = threading.Thread(target=self._keep, name="judge-spares", daemon=True)
+            self.thread.start()
+        self.condition.notify()
+
+    def _keep(self) -> None:
+        while True:
+            with self.condition:
+                while self.wanted is None or self.wanted in self.ready:
+                    self.condition.wait()
+                key = self.wanted
+                stale = [box for other, box in self.ready.items() if other != key]
+                self.ready = {other: box for other, box in self.ready.items() if other == key}
+            for box in stale:
+                box.close()
+            try:
+                spare = Box(key[0])
+                if not spare.started(time.monotonic() + START_TIMEOUT_S):
+                    spare.close()
+                    raise SandboxUnavailable("the spare box did not start")
+            except Exception:  # judge() reports the problem when it comes to it
+                with self.condition:
+                    if self.wanted == key:
+                        self.wanted = None  # judge() reports the problem when it comes to it
+                continue
+            with self.condition:
+                kept = self.key(key[0]) == key and key not in self.ready
+                if kept:
+                    self.ready[key] = spare
+            if not kept:
+                spare.close()
+
+    def wait_ready(self, python: str, timeout: float) -> bool:
+        """Whether a spare box for `python` is ready (waiting up to `timeout` seconds)."""
+        key = self.key(python)
+        with self.condition:
+            self._want(key)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            with self.condition:
+                if key in self.ready:
+                    return True
+            time.sleep(0.002)
+        return False
+
+    def close_all(self) -> None:
+        with self.condition:
+            boxes, self.ready, self.wanted = list(self.ready.values()), {}, None
+        for box in boxes:
+            box.close()
+
+
+def _reap(boxes: queue.SimpleQueue[Box]) -> None:
+    while True:
+        boxes.get().close()
+
+
+SPARES = Spares()
+atexit.register(SPARES.close_all)
+REAPER: queue.SimpleQueue[Box] = queue.SimpleQueue()
+threading.Thread(target=_reap, args=(REAPER,), name="judge-reaper", daemon=True).start()

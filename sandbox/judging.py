@@ -3,23 +3,37 @@
 from __future__ import annotations
 
 import json
+import logging
 import time
 from collections.abc import Callable
 from typing import Any
 
-from sandbox import languages
-from sandbox.box import Box
+from sandbox import languages, redact
+from sandbox.box import SPARES, Box
 from sandbox.compare import COMPARE_MODES, text_equal, values_equal
 from sandbox.errors import SandboxUnavailable
+from sandbox.safejson import bounded_json
+
+logger = logging.getLogger("sandbox")
 
 KINDS = ("function", "stdio")
-COMPILE_BUDGET_S = 20.0
+COMPILE_BUDGET_S = languages.COMPILE_WALL_MS / 1000 + 3.0  # the compile's own wall + slack
 SLACK_S = 5.0
 PER_TEST_SLACK_S = 0.1
 SHOWN_CHARS = 4096
 COMPILE_OUTPUT_CHARS = 8192
+ATTEMPTS = 2  # a fault of ours (the box or its supervisor failing) is retried once
+PASSING = ("accepted", "ran")
 
 ProgressCallback = Callable[[int, int, dict[str, Any]], None]
+
+
+class BoxFault(Exception):
+    """The box or its supervisor failed for a reason of ours, not the program's."""
+
+
+class _CompileError(Exception):
+    """A syntax error the JavaScript runner found before running any of the user's code."""
 
 
 def submission_budget_s(time_limit_ms: int, test_count: int) -> float:
@@ -42,40 +56,136 @@ def judge(
     output_limit_kb: int = 256,
     on_progress: ProgressCallback | None = None,
 ) -> dict[str, Any]:
-    """Compile `code` once and run every test in one sandbox; returns the verdicts.
+    """Compile `code` once and run the tests in one sandbox; returns the verdicts.
+
+    A test with `"hidden": true` shows only its verdict, a quantised time and memory, and a
+    redacted error (sandbox/redact.py); judging stops at the first hidden test that fails
+    (`failed_test` says which), while the other tests always all run.
 
     Raises SandboxUnavailable when bubblewrap or the language's toolchain is missing or the
     box cannot be created, ValueError for a malformed request.
     """
     _validate(language, kind, signature, compare)
-    deadline = time.monotonic() + submission_budget_s(time_limit_ms, len(tests))
-    output_kb = max(output_limit_kb, _output_room_kb(tests))
-    limits = languages.run_limits(language, time_limit_ms, memory_limit_mb, output_kb)
-    plan = languages.build_plan(language, code, kind, signature, limits)
-    max_reply = 8 * limits["output_bytes"] + (1 << 20)  # JSON escaping of the captured output
-    results: list[dict[str, Any]] = []
-    with Box(languages.toolchain_path("python")) as box:
-        compiled = box.request(plan, deadline, max_reply)
-        if compiled is None:
-            failure = box.failure()
-            if failure.startswith("bwrap:") or "bwrap: " in failure:
-                raise SandboxUnavailable(f"bubblewrap cannot create the sandbox: {failure}")
-            return _summary(results, len(tests), "internal_error", failure)
-        if not compiled["ok"]:
-            return _summary(results, len(tests), "compile_error", compiled["output"])
-        for index, test in enumerate(tests):
-            if box.timed_out or (results and results[-1]["verdict"] == "internal_error"):
-                result = _skipped(index)
-            else:
-                reply = box.request(_test_message(kind, test), deadline, max_reply)
-                if reply is None:
-                    result = _lost(index, box)
+    if len(code.encode()) > languages.MAX_SOURCE_BYTES:
+        limit = languages.MAX_SOURCE_BYTES // 1024
+        return _summary([], tests, "compile_error", f"the source is longer than {limit} KB")
+    request = _Request(
+        language,
+        code,
+        kind,
+        signature,
+        tests,
+        compare,
+        float_tolerance,
+        time_limit_ms,
+        memory_limit_mb,
+        output_limit_kb,
+        on_progress,
+    )
+    fault = ""
+    for attempt in range(1, ATTEMPTS + 1):
+        try:
+            return request.run()
+        except BoxFault as error:
+            fault = str(error)
+            logger.error(
+                "judge: fault of the judge (attempt %d of %d): %s", attempt, ATTEMPTS, fault
+            )
+    return _summary([], tests, "internal_error", f"the judge failed: {fault[-2000:]}")
+
+
+class _Request:
+    def __init__(
+        self,
+        language: str,
+        code: str,
+        kind: str,
+        signature: dict[str, Any] | None,
+        tests: list[dict[str, Any]],
+        compare: str,
+        float_tolerance: float,
+        time_limit_ms: int,
+        memory_limit_mb: int,
+        output_limit_kb: int,
+        on_progress: ProgressCallback | None,
+    ) -> None:
+        self.language, self.code, self.kind = language, code, kind
+        self.tests, self.compare, self.tolerance = tests, compare, float_tolerance
+        self.time_limit_ms, self.memory_limit_mb = time_limit_ms, memory_limit_mb
+        self.on_progress = on_progress
+        output_kb = max(output_limit_kb, _output_room_kb(tests))
+        self.limits = languages.run_limits(language, time_limit_ms, memory_limit_mb, output_kb)
+        self.plan = languages.build_plan(language, code, kind, signature, self.limits)
+        self.max_reply = 8 * self.limits["output_bytes"] + (1 << 20)  # JSON escaping
+
+    def run(self) -> dict[str, Any]:
+        deadline = time.monotonic() + submission_budget_s(self.time_limit_ms, len(self.tests))
+        results: list[dict[str, Any]] = []
+        with SPARES.take(languages.toolchain_path("python")) as box:
+            box.set_memory(languages.COMPILE_MEMORY)
+            compiled = None
+            if box.started(deadline):
+                plan = {**self.plan, "meter": box.meter()}
+                compiled = box.request(plan, deadline, self.max_reply)
+            if compiled is None:
+                if box.timed_out:
+                    return _summary(
+                        results, self.tests, "compile_error", "compilation took too long"
+                    )
+                failure = box.failure()
+                if failure.startswith("bwrap:") or "bwrap: " in failure:
+                    raise SandboxUnavailable(f"bubblewrap cannot create the sandbox: {failure}")
+                raise BoxFault(f"the box ended before compiling: {failure}")
+            if compiled.get("status") == "internal_error":
+                raise BoxFault(f"the supervisor failed compiling: {compiled.get('fault', '')}")
+            if not compiled.get("ok"):
+                return _summary(results, self.tests, "compile_error", str(compiled.get("output")))
+            box.set_memory(self.limits["memory_bytes"])
+            stopped = False
+            for index, test in enumerate(self.tests):
+                if stopped or box.timed_out:
+                    result = _skipped(index)
                 else:
-                    result = _grade(index, reply, test, kind, compare, float_tolerance)
-            results.append(result)
-            if on_progress is not None:
-                on_progress(index + 1, len(tests), result)
-    return _summary(results, len(tests), None, compiled["output"])
+                    try:
+                        result = self._one(box, index, test, deadline)
+                    except _CompileError as error:  # found by the first run (JavaScript)
+                        return _summary([], self.tests, "compile_error", str(error))
+                    stopped = bool(test.get("hidden")) and result["verdict"] not in PASSING
+                results.append(result)
+                if self.on_progress is not None:
+                    self.on_progress(index + 1, len(self.tests), result)
+        return _summary(results, self.tests, None, str(compiled.get("output", "")))
+
+    def _one(self, box: Box, index: int, test: dict[str, Any], deadline: float) -> dict[str, Any]:
+        reply = box.request(_test_message(self.kind, test), deadline, self.max_reply)
+        if reply is None and box.timed_out:
+            result = {**_skipped(index), "verdict": "time_limit_exceeded"}
+        elif reply is None:
+            raise BoxFault(f"the box ended during test {index}: {box.failure()}")
+        elif reply.get("status") == "internal_error":
+            raise BoxFault(f"the supervisor failed in test {index}: {reply.get('fault', '')}")
+        elif reply.get("status") == "compile_error":
+            raise _CompileError(str(reply.get("output", "")))
+        else:
+            result = _grade(index, reply, test, self.kind, self.compare, self.tolerance)
+        if test.get("hidden"):
+            result = self._hidden(result)
+        return result
+
+    def _hidden(self, result: dict[str, Any]) -> dict[str, Any]:
+        """Only what cannot carry the test's input (sandbox/redact.py)."""
+        verdict = result["verdict"]
+        return {
+            **result,
+            "time_ms": redact.quantised(result["time_ms"], self.time_limit_ms, redact.TIME_STEPS),
+            "memory_kb": redact.quantised(
+                result["memory_kb"], self.memory_limit_mb * 1024, redact.MEMORY_STEPS
+            ),
+            "output": "",
+            "stdout": "",
+            "error": redact.hidden_error(self.language, verdict, result["error"], self.code),
+            "hidden": True,
+        }
 
 
 def _output_room_kb(tests: list[dict[str, Any]]) -> int:
@@ -122,8 +232,9 @@ def _grade(
     compare: str,
     tolerance: float,
 ) -> dict[str, Any]:
-    verdict, error = reply["status"], reply["error"]
-    output = reply["result"] if kind == "function" else reply["stdout"]
+    verdict, error = str(reply.get("status")), str(reply.get("error", ""))
+    output = reply.get("result") if kind == "function" else reply.get("stdout")
+    output = output if isinstance(output, str) else ""
     if verdict == "ok":
         if "expected" not in test:
             verdict = "ran"
@@ -132,28 +243,28 @@ def _grade(
             verdict = "accepted" if same else "wrong_answer"
         else:
             try:
-                value = json.loads(output)
-            except ValueError:
-                verdict, error = "runtime_error", "the return value could not be read as JSON"
+                value = bounded_json(output)
+            except ValueError as problem:
+                verdict = "runtime_error"
+                deep = "nested" in str(problem)
+                error = (
+                    "the return value is nested too deeply"
+                    if deep
+                    else "the return value could not be read as JSON"
+                )
             else:
                 same = values_equal(value, test["expected"], compare, tolerance)
                 verdict = "accepted" if same else "wrong_answer"
+    stdout = reply.get("stdout")
     return {
         "index": index,
         "verdict": verdict,
-        "time_ms": reply["time_ms"],
-        "memory_kb": reply["memory_kb"],
+        "time_ms": int(reply.get("time_ms", 0)),
+        "memory_kb": int(reply.get("memory_kb", 0)),
         "output": _shown(output),
-        "stdout": _shown(reply["stdout"]) if kind == "function" else "",
+        "stdout": _shown(stdout if isinstance(stdout, str) else "") if kind == "function" else "",
         "error": error,
     }
-
-
-def _lost(index: int, box: Box) -> dict[str, Any]:
-    """The test whose reply never came: out of the submission's time, or the box died."""
-    if box.timed_out:
-        return {**_skipped(index), "verdict": "time_limit_exceeded"}
-    return {**_skipped(index), "verdict": "internal_error", "error": box.failure()}
 
 
 def _skipped(index: int) -> dict[str, Any]:
@@ -168,25 +279,34 @@ def _skipped(index: int) -> dict[str, Any]:
     }
 
 
+def _first_failure(results: list[dict[str, Any]]) -> dict[str, Any] | None:
+    return next((r for r in results if r["verdict"] not in (*PASSING, "skipped")), None)
+
+
 def _overall(results: list[dict[str, Any]]) -> str:
-    for result in results:
-        if result["verdict"] == "skipped":
-            return "time_limit_exceeded"  # the submission as a whole ran out of time
-        if result["verdict"] not in ("accepted", "ran"):
-            return str(result["verdict"])
+    failed = _first_failure(results)
+    if failed is not None:
+        return str(failed["verdict"])
+    if any(result["verdict"] == "skipped" for result in results):
+        return "time_limit_exceeded"  # the submission as a whole ran out of time
     if results and all(result["verdict"] == "ran" for result in results):
         return "ran"
     return "accepted"
 
 
 def _summary(
-    results: list[dict[str, Any]], total: int, verdict: str | None, compile_output: str
+    results: list[dict[str, Any]],
+    tests: list[dict[str, Any]],
+    verdict: str | None,
+    compile_output: str,
 ) -> dict[str, Any]:
+    failed = _first_failure(results)
     return {
         "verdict": verdict or _overall(results),
         "compile_output": compile_output[:COMPILE_OUTPUT_CHARS],
         "passed": sum(result["verdict"] == "accepted" for result in results),
-        "total": total,
+        "total": len(tests),
+        "failed_test": None if failed is None else failed["index"],
         "time_ms": max((result["time_ms"] for result in results), default=0),
         "memory_kb": max((result["memory_kb"] for result in results), default=0),
         "tests": results,

@@ -6,7 +6,9 @@ from typing import Any
 
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.account.models import EmailAddress
-from django.http import HttpRequest
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
 
 from . import loginlimits, services
 from .models import User
@@ -39,6 +41,14 @@ class AccountAdapter(DefaultAccountAdapter):
             from peerlearn.common.realtime import disconnect_session
 
             disconnect_session(session_key, reason="You logged out.")
+
+    def respond_user_inactive(self, request: HttpRequest, user: Any) -> HttpResponse:
+        """A suspended person who signs in with the right password learns why, and how to
+        appeal (the password was right, so this tells them nothing they did not know)."""
+        if getattr(user, "suspended_at", None) is None:
+            return super().respond_user_inactive(request, user)
+        context = {"reason": user.suspension_reason, "support_email": settings.SUPPORT_EMAIL}
+        return render(request, "account/suspended.html", context, status=403)
 
     def confirm_email(self, request: HttpRequest, email_address: EmailAddress) -> bool:
         confirmed = super().confirm_email(request, email_address)

@@ -52,6 +52,15 @@ class User(AbstractUser):
     last_name = None  # type: ignore[assignment]
     email = models.EmailField("email address", unique=True)
     role = models.CharField(max_length=16, choices=Role.choices, default=Role.LEARNER)
+    # Suspension (accounts.lifecycle): a suspended account is inactive and says why.
+    suspended_at = models.DateTimeField(null=True, blank=True)
+    suspension_reason = models.TextField(max_length=1000, blank=True)
+    # Raised to end every session and token of the account at once (suspension, deletion).
+    auth_epoch = models.PositiveIntegerField(default=0)
+    # Self-service deletion: scheduled for ``deletion_due_at`` (undo until then), done at
+    # ``deleted_at`` (the row stays, anonymised, so others' records keep their counterpart).
+    deletion_due_at = models.DateTimeField(null=True, blank=True)
+    deleted_at = models.DateTimeField(null=True, blank=True)
 
     USERNAME_FIELD = "email"
     REQUIRED_FIELDS: ClassVar[list[str]] = []
@@ -60,13 +69,47 @@ class User(AbstractUser):
 
     class Meta:
         constraints = [models.UniqueConstraint(Lower("email"), name="user_email_ci_unique")]
+        indexes = [
+            models.Index(
+                fields=["deletion_due_at"],
+                condition=Q(deletion_due_at__isnull=False),
+                name="user_deletion_due",
+            )
+        ]
+        permissions = [
+            ("moderate", "Can moderate: verification, flags, review and message reports"),
+            ("suspend_user", "Can suspend and unsuspend accounts"),
+        ]
 
     def __str__(self) -> str:
         return self.email
 
     @property
     def is_moderator(self) -> bool:
-        return self.role in {self.Role.MODERATOR, self.Role.ADMIN} or self.is_superuser
+        """The one definition of a moderator: holds ``accounts.moderate`` (through the
+        Moderators or Administrators group, see ``accounts.roles``) on an active account.
+        Staff roles are granted by ``roles.staff_role_set``, which sets the role label with the
+        groups: checking the label first spares every learner's request the permission query."""
+        if not self.is_active:
+            return False
+        if self.is_superuser:
+            return True
+        staff = self.role in {self.Role.MODERATOR, self.Role.ADMIN}
+        return staff and self.has_perm("accounts.moderate")
+
+    @property
+    def is_suspended(self) -> bool:
+        return self.suspended_at is not None
+
+    def _get_session_auth_hash(self, secret: str | None = None) -> str:
+        # Sessions and JWTs are bound to this hash: raising ``auth_epoch`` ends them all.
+        from django.utils.crypto import salted_hmac
+
+        if not self.auth_epoch:
+            return super()._get_session_auth_hash(secret=secret)  # type: ignore[misc]
+        key_salt = "peerlearn.accounts.User.get_session_auth_hash"
+        value = f"{self.password}:{self.auth_epoch}"
+        return salted_hmac(key_salt, value, secret=secret, algorithm="sha256").hexdigest()
 
     @property
     def display_name(self) -> str:
@@ -353,3 +396,67 @@ class DocumentAccessLog(models.Model):
     )
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     accessed_at = models.DateTimeField(auto_now_add=True)
+
+
+class AuditEntry(models.Model):
+    """One staff action, wherever it was taken (admin, moderation queues, the API): who, when,
+    what, on what, and why. Written only through ``accounts.audit.audit_record``, inside the
+    transaction of the change it describes; never edited."""
+
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    action = models.CharField(max_length=60)
+    target_type = models.ForeignKey(
+        "contenttypes.ContentType", null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    target_id = models.CharField(max_length=64, blank=True)
+    target_repr = models.CharField(max_length=200, blank=True)
+    reason = models.TextField(max_length=2000, blank=True)
+    data = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name_plural = "audit entries"
+        indexes = [
+            models.Index(fields=["target_type", "target_id"], name="audit_target"),
+            models.Index(fields=["action", "-created_at"], name="audit_action_recent"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.action} {self.target_repr}"
+
+
+def export_path(instance: DataExport, filename: str) -> str:
+    return f"exports/{instance.user_id}/{filename}"
+
+
+class DataExport(models.Model):
+    """A person's archive of their own data, built by a task, downloadable until it expires."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Being prepared"
+        READY = "ready", "Ready"
+        FAILED = "failed", "Failed"
+        EXPIRED = "expired", "Expired"
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="data_exports"
+    )
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    archive = models.FileField(
+        upload_to=export_path, storage=private_storage, max_length=300, blank=True
+    )
+    size = models.PositiveBigIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+    ready_at = models.DateTimeField(null=True, blank=True)
+    expires_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user"], condition=Q(status="pending"), name="one_pending_export_per_user"
+            )
+        ]

@@ -51,10 +51,6 @@ def user_get_public(*, user_id: int) -> User:
         raise NotFound("No such person.") from exc
 
 
-def profile_get(*, user: User) -> Profile:
-    return Profile.objects.select_related("institution").get(user=user)
-
-
 def institution_list_with_member_counts() -> QuerySet[Institution]:
     return (
         Institution.objects.annotate(

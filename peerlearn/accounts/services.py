@@ -18,6 +18,7 @@ from peerlearn.common.errors import Conflict, Forbidden, NotFound, ServiceError
 from peerlearn.common.uploads import DOCUMENT_TYPES, IMAGE_TYPES, check_upload, reencode_image
 
 from . import selectors
+from .audit import audit_record
 from .models import (
     AvailabilityException,
     AvailabilityWindow,
@@ -65,7 +66,7 @@ LANGUAGE_CODES = {
 
 
 def _require_self_or_admin(actor: User, target: User) -> None:
-    if actor.pk != target.pk and not (actor.is_superuser or actor.role == User.Role.ADMIN):
+    if actor.pk != target.pk and not actor.has_perm("accounts.change_profile"):
         raise Forbidden("You can only change your own profile.")
 
 
@@ -89,6 +90,35 @@ def profile_ensure(*, user: User) -> Profile:
     """Every user has a profile; created on first need."""
     profile, _ = Profile.objects.get_or_create(user=user)
     return profile
+
+
+def user_create_linked(
+    *, email: str, display_name: str, email_verified: bool, institution_id: int | None
+) -> User:
+    """An account for someone arriving from a linked system (an LMS launch, see peerlearn.lti)
+    that vouches for who they are. No password: they come back through that system, or set
+    one with a reset. The email counts as verified only when the system is trusted to verify
+    it; the institution is the system's."""
+    from allauth.account.models import EmailAddress
+
+    user = User.objects.create_user(email=email)
+    EmailAddress.objects.create(user=user, email=user.email, verified=email_verified, primary=True)
+    profile = profile_ensure(user=user)
+    profile.display_name = display_name[:80]
+    profile.institution_id = institution_id
+    profile.save(update_fields=["display_name", "institution", "updated_at"])
+    return user
+
+
+def institution_join(*, user: User, institution_id: int) -> bool:
+    """Join an institution when the user has none yet (a linked system's); never moves someone
+    from the institution they already belong to. Returns True when it changed."""
+    profile = profile_ensure(user=user)
+    if profile.institution_id is not None:
+        return False
+    profile.institution_id = institution_id
+    profile.save(update_fields=["institution", "updated_at"])
+    return True
 
 
 def institution_link_from_email(*, user: User, email: str) -> bool:
@@ -429,6 +459,12 @@ def verification_decide(
             teaching.verified_at = timezone.now()
             teaching.save(update_fields=["verified_at"])
             _home_showcase_changed()
+        audit_record(
+            actor=actor,
+            action="accounts.verification_approve" if approve else "accounts.verification_reject",
+            target=request,
+            reason=reason,
+        )
         transaction.on_commit(lambda: send_verification_decision_email.enqueue(decision.pk))
     return decision
 

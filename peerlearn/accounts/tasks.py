@@ -24,3 +24,10 @@ def send_verification_decision_email(decision_id: int) -> None:
             "subject": decision.request.teaching_subject.subject,
         },
     )
+
+
+@task()
+def build_data_export(export_id: int) -> bool:
+    from .datarights import data_export_build
+
+    return data_export_build(export_id=export_id) is not None

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from allauth.account.decorators import reauthentication_required
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
@@ -12,7 +14,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from peerlearn.common.errors import NotFound, ServiceError
 from peerlearn.common.web import form_error_from_service, paginate
 
-from . import selectors, services
+from . import datarights, selectors, services
 from .forms import (
     AvailabilityExceptionForm,
     AvatarForm,
@@ -338,4 +340,79 @@ def verification_document(request: HttpRequest, request_id: int) -> FileResponse
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "private, no-store"
     response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response
+
+
+# --- your data: export and deletion ----------------------------------------------------------
+
+
+@login_required
+@reauthentication_required
+def account_data(request: HttpRequest) -> HttpResponse:
+    """Export and deletion: a page only shown after the password (or MFA) was just confirmed."""
+    user: User = request.user  # type: ignore[assignment]
+    context = {
+        "exports": user.data_exports.order_by("-created_at")[:5],
+        "now": timezone.now(),
+        "grace_days": settings.ACCOUNT_DELETION_GRACE_DAYS,
+        "ttl_hours": settings.DATA_EXPORT_TTL_HOURS,
+    }
+    return render(request, "accounts/account_data.html", context)
+
+
+def _data_action(request: HttpRequest, action: str) -> HttpResponse:
+    user: User = request.user  # type: ignore[assignment]
+    if request.method != "POST":  # back from re-authenticating: show the page to press again
+        return redirect("accounts:account_data")
+    try:
+        if action == "export":
+            datarights.data_export_request(actor=user)
+            messages.success(request, "We are preparing your archive; you will be notified.")
+        elif action == "delete":
+            datarights.account_deletion_request(actor=user)
+            messages.success(request, "Your account is scheduled for deletion.")
+        else:
+            datarights.account_deletion_cancel(actor=user)
+            messages.success(request, "Your account will not be deleted.")
+    except ServiceError as exc:
+        messages.error(request, exc.message)
+    return redirect("accounts:account_data")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+@reauthentication_required
+def account_export(request: HttpRequest) -> HttpResponse:
+    return _data_action(request, "export")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+@reauthentication_required
+def account_delete(request: HttpRequest) -> HttpResponse:
+    return _data_action(request, "delete")
+
+
+@login_required
+@require_POST
+def account_delete_cancel(request: HttpRequest) -> HttpResponse:
+    return _data_action(request, "undo")
+
+
+@login_required
+def account_export_download(request: HttpRequest, export_id: int) -> FileResponse:
+    """The owner's archive, while it lasts; always a download."""
+    user: User = request.user  # type: ignore[assignment]
+    try:
+        export = datarights.access_data_export(user=user, export_id=export_id)
+    except NotFound as exc:
+        raise Http404(exc.message) from exc
+    response = FileResponse(
+        export.archive.open("rb"),
+        as_attachment=True,
+        filename=(export.archive.name or "peerlearn-data.zip").rsplit("/", 1)[-1],
+        content_type="application/zip",
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
     return response

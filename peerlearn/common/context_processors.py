@@ -17,7 +17,8 @@ class NavItem:
 
 
 # Everything the product will have. An entry whose page does not exist yet is shown as
-# "coming soon" (not a link), so the navigation never leads to a dead end.
+# "coming soon" (not a link), so the navigation never leads to a dead end. Institutions, the
+# subject catalogue and the guide's policies are in the footer; the guide has its own header link.
 NAVIGATION = [
     NavItem("Find a tutor", "matching:search", "search"),
     NavItem("My sessions", "scheduling:my_sessions", "calendar", needs_login=True),
@@ -25,7 +26,6 @@ NAVIGATION = [
     NavItem("Leaderboard", "gamification:leaderboard", "trophy"),
     NavItem("Discussions", "forum:index", "forum"),
     NavItem("Messages", "messaging:inbox", "chat", needs_login=True),
-    NavItem("Institutions", "accounts:institutions", "building"),
 ]
 
 

@@ -68,23 +68,39 @@ def _highlight(code: str, lang: str, _attrs: str) -> str:
 
 
 _OPTIONS = {"html": False, "linkify": False, "highlight": _highlight}
-_MD = MarkdownIt("commonmark", _OPTIONS).enable("table").enable("strikethrough")
 
 
 def render_markdown(source: str) -> str:
     """Markdown to safe HTML. Links get rel="noopener noreferrer nofollow"; only http(s) and
     mailto URLs survive."""
-    raw = _MD.render(source)
+    return sanitize(_MD.render(source))
+
+
+def markdown_parser() -> MarkdownIt:
+    """A parser configured like the one for user content (for trusted documents that add their
+    own render rules, such as the guides); its output must still go through ``sanitize``."""
+    return MarkdownIt("commonmark", _OPTIONS).enable("table").enable("strikethrough")
+
+
+def sanitize(
+    raw: str,
+    *,
+    extra_tags: frozenset[str] = frozenset(),
+    extra_attributes: dict[str, set[str]] | None = None,
+) -> str:
+    """The allow-list every rendered document passes; documents we write ourselves may allow a
+    few more tags (the guides' pictures), never scripts or event handlers."""
+    attributes = {tag: set(names) for tag, names in ALLOWED_ATTRIBUTES.items()}
+    for tag, names in (extra_attributes or {}).items():
+        attributes[tag] = attributes.get(tag, set()) | names
     return nh3.clean(
         raw,
-        tags=ALLOWED_TAGS,
-        attributes=ALLOWED_ATTRIBUTES,
+        tags=ALLOWED_TAGS | extra_tags,
+        attributes=attributes,
         url_schemes={"http", "https", "mailto"},
         link_rel="noopener noreferrer nofollow",
         strip_comments=True,
     )
 
 
-def highlight_css() -> str:
-    """The Pygments stylesheet for the ``hl-`` classes (served as static/css/highlight.css)."""
-    return str(_FORMATTER.get_style_defs(".md pre"))
+_MD = markdown_parser()

@@ -57,6 +57,20 @@ JOBS: tuple[PeriodicJob, ...] = (
         "retrain the learned search ranker from recent impressions",
     ),
     PeriodicJob(
+        "account_housekeeping",
+        ("account_housekeeping",),
+        3600,
+        "hourly",
+        "delete accounts whose grace period is over, and data exports past their window",
+    ),
+    PeriodicJob(
+        "lti_sync_rosters",
+        ("lti_sync_rosters",),
+        3600,
+        "hourly",
+        "bring each LMS course's roster (LTI Names and Roles) into its discussion category",
+    ),
+    PeriodicJob(
         "clearsessions",
         ("clearsessions",),
         86400,

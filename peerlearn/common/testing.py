@@ -18,6 +18,7 @@ from PIL import Image
 
 from peerlearn.accounts import services
 from peerlearn.accounts.models import Subject, User
+from peerlearn.accounts.roles import staff_role_set
 from peerlearn.scheduling.models import Booking, TimeClaim
 
 PASSWORD = "correct-horse-battery-staple"
@@ -35,7 +36,8 @@ def make_user(
 ) -> User:
     n = next(_counter)
     email = email or f"person{n}@example.org"
-    user = User.objects.create_user(email=email, password=PASSWORD, role=role)
+    user = User.objects.create_user(email=email, password=PASSWORD)
+    staff_role_set(actor=None, user=user, role=role)
     if verified:
         EmailAddress.objects.create(user=user, email=email, verified=True, primary=True)
     p = services.profile_ensure(user=user)
@@ -49,6 +51,11 @@ def make_user(
 
 def make_moderator(email: str | None = None) -> User:
     return make_user(email, role=User.Role.MODERATOR, display_name="Mo Derator")
+
+
+def make_admin(email: str | None = None) -> User:
+    """A member of the Administrators group (not a superuser): what the admin shows staff."""
+    return make_user(email, role=User.Role.ADMIN, display_name="Ad Ministrator")
 
 
 def make_subject(

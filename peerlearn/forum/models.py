@@ -47,6 +47,9 @@ class Category(models.Model):
     )
     # Only members of ``institution`` (profile.institution) see it and its threads.
     members_only = models.BooleanField(default=False)
+    # Narrower still: only the people listed in ``CategoryMember`` (a course's roster, kept by
+    # the LTI app) see it; always members_only too.
+    roster_only = models.BooleanField(default=False)
     position = models.PositiveSmallIntegerField(default=100)
 
     class Meta:
@@ -57,10 +60,29 @@ class Category(models.Model):
                 condition=Q(members_only=False) | Q(institution__isnull=False),
                 name="forum_members_only_needs_institution",
             ),
+            models.CheckConstraint(
+                condition=Q(roster_only=False) | Q(members_only=True),
+                name="forum_roster_only_is_members_only",
+            ),
         ]
 
     def __str__(self) -> str:
         return self.name
+
+
+class CategoryMember(models.Model):
+    """Someone on the roster of a roster-only category (a course's discussion)."""
+
+    category = models.ForeignKey(Category, on_delete=models.CASCADE, related_name="members")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="forum_memberships"
+    )
+    added_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["category", "user"], name="forum_one_member_row"),
+        ]
 
 
 class Tag(models.Model):

@@ -29,7 +29,17 @@ from django.db.models.functions import Coalesce
 from peerlearn.accounts.models import User
 from peerlearn.common.errors import NotFound
 
-from .models import Category, Flag, PostEdit, Reply, Status, Subscription, Thread, Vote
+from .models import (
+    Category,
+    CategoryMember,
+    Flag,
+    PostEdit,
+    Reply,
+    Status,
+    Subscription,
+    Thread,
+    Vote,
+)
 
 SORTS = ("activity", "votes", "unanswered", "new")
 Viewer = User | AnonymousUser
@@ -50,10 +60,14 @@ def visible_categories(user: Viewer) -> QuerySet[Category]:
     categories = Category.objects.all()
     if _is_moderator(user):
         return categories
+    visible = Q(members_only=False)
     institution_id = _institution_id(user)
-    if institution_id is None:
-        return categories.filter(members_only=False)
-    return categories.filter(Q(members_only=False) | Q(institution_id=institution_id))
+    if institution_id is not None:
+        visible |= Q(roster_only=False, institution_id=institution_id)
+    if user.is_authenticated:
+        on_roster = CategoryMember.objects.filter(category=OuterRef("pk"), user_id=user.pk)
+        visible |= Q(roster_only=True) & Q(Exists(on_roster))
+    return categories.filter(visible)
 
 
 def _post_visibility(user: Viewer) -> Q:

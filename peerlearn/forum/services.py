@@ -18,6 +18,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
 
+from peerlearn.accounts.audit import audit_record
 from peerlearn.accounts.models import User
 from peerlearn.common import ratelimit
 from peerlearn.common.errors import Conflict, Forbidden, ServiceError
@@ -33,6 +34,7 @@ from .models import (
     TAGS_MAX,
     TITLE_MAX,
     Category,
+    CategoryMember,
     Flag,
     ModerationAction,
     PostEdit,
@@ -481,6 +483,7 @@ def thread_moderate(
         ModerationAction.objects.create(
             moderator=actor, action=action, thread=thread, reason=reason
         )
+        audit_record(actor=actor, action=f"forum.thread_{action}", target=thread, reason=reason)
         Flag.objects.filter(thread=thread, resolved_at__isnull=True).update(
             resolved_at=timezone.now(), resolved_by=actor
         )
@@ -523,6 +526,7 @@ def reply_moderate(*, actor: User, reply_id: int, action: str, reason: str) -> R
                     accepted_reply=None
                 )
         ModerationAction.objects.create(moderator=actor, action=action, reply=reply, reason=reason)
+        audit_record(actor=actor, action=f"forum.reply_{action}", target=reply, reason=reason)
         Flag.objects.filter(reply=reply, resolved_at__isnull=True).update(
             resolved_at=timezone.now(), resolved_by=actor
         )
@@ -564,3 +568,50 @@ def category_ensure(
             "position": position,
         },
     )
+
+
+def course_category_ensure(
+    *, slug: str, name: str, institution_id: int, description: str = ""
+) -> Category:
+    """The discussion category of a course (an LMS context): members-only, seen by its roster
+    (``category_roster_set``) and moderators. Created once per slug; the name follows the
+    course's title."""
+    category, created = Category.objects.get_or_create(
+        slug=slug,
+        defaults={
+            "name": name[:120],
+            "kind": Category.Kind.COURSE,
+            "description": description[:300],
+            "institution_id": institution_id,
+            "members_only": True,
+            "roster_only": True,
+        },
+    )
+    if not created and category.name != name[:120]:
+        category.name = name[:120]
+        category.save(update_fields=["name"])
+    return category
+
+
+@transaction.atomic
+def category_roster_set(*, category_id: int, user_ids: Iterable[int]) -> tuple[int, int]:
+    """Make the roster of a roster-only category exactly ``user_ids``: adds the missing, removes
+    the others. Idempotent. Returns (added, removed)."""
+    wanted = set(user_ids)
+    Category.objects.select_for_update().get(pk=category_id, roster_only=True)
+    present = set(
+        CategoryMember.objects.filter(category_id=category_id).values_list("user_id", flat=True)
+    )
+    removed, _ = (
+        CategoryMember.objects.filter(category_id=category_id).exclude(user_id__in=wanted).delete()
+    )
+    CategoryMember.objects.bulk_create(
+        [CategoryMember(category_id=category_id, user_id=uid) for uid in wanted - present],
+        ignore_conflicts=True,
+    )
+    return len(wanted - present), removed
+
+
+def category_member_add(*, category_id: int, user_id: int) -> None:
+    """Put one person on a roster-only category (their launch from the course). Idempotent."""
+    CategoryMember.objects.get_or_create(category_id=category_id, user_id=user_id)

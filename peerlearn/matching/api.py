@@ -11,8 +11,10 @@ from django.http import HttpRequest
 from ninja import Query, Router, Schema
 
 from peerlearn.api.auth import optional_user, request_user
+from peerlearn.common.errors import ServiceError
 
-from . import recommend, selectors
+from . import selectors, services
+from .impressions import log_search
 
 router = Router(tags=["matching"])
 
@@ -88,12 +90,19 @@ def _tutor_out(hit: selectors.TutorHit) -> dict[str, Any]:
 @router.get("/tutors/search", response=SearchOut, auth=None)
 def tutors_search(request: HttpRequest, params: Query[SearchParams]) -> dict[str, Any]:
     """Tutors matching every given filter (the same names as the /tutors/ page), 20 a page;
-    counted up to 1,000 ("count_exact": false past that)."""
+    counted up to 1,000 ("count_exact": false past that). A value out of range (an id below
+    1, weekday 9, min_rating above 5, an unknown level or sort...) answers 400 with code
+    ``invalid_filter`` and the parameter's name; an unknown subject id finds nobody."""
+    problems = selectors.filter_problems(request.GET)
+    if problems:
+        name, message = problems[0]
+        raise ServiceError(message, code="invalid_filter", field=name)
     viewer = optional_user(request)
     data = params.dict()
     data["verified"] = "1" if params.verified else ""
     filters = selectors.filters_from_query(data)
     results = selectors.search_page(filters=filters, viewer=viewer, page=params.page)
+    log_search(viewer=viewer, filters=filters, hits=results.hits)
     return {
         "count": results.count,
         "count_exact": results.count_exact,
@@ -111,7 +120,7 @@ def tutors_recommended(
     from peerlearn.accounts.models import User
 
     learner = request_user(request)
-    recs = recommend.top_tutors(learner=learner, subject_id=subject, n=max(1, min(n, 50)))
+    recs = services.recommendations_show(learner=learner, subject_id=subject, n=max(1, min(n, 50)))
     names = {
         u.pk: u.display_name
         for u in User.objects.filter(pk__in=[r.tutor_id for r in recs]).select_related("profile")

@@ -96,6 +96,11 @@ class TutorIndex:
     _static_cache: tuple[bytes, np.ndarray] | None = field(
         init=False, repr=False, default=None, compare=False
     )
+    # parent subject id -> its topics' rows, ranks, verified and subject ids in one block,
+    # ordered by rank (``children_block``)
+    _blocks: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = field(
+        init=False, repr=False, default_factory=dict, compare=False
+    )
 
     def __post_init__(self) -> None:
         self.rating_feature = np.clip((self.rating - 1.0) / 4.0, 0, 1)
@@ -126,6 +131,30 @@ class TutorIndex:
         )
         self._static_cache = (key, score)  # one tuple assignment: safe to race
         return score
+
+    def children_block(
+        self, parent: int
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None:
+        """Every child subject's (rows, ranks, verified) of ``parent`` concatenated, with each
+        row's subject id, ordered by rank: one fancy assignment over the block leaves every row
+        its best rank's values (the last write wins). Built once per parent."""
+        block = self._blocks.get(parent)
+        if block is None:
+            parts = [
+                (sid, *self.by_subject[sid])
+                for sid in self.children_of.get(parent, [])
+                if sid in self.by_subject
+            ]
+            if not parts:
+                return None
+            rows = np.concatenate([p[1] for p in parts])
+            ranks = np.concatenate([p[2] for p in parts])
+            verified = np.concatenate([p[3] for p in parts])
+            origin = np.concatenate([np.full(p[1].size, p[0], dtype=np.int64) for p in parts])
+            order = np.argsort(ranks, kind="stable")
+            block = (rows[order], ranks[order], verified[order], origin[order])
+            self._blocks[parent] = block
+        return block
 
     def language_mask(self, codes: list[str]) -> int:
         mask = 0

@@ -1,43 +1,81 @@
-"""The learned ranker: pairwise logistic regression (RankNet with a linear scorer) in NumPy.
+"""The learned ranker: weights over ``recommend.FEATURES`` learned from what was shown.
 
-A pair (better, worse) of tutors for the same learner says ``w·x_better > w·x_worse``; we fit
-``P = σ(w·(x_b − x_w))`` by gradient descent with L2. The served weights blend the hand-set
-prior with the learned vector: ``α·learned + (1−α)·prior``, ``α = n/(n+K)`` for n pairs.
+**Data** (``logged_slates``): every recommendation list and help-request round in the
+impression log (``models.Impression``) whose learner went on to book one of the tutors shown;
+the features are those stored *as shown* (no later data leaks in). The booked tutor's grade
+comes from the outcome: 3 a session the learner rated well above their own habit or booked
+again, 2 a completed session (unrated, or near their habit), 1 clearly below their habit, 0 the
+tutor did not come or declined; a booking still ahead or cancelled by the learner is not a
+label yet. The other tutors shown are the negatives (grade ``SHOWN``).
 
-Training (``train``; ``manage.py train_ranker``, task ``matching.tasks.train_ranker``) builds the
-pairs from real outcomes — completed bookings, their revealed ratings, rebookings, the tutor's
-no-shows, declined bookings and declined help offers — and stores a ``RankerVersion``.
+**Exposure correction**: a booked tutor at position k counts ``1 / (θ_k · p)`` — θ_k =
+1/log2(k + 1) the chance a learner looks that far (the DCG examination model) and p the
+propensity that the serving policy put that tutor there (1, or the Thompson draw's share for an
+explored place) — clipped at ``MAX_WEIGHT`` to bound the variance.
+
+**Fit**: weighted pairwise logistic regression over two kinds of pairs, normalised to the
+prior's L1 norm. *Outcome pairs* (weight 1): two booked sessions with different grades, the
+better one above — what the features said before each session against how it went, which no
+capacity or position effect confounds. *Choice pairs* (weight ``CHOICE_SHARE``): within a
+slate, the booked tutor above each other one shown when it went well (below them when it went
+badly) — but only against tutors who still had room (``room`` as logged): a full tutor not
+chosen says nothing about them.
+
+**Promotion** (``train``): slates are split by time; the newest ``HOLDOUT`` are scored, with the
+same exposure weights, for the served model, blends of it with the new fit, the plain rating
+sort and a random order. The best blend is stored as promoted only when its scores foretell the
+held-out sessions' outcomes better than both the served model's and the rating sort's
+(``concordance``) with at least ``MIN_TEST_SLATES``, and does not re-rank the held-out lists
+worse than the served model (NDCG@10 within ``NDCG_TOLERANCE``); otherwise
+it is stored for the record and the served model stays. ``current_model`` serves the newest
+promoted version (the hand-set prior before any).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .recommend import FEATURES, PRIOR_WEIGHTS
+from .recommend import FEATURES, NEUTRAL, PRIOR_WEIGHTS
 
 if TYPE_CHECKING:
     from .models import RankerVersion
 
-BLEND_K = 200.0
 RATING = FEATURES.index("rating")
+SHOWN = 1.0  # grade of a tutor shown but not booked
+MAX_WEIGHT = 10.0
+CHOICE_SHARE = 0.3  # weight of the within-slate choice pairs against the outcome pairs
+OUTCOME_PAIRS = 8  # outcome pairs per booked session (sampled, seeded)
+HOLDOUT = 0.25
+MIN_TEST_SLATES = 20
+PROMOTE_MARGIN = 0.002
+NDCG_TOLERANCE = 0.01  # a promoted blend may not re-rank held-out lists worse than this
+BLENDS = (0.25, 0.5, 0.75, 1.0)
+GREAT_Y, POOR_Y = 0.5, -0.75  # habit-relative outcome bounds of grades 3 and 1
 
 
 def fit_pairwise(
-    diffs: np.ndarray, *, l2: float = 1e-3, iters: int = 400, lr: float = 0.5
+    diffs: np.ndarray,
+    weights: np.ndarray | None = None,
+    *,
+    l2: float = 1e-3,
+    iters: int = 400,
+    lr: float = 0.5,
 ) -> np.ndarray:
-    """Weights w minimising mean log(1 + exp(−w·d)) + l2·|w|² over the rows d of ``diffs``,
-    rescaled to the prior's L1 norm so blending mixes comparable vectors."""
+    """Weights w minimising the weighted mean of log(1 + exp(−w·d)) + l2·|w|² over the rows d
+    of ``diffs``, rescaled to the prior's L1 norm so versions compare."""
     w = PRIOR_WEIGHTS.copy()
     if diffs.shape[0] == 0:
         return w
+    sw = np.ones(diffs.shape[0]) if weights is None else weights
+    sw = sw / sw.sum()
     for _ in range(iters):
         margin = diffs @ w
         p = 1.0 / (1.0 + np.exp(np.clip(margin, -30, 30)))  # σ(−margin)
-        grad = -(diffs * p[:, None]).mean(axis=0) + 2 * l2 * w
+        grad = -(diffs * (p * sw)[:, None]).sum(axis=0) + 2 * l2 * w
         w -= lr * grad
     return normalise(w)
 
@@ -45,11 +83,6 @@ def fit_pairwise(
 def normalise(w: np.ndarray) -> np.ndarray:
     total = np.abs(w).sum()
     return w * (np.abs(PRIOR_WEIGHTS).sum() / total) if total > 0 else PRIOR_WEIGHTS.copy()
-
-
-def blend(learned: np.ndarray, n_pairs: int, k: float = BLEND_K) -> np.ndarray:
-    alpha = n_pairs / (n_pairs + k)
-    return alpha * normalise(learned) + (1 - alpha) * PRIOR_WEIGHTS
 
 
 def ndcg_at(scores: np.ndarray, relevance: np.ndarray, k: int = 10) -> float:
@@ -62,302 +95,370 @@ def ndcg_at(scores: np.ndarray, relevance: np.ndarray, k: int = 10) -> float:
     return float(gains / ideal) if ideal > 0 else 0.0
 
 
-def current_weights() -> np.ndarray:
-    """The served weights: the newest ``RankerVersion`` blended with the prior by
-    ``n/(n + BLEND_K)`` for its n training pairs; the prior alone before any version exists."""
+def examination(position: int) -> float:
+    return float(1.0 / np.log2(position + 1))
+
+
+def weights_of(version: dict[str, float] | None) -> np.ndarray:
+    """A stored ``{feature: weight}`` as a vector over today's FEATURES (a feature the version
+    did not know gets the prior's weight)."""
+    if not version:
+        return PRIOR_WEIGHTS.copy()
+    return np.array([float(version.get(name, PRIOR_WEIGHTS[i])) for i, name in enumerate(FEATURES)])
+
+
+def current_model() -> tuple[np.ndarray, int | None]:
+    """(served weights, their RankerVersion id): the newest promoted version; the hand-set
+    prior (id None) before any version won its evaluation."""
     from .models import RankerVersion
 
     latest = (
-        RankerVersion.objects.order_by("-trained_at", "-pk")
-        .values("pk", "weights", "sample_count")
+        RankerVersion.objects.filter(promoted=True)
+        .order_by("-trained_at", "-pk")
+        .values("pk", "weights")
         .first()
     )
     if latest is None:
-        return PRIOR_WEIGHTS.copy()
-    learned = np.array([float(latest["weights"].get(name, 0.0)) for name in FEATURES])
-    return blend(learned, int(latest["sample_count"]))
+        return PRIOR_WEIGHTS.copy(), None
+    return weights_of(latest["weights"]), int(latest["pk"])
 
 
-# --- training on real outcomes ------------------------------------------------------------------
-
-#: Graded relevance of the booked tutor for an outcome (the other candidates shown count 1).
-BAD, GOOD, GREAT = 0, 2, 3
-NEUTRAL = 1.0
-NEGATIVES = 5  # other candidates per outcome, each one training pair
-MIN_OUTCOMES_FOR_METRICS = 10
-HOLDOUT = 0.2
-
-
-@dataclass(frozen=True)
-class Outcome:
-    """One thing that happened between a learner and a tutor, with a graded label."""
-
-    learner_id: int
-    tutor_id: int
-    subject_id: int
-    grade: int  # 0 bad · 2 completed · 3 completed and rebooked / rated ≥ 4.5
-    at: datetime  # when it happened (session start, or the offer's answer)
-    kind: str  # completed · rebooked · low_rating · tutor_no_show · declined · help_declined
-    # The learner's own review of that session when it counts in the tutor's stored rating
-    # (revealed and not hidden): taken out of the tutor's rating feature for this outcome.
-    own_review: float | None = None
-
-    @property
-    def good(self) -> bool:
-        return self.grade > NEUTRAL
-
-
-def outcomes() -> list[Outcome]:
-    """Every labelled outcome so far, oldest first.
-
-    * completed booking → 2; rated ≥ 4.5 by that learner, or rebooked (the learner booked the
-      same tutor again later, unless the tutor declined it) → 3; rated below 3 → 0.
-    * the tutor's no-show, or a booking request the tutor declined → 0.
-    * a help-request offer the tutor declined → 0.
-    * the learner's own no-show and cancellations say nothing about the tutor: skipped.
-
-    Ratings are the learner's own review of that booking, only once revealed
-    (``reviews.selectors.revealed``) — the same visibility rule as everywhere else.
-    """
-    from peerlearn.reviews.models import Review
-    from peerlearn.reviews.selectors import revealed
-    from peerlearn.scheduling.models import Booking, TimeClaim
-
-    from .help.models import HelpOffer
-
-    S = Booking.Status
-    rows = list(
-        TimeClaim.objects.filter(
-            role=TimeClaim.Role.LEARNER,
-            booking__status__in=(S.COMPLETED, S.NO_SHOW, S.DECLINED),
-        )
-        .values_list(
-            "user_id",
-            "booking__tutor_id",
-            "booking__subject_id",
-            "booking__status",
-            "booking_id",
-            "booking__no_show_user_id",
-            "booking__starts_at",
-        )
-        .order_by("booking__starts_at", "booking_id")
-    )
-    ratings: dict[tuple[int, int], float] = {}
-    counted: dict[tuple[int, int], float] = {}
-    for b, a, r, hidden_at in revealed(
-        Review.objects.filter(
-            direction=Review.Direction.OF_TUTOR, booking_id__in={r[4] for r in rows}
-        )
-    ).values_list("booking_id", "author_id", "overall", "hidden_at"):
-        ratings[(b, a)] = float(r)
-        if hidden_at is None:
-            counted[(b, a)] = float(r)
-    # every (learner, tutor) booking start the tutor did not decline: for "booked again later"
-    starts: dict[tuple[int, int], list[datetime]] = {}
-    for learner, tutor, at in (
-        TimeClaim.objects.filter(role=TimeClaim.Role.LEARNER)
-        .exclude(booking__status=S.DECLINED)
-        .values_list("user_id", "booking__tutor_id", "booking__starts_at")
-    ):
-        starts.setdefault((learner, tutor), []).append(at)
-
-    out: list[Outcome] = []
-    for learner, tutor, subject, status, booking_id, absent, at in rows:
-        if learner == tutor:
-            continue
-        if status == S.COMPLETED:
-            rating = ratings.get((booking_id, learner))
-            rebooked = any(later > at for later in starts.get((learner, tutor), ()))
-            if rating is not None and rating < 3:
-                grade, kind = BAD, "low_rating"
-            elif rebooked or (rating is not None and rating >= 4.5):
-                grade, kind = GREAT, "rebooked" if rebooked else "completed"
-            else:
-                grade, kind = GOOD, "completed"
-        elif status == S.NO_SHOW:
-            if absent != tutor:
-                continue  # the learner's own no-show (or unknown) says nothing about the tutor
-            grade, kind = BAD, "tutor_no_show"
-        else:
-            grade, kind = BAD, "declined"
-        own = counted.get((booking_id, learner))
-        out.append(Outcome(learner, tutor, subject, grade, at, kind, own))
-
-    for learner, tutor, subject, responded, offered in HelpOffer.objects.filter(
-        status=HelpOffer.Status.DECLINED
-    ).values_list(
-        "request__learner_id", "tutor_id", "request__subject_id", "responded_at", "offered_at"
-    ):
-        out.append(Outcome(learner, tutor, subject, BAD, responded or offered, "help_declined"))
-    out.sort(key=lambda o: (o.at, o.learner_id, o.tutor_id))
-    return out
-
-
-def _past_as_of(history: list[tuple[int, str, datetime]], at: datetime) -> dict[int, float]:
-    """``recommend.learner_context``'s ``past`` (0.5 ± 0.25 per completed / declined-or-no-show
-    booking with each tutor) over only the bookings that started before ``at`` — so an outcome's
-    own booking never leaks into its ``past_outcomes`` feature."""
-    from peerlearn.scheduling.models import Booking
-
-    S = Booking.Status
-    past: dict[int, float] = {}
-    for tutor_id, status, starts_at in history:
-        if starts_at >= at:
-            continue
-        step = 0.25 if status == S.COMPLETED else -0.25 if status in (S.NO_SHOW, S.DECLINED) else 0
-        past[tutor_id] = float(np.clip(past.get(tutor_id, 0.5) + step, 0, 1))
-    return past
-
-
-def rating_without(index: Any, row: int, review: float) -> float:
-    """The tutor's rating feature with one of their counted reviews taken out: an outcome is
-    not explained by the rating its own review produced. The Bayesian average
-    (C·m + Σ)/(C + n) loses ``review`` from Σ and one from n."""
-    from peerlearn.reviews.selectors import PRIOR_WEIGHT
-
-    n = float(index.rating_count[row])
-    if n < 1:
-        return float(index.rating_feature[row])
-    weight = PRIOR_WEIGHT + n
-    rating = (float(index.rating[row]) * weight - review) / (weight - 1)
-    return float(np.clip((rating - 1.0) / 4.0, 0, 1))
+# --- the logged data ------------------------------------------------------------------------
 
 
 @dataclass
-class TrainingSet:
-    diffs: np.ndarray  # (pairs, features): x_better − x_worse
-    groups: list[tuple[np.ndarray, np.ndarray]]  # per outcome: (features, relevance)
-    used: int  # outcomes that produced at least one pair
+class LoggedSlate:
+    """One list shown that led to a labelled booking."""
+
+    shown_at: datetime
+    X: np.ndarray  # (shown, features) as shown
+    grade: np.ndarray  # booked: 0..3; others SHOWN
+    booked: int  # index of the booked row
+    weight: float  # exposure correction of the booked row
+    learner_id: int
+    tutor_ids: list[int]
+    room: np.ndarray | None = None  # sessions each shown tutor could still take (logged)
+
+    @property
+    def good(self) -> bool:
+        return bool(self.grade[self.booked] > SHOWN)
 
 
-def training_pairs(
-    data: list[Outcome], *, seed: int = 0, negatives: int = NEGATIVES
-) -> TrainingSet:
-    """Per outcome, the tutor's features for that learner and subject against up to
-    ``negatives`` other candidates (random, seeded): better than them when good, worse when bad.
+def grade_of(outcome: str, y: float | None) -> float | None:
+    """The booked tutor's grade from the booking's outcome and the learner's habit-relative
+    rating of it (None: no label yet)."""
+    if outcome in ("no_show", "declined"):
+        return 0.0
+    if outcome != "completed":
+        return None
+    if y is None:
+        return 2.0
+    if y >= GREAT_Y:
+        return 3.0
+    if y <= POOR_Y:
+        return 1.0 if y > 2 * POOR_Y else 0.0
+    return 2.0
 
-    Features come from today's ``TutorIndex`` and the learner's current profile, except
-    ``past_outcomes``, which is recomputed as of the outcome, and the tutor's ``rating``, from
-    which the outcome's own review is taken out (see docs/matching.md)."""
-    from peerlearn.accounts.models import User
+
+def logged_slates(*, until: datetime | None = None) -> list[LoggedSlate]:
+    """Every labelled slate of the recommendation and help-offer surfaces, oldest first
+    (bookings are linked to impressions first: ``impressions.impressions_attribute``)."""
+    from .impressions import impression_outcomes, impressions_attribute
+    from .models import Impression
+    from .quality import session_outcomes
+
+    impressions_attribute()
+    relative = {(o.learner_id, o.tutor_id, o.at): o.y for o in session_outcomes(until=until)}
+    groups: dict[Any, list[dict[str, Any]]] = {}
+    for surface in (Impression.Surface.RECOMMENDED, Impression.Surface.HELP_OFFER):
+        for row in impression_outcomes(surface=surface, until=until):
+            groups.setdefault(row["slate"], []).append(row)
+    starts = _booking_starts({r["booking_id"] for rows in groups.values() for r in rows})
+    out: list[LoggedSlate] = []
+    for rows in groups.values():
+        rows.sort(key=lambda r: r["position"])
+        booked = [i for i, r in enumerate(rows) if r["booking_id"]]
+        if len(booked) != 1 or len(rows) < 2:
+            continue
+        b = rows[booked[0]]
+        start = starts.get(b["booking_id"])
+        y = relative.get((b["viewer_id"], b["tutor_id"], start)) if start else None
+        grade = grade_of(b["outcome"], y)
+        if grade is None:
+            continue
+        room = np.array([float(r["features"].get("room", 1.0)) for r in rows])
+        X = np.array(
+            [
+                [float(r["features"].get(f, NEUTRAL[i])) for i, f in enumerate(FEATURES)]
+                for r in rows
+            ]
+        )
+        grades = np.full(len(rows), SHOWN)
+        grades[booked[0]] = grade
+        weight = min(MAX_WEIGHT, 1.0 / (examination(b["position"]) * float(b["propensity"])))
+        out.append(
+            LoggedSlate(
+                b["shown_at"],
+                X,
+                grades,
+                booked[0],
+                weight,
+                b["viewer_id"],
+                [r["tutor_id"] for r in rows],
+                room,
+            )
+        )
+    out.sort(key=lambda s: s.shown_at)
+    return out
+
+
+def _booking_starts(booking_ids: set[int]) -> dict[int, datetime]:
     from peerlearn.scheduling.models import Booking
 
-    from .index import get_index
-    from .recommend import candidates, feature_matrix, learner_context
+    return dict(Booking.objects.filter(pk__in=booking_ids).values_list("pk", "starts_at"))
 
-    empty = TrainingSet(np.zeros((0, len(FEATURES))), [], 0)
-    if not data:
-        return empty
-    index = get_index()
-    rng = np.random.default_rng(seed)
-    learner_ids = {o.learner_id for o in data}
-    learners = {u.pk: u for u in User.objects.filter(pk__in=learner_ids).select_related("profile")}
-    history: dict[int, list[tuple[int, str, datetime]]] = {}
-    for user_id, tutor_id, status, starts_at in Booking.objects.filter(
-        claims__user_id__in=learner_ids
-    ).values_list("claims__user_id", "tutor_id", "status", "starts_at"):
-        history.setdefault(user_id, []).append((tutor_id, status, starts_at))
-    contexts: dict[tuple[int, int], Any] = {}
+
+def choice_pairs(slates: list[LoggedSlate]) -> tuple[np.ndarray, np.ndarray]:
+    """(diffs, weights): within each slate, the booked tutor against each other one shown who
+    still had room, oriented better − worse by the outcome; the slate's exposure weight shared
+    among its pairs."""
     diffs: list[np.ndarray] = []
-    groups: list[tuple[np.ndarray, np.ndarray]] = []
-    for o in data:
-        row = index.row_of.get(o.tutor_id)
-        if row is None or o.learner_id not in learners:
-            continue  # the tutor stopped teaching, or either account is gone
-        key = (o.learner_id, o.subject_id)
-        if key not in contexts:
-            contexts[key] = learner_context(learners[o.learner_id], o.subject_id)
-        ctx = replace(contexts[key], past=_past_as_of(history.get(o.learner_id, []), o.at))
-        exclude = [index.row_of[o.learner_id]] if o.learner_id in index.row_of else []
-        rows, match, _, verified = candidates(index, ctx, np.array(exclude, dtype=np.int64))
-        others = rows[rows != row]
+    weights: list[float] = []
+    for s in slates:
+        if s.grade[s.booked] == SHOWN:
+            continue  # a mediocre session: neither better nor worse than the others
+        others = np.delete(np.arange(s.X.shape[0]), s.booked)
+        if s.room is not None:
+            others = others[s.room[others] >= 1]
         if others.size == 0:
             continue
-        sample = rng.choice(others, min(negatives, others.size), replace=False)
-        X, _ = feature_matrix(index, ctx, np.concatenate([[row], sample]), match, verified)
-        if o.own_review is not None:
-            X[0, RATING] = rating_without(index, row, o.own_review)
-        d = X[0] - X[1:]
-        diffs.extend(d if o.good else -d)
-        rel = np.full(X.shape[0], NEUTRAL)
-        rel[0] = float(o.grade)
-        groups.append((X, rel))
+        d = s.X[s.booked] - s.X[others]
+        diffs.extend(d if s.good else -d)
+        weights.extend([s.weight / others.size] * others.size)
     if not diffs:
-        return empty
-    return TrainingSet(np.array(diffs), groups, len(groups))
+        return np.zeros((0, len(FEATURES))), np.zeros(0)
+    return np.array(diffs), np.array(weights)
 
 
-def evaluate(data: list[Outcome], *, holdout: float = HOLDOUT) -> dict[str, float]:
-    """NDCG@10 on the newest ``holdout`` share of outcomes (time split): the prior, and the
-    served blend of a ranker fit on the older rest."""
-    from .index import get_index
+def outcome_pairs(slates: list[LoggedSlate], *, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """(diffs, weights): booked sessions with different grades, the better one's features minus
+    the worse one's (up to ``OUTCOME_PAIRS`` sampled per session), weighted by the mean of the
+    two exposure weights."""
+    rng = np.random.default_rng(seed)
+    if len(slates) < 2:
+        return np.zeros((0, len(FEATURES))), np.zeros(0)
+    x = np.array([s.X[s.booked] for s in slates])
+    g = np.array([s.grade[s.booked] for s in slates])
+    w = np.array([s.weight for s in slates])
+    diffs: list[np.ndarray] = []
+    weights: list[float] = []
+    for i in range(len(slates)):
+        for j in rng.choice(len(slates), min(OUTCOME_PAIRS, len(slates)), replace=False):
+            if g[i] > g[j]:
+                diffs.append(x[i] - x[j])
+                weights.append(0.5 * (w[i] + w[j]))
+    if not diffs:
+        return np.zeros((0, len(FEATURES))), np.zeros(0)
+    return np.array(diffs), np.array(weights)
 
-    get_index(force=True)  # score on today's data, not a stale per-process copy
-    cut = int(len(data) * (1 - holdout))
-    train = training_pairs(data[:cut])
-    test = training_pairs(data[cut:], seed=1)
-    learned = blend(fit_pairwise(train.diffs), train.diffs.shape[0])
-    metrics = {
-        "ndcg_prior": 0.0,
-        "ndcg_learned": 0.0,
-        "train_pairs": float(train.diffs.shape[0]),
-        "test_groups": float(len(test.groups)),
+
+def pairs(slates: list[LoggedSlate]) -> tuple[np.ndarray, np.ndarray]:
+    """Every training pair: outcome pairs (weight 1) and choice pairs (``CHOICE_SHARE``), each
+    kind normalised to its share of the total weight."""
+    out_d, out_w = outcome_pairs(slates)
+    ch_d, ch_w = choice_pairs(slates)
+    parts_d, parts_w = [], []
+    for d, w, share in ((out_d, out_w, 1.0), (ch_d, ch_w, CHOICE_SHARE)):
+        if d.shape[0]:
+            parts_d.append(d)
+            parts_w.append(share * w / w.sum())
+    if not parts_d:
+        return np.zeros((0, len(FEATURES))), np.zeros(0)
+    return np.vstack(parts_d), np.concatenate(parts_w)
+
+
+# --- evaluation -----------------------------------------------------------------------------
+
+
+def evaluate_policies(
+    slates: list[LoggedSlate], policies: dict[str, np.ndarray | str], *, seed: int = 0
+) -> dict[str, dict[str, float]]:
+    """Per policy — a weight vector, ``"rating"`` (the displayed rating as shown) or
+    ``"random"`` (mean of 20 shuffles): ``outcome``, the concordance of its scores with how the
+    held-out booked sessions went (``concordance``), and, re-ranking each held-out slate,
+    exposure-weighted ``ndcg`` (NDCG@10) and ``hit1`` (a well-rated booked tutor first, a
+    badly rated one not first) — the last two measure agreement with past choices, which
+    capacity and position also shaped, so promotion reads ``outcome``."""
+    rng = np.random.default_rng(seed)
+    total = sum(s.weight for s in slates) or 1.0
+    out: dict[str, dict[str, float]] = {}
+    booked_x = np.array([s.X[s.booked] for s in slates]) if slates else np.zeros((0, 1))
+    grades = np.array([s.grade[s.booked] for s in slates])
+    sw = np.array([s.weight for s in slates])
+    for name, policy in policies.items():
+        ndcg = hit = 0.0
+        for s in slates:
+            draws: list[np.ndarray]
+            if isinstance(policy, str) and policy == "random":
+                draws = [np.asarray(rng.random(s.X.shape[0])) for _ in range(20)]
+            elif isinstance(policy, str):
+                draws = [s.X[:, RATING] + 1e-9 * rng.random(s.X.shape[0])]
+            else:
+                draws = [s.X @ policy]
+            n_ = float(np.mean([ndcg_at(d, s.grade) for d in draws]))
+            first = float(np.mean([int(np.argmax(d)) == s.booked for d in draws]))
+            ndcg += s.weight * n_
+            hit += s.weight * (first if s.good else 1.0 - first)
+        out[name] = {
+            "ndcg": ndcg / total,
+            "hit1": hit / total,
+            "outcome": concordance(booked_x, grades, sw, policy, rng) if slates else 0.5,
+        }
+    return out
+
+
+def concordance(
+    x: np.ndarray,
+    grades: np.ndarray,
+    weights: np.ndarray,
+    policy: np.ndarray | str,
+    rng: np.random.Generator,
+) -> float:
+    """Over every pair of booked sessions with different grades: the exposure-weighted share
+    the policy scored the better one higher (ties count half) — does the score foretell how a
+    session goes? 0.5 is chance."""
+    if isinstance(policy, str) and policy == "random":
+        return 0.5
+    score = x[:, RATING] if isinstance(policy, str) else x @ policy
+    better = grades[:, None] > grades[None, :]
+    if not better.any():
+        return 0.5
+    pair_w = (weights[:, None] + weights[None, :]) * better
+    right = (score[:, None] > score[None, :]) + 0.5 * (score[:, None] == score[None, :])
+    return float((pair_w * right).sum() / pair_w.sum())
+
+
+@dataclass
+class Evaluation:
+    train_slates: int
+    test_slates: int
+    metrics: dict[str, dict[str, float]]
+    best_blend: float
+    promote: bool
+    reason: str
+
+
+def evaluate(slates: list[LoggedSlate], *, holdout: float = HOLDOUT) -> Evaluation:
+    """Time split: fit on the older slates, score the newest ``holdout`` share: the served
+    model, each blend of it with the fit, the rating sort and random order."""
+    served, _ = current_model()
+    cut = int(len(slates) * (1 - holdout))
+    train_set, test_set = slates[:cut], slates[cut:]
+    diffs, w = pairs(train_set)
+    fitted = fit_pairwise(diffs, w)
+    policies: dict[str, np.ndarray | str] = {
+        "served": served,
+        "rating": "rating",
+        "random": "random",
     }
-    if test.groups:
-        metrics["ndcg_prior"] = float(
-            np.mean([ndcg_at(X @ PRIOR_WEIGHTS, rel) for X, rel in test.groups])
+    for alpha in BLENDS:
+        policies[f"blend {alpha:.2f}"] = normalise(alpha * fitted + (1 - alpha) * served)
+    metrics = evaluate_policies(test_set, policies) if test_set else {}
+    if len(test_set) < MIN_TEST_SLATES or not metrics:
+        return Evaluation(
+            len(train_set),
+            len(test_set),
+            metrics,
+            0.0,
+            False,
+            f"{len(test_set)} held-out slates (< {MIN_TEST_SLATES}): not enough evidence",
         )
-        metrics["ndcg_learned"] = float(
-            np.mean([ndcg_at(X @ learned, rel) for X, rel in test.groups])
+    best = max(BLENDS, key=lambda a: metrics[f"blend {a:.2f}"]["outcome"])
+    mine = metrics[f"blend {best:.2f}"]["outcome"]
+    if mine < metrics["served"]["outcome"] + PROMOTE_MARGIN:
+        return Evaluation(
+            len(train_set), len(test_set), metrics, best, False, "does not beat the served model"
         )
-    return metrics
+    if metrics[f"blend {best:.2f}"]["ndcg"] < metrics["served"]["ndcg"] - NDCG_TOLERANCE:
+        return Evaluation(
+            len(train_set),
+            len(test_set),
+            metrics,
+            best,
+            False,
+            "ranks the held-out lists worse than the served model",
+        )
+    if mine < metrics["rating"]["outcome"]:
+        return Evaluation(
+            len(train_set), len(test_set), metrics, best, False, "does not beat the rating sort"
+        )
+    return Evaluation(
+        len(train_set),
+        len(test_set),
+        metrics,
+        best,
+        True,
+        "beats the served model and the rating sort",
+    )
 
 
 @dataclass
 class TrainResult:
-    version: RankerVersion | None  # None: nothing to learn from, the prior stays in use
-    outcomes: int
+    version: RankerVersion | None  # None: nothing to learn from
+    slates: int
     pairs: int
+    promoted: bool
     message: str
+    evaluation: Evaluation | None = None
 
 
-def train() -> TrainResult:
-    """Fit the pairwise ranker on every outcome so far and store it as the newest
-    ``RankerVersion`` (served blended with the prior by ``current_weights``). With no usable
-    outcome nothing is stored and the prior (or the previous version) stays in use."""
+def train(*, until: datetime | None = None) -> TrainResult:
+    """Fit on every labelled slate, evaluate on the newest ones (``evaluate``) and store a
+    ``RankerVersion``: promoted (served from now on) only when it won; with no labelled slate
+    nothing is stored and the served model stays."""
     from django.db import transaction
 
-    from .index import get_index
     from .models import RankerVersion
 
-    data = outcomes()
-    get_index(force=True)  # features from today's data, not a stale per-process copy
-    ts = training_pairs(data)
-    if ts.diffs.shape[0] == 0:
+    slates = logged_slates(until=until)
+    diffs, w = pairs(slates)
+    if diffs.shape[0] == 0:
         return TrainResult(
             None,
-            len(data),
+            len(slates),
             0,
-            f"no usable outcomes yet ({len(data)} found, 0 training pairs): "
-            "nothing stored, serving the hand-set prior"
-            + (" blended with the previous version" if RankerVersion.objects.exists() else ""),
+            False,
+            f"no labelled impressions yet ({len(slates)} slates): nothing stored, the served "
+            "model stays",
         )
-    learned = fit_pairwise(ts.diffs)
-    metrics: dict[str, float] = {"outcomes": float(len(data)), "used_outcomes": float(ts.used)}
-    if len(data) >= MIN_OUTCOMES_FOR_METRICS:
-        metrics |= evaluate(data)
+    evaluation = evaluate(slates)
+    served, _ = current_model()
+    fitted = fit_pairwise(diffs, w)
+    alpha = evaluation.best_blend if evaluation.promote else 1.0
+    final = normalise(alpha * fitted + (1 - alpha) * served) if evaluation.promote else fitted
+    metrics: dict[str, Any] = {
+        "slates": len(slates),
+        "train_slates": evaluation.train_slates,
+        "test_slates": evaluation.test_slates,
+        "blend": alpha,
+        "reason": evaluation.reason,
+        "policies": evaluation.metrics,
+    }
     with transaction.atomic():
         version = RankerVersion.objects.create(
-            weights={name: float(w) for name, w in zip(FEATURES, learned, strict=True)},
+            weights={name: float(v) for name, v in zip(FEATURES, final, strict=True)},
             features=list(FEATURES),
-            sample_count=int(ts.diffs.shape[0]),
+            sample_count=int(diffs.shape[0]),
             metrics=metrics,
+            promoted=evaluation.promote,
         )
-    n = version.sample_count
+    verdict = "promoted" if evaluation.promote else "kept for the record, not served"
     return TrainResult(
         version,
-        len(data),
-        n,
-        f"ranker v{version.pk}: {len(data)} outcomes, {n} pairs, "
-        f"served as {n / (n + BLEND_K):.0%} learned + {BLEND_K / (n + BLEND_K):.0%} prior",
+        len(slates),
+        int(diffs.shape[0]),
+        evaluation.promote,
+        f"ranker v{version.pk}: {len(slates)} labelled slates, {diffs.shape[0]} pairs; "
+        f"{verdict} ({evaluation.reason})",
+        evaluation,
     )

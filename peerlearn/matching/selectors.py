@@ -6,6 +6,7 @@ filtered, paginated search that the page and ``GET /api/v1/tutors/search`` share
 
 from __future__ import annotations
 
+import math
 import operator
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -77,7 +78,7 @@ class SearchFilters:
 
     def cleaned(self) -> SearchFilters:
         out = SearchFilters(**self.__dict__)
-        out.q = out.q.strip()[:200]
+        out.q = out.q.replace("\x00", "").strip()[:200]
         if out.level not in LEVEL_RANK:
             out.level = ""
         if out.part not in PARTS_OF_DAY:
@@ -88,7 +89,9 @@ class SearchFilters:
             out.next_days = min(max(out.next_days, 1), 14)
         if out.session_format not in SessionFormat.values:
             out.session_format = ""
-        out.language = out.language.strip().lower()[:12]
+        out.language = out.language.replace("\x00", "").strip().lower()[:12]
+        if out.institution_id is not None and not valid_id(out.institution_id):
+            out.institution_id = -1  # finds nobody
         if out.sort not in SORTS:
             out.sort = "relevance"
         return out
@@ -118,9 +121,9 @@ def _subject_filter(qs: QuerySet[Any], f: SearchFilters) -> QuerySet[Any]:
     subject or area finds tutors of it and everything under it (match 2)."""
     if f.subject_id is None:
         return qs
-    subject = Subject.objects.filter(pk=f.subject_id).first()
-    if subject is None:
-        return qs.none()
+    subject = Subject.objects.filter(pk=f.subject_id).first() if valid_id(f.subject_id) else None
+    if subject is None:  # an unknown subject finds nobody (annotated: the sort reads match)
+        return qs.none().annotate(match=Value(0, output_field=IntegerField()))
     if subject.kind == Subject.Kind.TOPIC:
         exact_ids = [subject.pk]
         broader_ids = [subject.parent_id] if subject.parent_id else []
@@ -280,6 +283,8 @@ def tutor_search(*, filters: SearchFilters, viewer: User | None) -> QuerySet[Any
     if f.session_format:
         qs = qs.filter(_json_list_has("profile__session_formats", f.session_format))
     if f.institution_id is not None:
+        if not valid_id(f.institution_id):
+            return qs.none()
         qs = qs.filter(profile__institution_id=f.institution_id)
     if f.q:
         qs = _full_text(qs, f.q)
@@ -287,7 +292,9 @@ def tutor_search(*, filters: SearchFilters, viewer: User | None) -> QuerySet[Any
         qs = qs.annotate(text_rank=Value(0.0, output_field=FloatField()))
     qs = stored_rating_annotations(qs)
     if f.min_rating is not None:
-        qs = qs.filter(rating__gte=f.min_rating)
+        # "4★ and up" means rated 4 or more by someone: an unrated tutor's prior-only average
+        # says nothing and is not shown.
+        qs = qs.filter(rating__gte=f.min_rating, rating_count__gt=0)
     profile = getattr(viewer, "profile", None) if viewer is not None else None
     located = profile is not None and profile.has_location
     by_distance = located and (f.sort == "distance" or f.max_distance_km is not None)
@@ -417,6 +424,60 @@ def hits_for(rows: list[User], *, viewer: User | None) -> list[TutorHit]:
     return hits
 
 
+MAX_ID = 2**63 - 1  # the database's bigint
+
+
+def valid_id(value: int | None) -> bool:
+    return value is not None and 1 <= value <= MAX_ID
+
+
+def filter_problems(data: Any) -> list[tuple[str, str]]:
+    """What is wrong with a search query (``(parameter, message)`` pairs; empty when nothing):
+    the API answers 400 with the first; the page ignores malformed values and shows nothing
+    for an unknown subject or institution."""
+    problems: list[tuple[str, str]] = []
+
+    def given(name: str) -> str | None:
+        value = data.get(name)
+        if value is None or value == "":
+            return None
+        return str(value)
+
+    for name in ("subject", "institution"):
+        raw = given(name)
+        if raw is not None and not valid_id(parse_int(raw)):
+            problems.append((name, f"{name} must be an id from 1 to {MAX_ID}."))
+    choices = {
+        "level": tuple(LEVEL_RANK),
+        "part": tuple(PARTS_OF_DAY),
+        "format": tuple(SessionFormat.values),
+        "sort": SORTS,
+    }
+    for name, allowed in choices.items():
+        raw = given(name)
+        if raw is not None and raw not in allowed:
+            problems.append((name, f"{name} must be one of: {', '.join(allowed)}."))
+    raw = given("weekday")
+    if raw is not None and parse_int(raw) not in range(7):
+        problems.append(("weekday", "weekday must be 0 (Monday) to 6 (Sunday)."))
+    raw = given("next_days")
+    if raw is not None and parse_int(raw) not in range(1, 15):
+        problems.append(("next_days", "next_days must be 1 to 14."))
+    raw = given("min_rating")
+    rating = parse_float(raw) if raw is not None else None
+    if raw is not None and (rating is None or not 1 <= rating <= 5):
+        problems.append(("min_rating", "min_rating must be a number from 1 to 5."))
+    raw = given("max_km")
+    km = parse_float(raw) if raw is not None else None
+    if raw is not None and (km is None or not 0 < km <= 20_000):
+        problems.append(("max_km", "max_km must be a number above 0 and at most 20000."))
+    for name in ("q", "language"):
+        raw = given(name)
+        if raw is not None and "\x00" in raw:
+            problems.append((name, f"{name} must not contain NUL characters."))
+    return problems
+
+
 def institution_choices() -> QuerySet[Institution]:
     return Institution.objects.order_by("name")
 
@@ -429,11 +490,12 @@ def parse_int(value: Any) -> int | None:
 
 
 def parse_float(value: Any) -> float | None:
+    """A finite float, or None (junk, NaN and ±infinity)."""
     try:
         out = float(value)
     except (TypeError, ValueError):
         return None
-    return out if out == out else None  # NaN
+    return out if math.isfinite(out) else None
 
 
 def filters_from_query(data: Any) -> SearchFilters:

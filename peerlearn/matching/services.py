@@ -149,3 +149,21 @@ def tutor_documents_rebuild(*, batch: int = DOCUMENT_BATCH) -> int:
     teaches = TeachingSubject.objects.filter(user_id=OuterRef("user_id"))
     TutorDocument.objects.exclude(Exists(teaches)).delete()
     return written
+
+
+def recommendations_show(
+    *,
+    learner: User,
+    subject_id: int | None,
+    n: int = 10,
+    surface: str = "recommended",
+    rng: Any = None,
+) -> list[Any]:
+    """What "Recommended for you" (page and API) shows: ``recommend.top_tutors`` for the
+    learner, logged to the impression log (``impressions.log_recommendations``) as shown."""
+    from .impressions import log_recommendations
+    from .recommend import top_tutors
+
+    recs = top_tutors(learner=learner, subject_id=subject_id, n=n, rng=rng)
+    log_recommendations(viewer=learner, surface=surface, subject_id=subject_id, recs=recs)
+    return recs

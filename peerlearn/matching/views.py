@@ -16,7 +16,8 @@ from peerlearn.accounts.models import Level, SessionFormat, User
 from peerlearn.accounts.selectors import WEEKDAY_NAMES, subject_choices
 from peerlearn.accounts.services import LANGUAGE_CODES
 
-from . import recommend, selectors
+from . import selectors, services
+from .impressions import log_search
 from .week import PARTS_OF_DAY
 
 
@@ -28,6 +29,7 @@ def search(request: HttpRequest) -> HttpResponse:
     filters = selectors.filters_from_query(request.GET)
     viewer = _viewer(request)
     results = selectors.search_page(filters=filters, viewer=viewer, page=request.GET.get("page"))
+    log_search(viewer=viewer, filters=filters, hits=results.hits)
     query = {k: v for k, v in request.GET.items() if k != "page" and v}
     context = {
         "filters": filters,
@@ -56,7 +58,7 @@ def search(request: HttpRequest) -> HttpResponse:
 def recommended(request: HttpRequest) -> HttpResponse:
     learner: User = request.user  # type: ignore[assignment]
     subject_id = selectors.parse_int(request.GET.get("subject"))
-    recs = recommend.top_tutors(learner=learner, subject_id=subject_id, n=10)
+    recs = services.recommendations_show(learner=learner, subject_id=subject_id, n=10)
     people = {
         u.pk: u
         for u in User.objects.filter(pk__in=[r.tutor_id for r in recs]).select_related("profile")

@@ -13,6 +13,7 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from peerlearn.accounts.audit import audit_record
 from peerlearn.accounts.models import User
 from peerlearn.common import ratelimit
 from peerlearn.common.errors import Forbidden, NotFound, ServiceError
@@ -392,4 +393,7 @@ def report_resolve(*, actor: User, report_id: int, resolution: str) -> MessageRe
         report.resolved_by = actor
         report.resolution = resolution.strip()[:300]
         report.save(update_fields=["resolved_at", "resolved_by", "resolution"])
+        audit_record(
+            actor=actor, action="messaging.report_resolve", target=report, reason=report.resolution
+        )
     return report

@@ -47,6 +47,7 @@ class Notification(models.Model):
         MESSAGE = "message", "Message"
         HELP_REQUEST = "help_request", "Help request"
         BADGE = "badge", "Badge"
+        ACCOUNT = "account", "Your account"
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
@@ -122,7 +123,7 @@ KIND_GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("Discussions", (K.REPLY, K.MENTION, K.HELP_REQUEST)),
     ("Messages", (K.MESSAGE,)),
     ("Practice & badges", (K.BADGE,)),
-    ("Account", (K.VERIFICATION_DECISION,)),
+    ("Account", (K.VERIFICATION_DECISION, K.ACCOUNT)),
 )
 del K
 

@@ -92,12 +92,6 @@ def access_problem(*, user: User | None, slug: str) -> Problem:
     return problem
 
 
-def draft_code(*, user: User, problem: Problem, language: str) -> str:
-    """The user's saved draft, or the problem's starter code."""
-    draft = Draft.objects.filter(user=user, problem=problem, language=language).first()
-    return draft.code if draft else problem.starter_code.get(language, "")
-
-
 def drafts(*, user: User, problem: Problem) -> dict[str, str]:
     """Every language's code as the editor should open it."""
     saved = dict(Draft.objects.filter(user=user, problem=problem).values_list("language", "code"))

@@ -25,6 +25,7 @@ from peerlearn.common.markdown import render_markdown
 from peerlearn.common.realtime import broadcast, person
 from peerlearn.gamification import events as gamification_events
 from peerlearn.live.models import Room
+from peerlearn.lti import events as lti_events
 from peerlearn.matching.partners import events as partner_events
 
 from . import events, selectors
@@ -45,7 +46,6 @@ logger = logging.getLogger(__name__)
 MAX_CODE_CHARS = 64 * 1024
 MAX_CUSTOM_INPUT_CHARS = 64 * 1024
 OUTPUT_LIMIT_KB = 256
-HIDDEN_ERROR_LINES = 3
 HIDDEN_ERROR_CHARS = 300
 SHOWN_TEXT_CHARS = 4000
 STALE_AFTER_SECONDS = 10 * 60  # longer than any submission's wall-clock budget in the judge
@@ -244,7 +244,9 @@ def _tests_for(submission: Submission) -> tuple[list[dict[str, Any]], bool]:
     """The tests to judge with, and whether they are hidden."""
     problem = submission.problem
     if submission.mode == Submission.Mode.SUBMIT:
-        return ProblemTestSet.objects.get(problem=problem).hidden, True
+        # Hidden: the judge redacts what they say and stops at the first one that fails.
+        hidden = ProblemTestSet.objects.get(problem=problem).hidden
+        return [{**test, "hidden": True} for test in hidden], True
     if submission.custom_input:
         if problem.kind == Problem.Kind.FUNCTION:
             return [{"args": json.loads(submission.custom_input)}], False
@@ -256,15 +258,11 @@ def _clip(text: str, limit: int = SHOWN_TEXT_CHARS) -> str:
     return text if len(text) <= limit else text[:limit] + "\n… (cut)"
 
 
-def _hidden_error(error: str) -> str:
-    lines = [line for line in error.strip().splitlines() if line.strip()]
-    return _clip("\n".join(lines[-HIDDEN_ERROR_LINES:]), HIDDEN_ERROR_CHARS)
-
-
 def shown_result(test: dict[str, Any], result: dict[str, Any], *, hidden: bool) -> dict[str, Any]:
-    """What the submitter may see of one test. For hidden tests: the verdict, time, memory and
-    only the last lines of an error — never the input, the expected output or the program's
-    output (which could echo the input)."""
+    """What the submitter may see of one test. For hidden tests: the verdict, the judge's
+    quantised time and memory, and only the error the judge redacted (an exception type and a
+    line of the user's code, sandbox/redact.py) — never the input, the expected output, the
+    program's output or its stderr, which could echo the input."""
     shown: dict[str, Any] = {
         "index": result.get("index", 0),
         "verdict": result.get("verdict", "internal_error"),
@@ -272,7 +270,9 @@ def shown_result(test: dict[str, Any], result: dict[str, Any], *, hidden: bool) 
         "memory_kb": result.get("memory_kb", 0),
     }
     if hidden:
-        shown["error"] = _hidden_error(result.get("error", ""))
+        # Only a result the judge redacted as hidden may say anything at all.
+        error = result.get("error", "") if result.get("hidden") is True else ""
+        shown["error"] = _clip(error, HIDDEN_ERROR_CHARS)
         return shown
     shown["input"] = _clip(
         json.dumps(test["args"])[1:-1] if "args" in test else test.get("input", "")
@@ -399,6 +399,7 @@ def _finish(
         submission.save()
         if submission.mode == Submission.Mode.SUBMIT:
             partner_events.submission_judged(submission.pk)  # the practice skill rating
+            lti_events.submission_judged(submission.pk)  # LMS gradebooks (graded links)
         if (
             submission.mode == Submission.Mode.SUBMIT
             and submission.verdict == Submission.Verdict.ACCEPTED

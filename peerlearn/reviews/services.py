@@ -24,6 +24,7 @@ from django.db.models import Count, Sum
 from django.utils import timezone
 from django.utils.formats import date_format
 
+from peerlearn.accounts.audit import audit_record
 from peerlearn.accounts.models import User
 from peerlearn.common import ratelimit
 from peerlearn.common.errors import Conflict, Forbidden, NotFound, ServiceError
@@ -492,13 +493,40 @@ def review_hide(*, actor: User, review_id: int, reason: str) -> Review:
         )
         if review.direction == Review.Direction.OF_TUTOR:
             rating_totals_refresh([review.subject_id])
+        audit_record(actor=actor, action="reviews.hide", target=review, reason=text)
+    return review
+
+
+def review_unhide(*, actor: User, review_id: int, reason: str) -> Review:
+    """A moderator shows a hidden review again; the tutor's rating counts it again. Audited."""
+    _require_moderator(actor)
+    text = " ".join((reason or "").split())
+    if not text:
+        raise ServiceError("Give a reason.", code="required", field="reason")
+    selectors.access_review(user=actor, review_id=review_id)
+    with transaction.atomic():
+        review = Review.objects.select_for_update(of=("self",)).get(pk=review_id)
+        if review.hidden_at is None:
+            raise Conflict("This review is not hidden.", code="not_hidden")
+        review.hidden_at = None
+        review.hidden_by = None
+        review.hidden_reason = ""
+        review.save(update_fields=["hidden_at", "hidden_by", "hidden_reason"])
+        if review.direction == Review.Direction.OF_TUTOR:
+            rating_totals_refresh([review.subject_id])
+        audit_record(actor=actor, action="reviews.unhide", target=review, reason=text)
     return review
 
 
 def review_reports_dismiss(*, actor: User, review_id: int) -> int:
     """A moderator keeps a reported review: its open reports are resolved as dismissed."""
     _require_moderator(actor)
-    selectors.access_review(user=actor, review_id=review_id)
-    return ReviewReport.objects.filter(review_id=review_id, resolved_at__isnull=True).update(
-        resolved_at=timezone.now(), resolved_by=actor, resolution=ReviewReport.Resolution.DISMISSED
-    )
+    review = selectors.access_review(user=actor, review_id=review_id)
+    with transaction.atomic():
+        count = ReviewReport.objects.filter(review_id=review_id, resolved_at__isnull=True).update(
+            resolved_at=timezone.now(),
+            resolved_by=actor,
+            resolution=ReviewReport.Resolution.DISMISSED,
+        )
+        audit_record(actor=actor, action="reviews.reports_dismiss", target=review)
+    return count

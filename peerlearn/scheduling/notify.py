@@ -12,8 +12,8 @@ from peerlearn.accounts.models import User
 from peerlearn.notifications.models import NotificationSettings, default_reminder_offsets
 from peerlearn.notifications.services import notify
 
-from . import ics
-from .models import Booking, TimeClaim
+from . import ics, selectors
+from .models import Booking
 
 TITLES = {
     "booking_request": "{other} asks for a session on {subject}",
@@ -35,9 +35,7 @@ def _local(booking: Booking, user: User) -> str:
 def _other_name(booking: Booking, user: User) -> str:
     if booking.tutor_id != user.pk:
         return booking.tutor.display_name
-    learners = [
-        c.user.display_name for c in booking.claims.all() if c.role == TimeClaim.Role.LEARNER
-    ]
+    learners = [claim.user.display_name for claim in selectors.learner_claims(booking)]
     return ", ".join(learners) or "your learners"
 
 

@@ -12,7 +12,6 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.http import HttpRequest
-from django.utils import timezone
 from ninja import Field, Schema
 
 from peerlearn.accounts.models import User
@@ -21,6 +20,7 @@ from peerlearn.accounts.services import profile_ensure
 from peerlearn.api.pages import json_time
 
 from .models import Booking, BookingEvent, RescheduleProposal, TimeClaim
+from .selectors import allowed_actions, learner_claims, pending_proposal
 
 Status = Booking.Status
 
@@ -194,52 +194,6 @@ class EventOut(Schema):
         return in_utc(obj.at)
 
 
-def learner_claims(booking: Booking) -> list[TimeClaim]:
-    """Who the learners are: those holding a seat, or for a declined or cancelled booking
-    (whose claims were released) everyone who held one."""
-    claims = [c for c in booking.claims.all() if c.role == TimeClaim.Role.LEARNER]
-    if booking.status in (Status.DECLINED, Status.CANCELLED):
-        return claims
-    return [c for c in claims if c.active]
-
-
-def pending_proposal(booking: Booking) -> RescheduleProposal | None:
-    pending = [
-        p
-        for p in booking.reschedule_proposals.all()
-        if p.status == RescheduleProposal.Status.PENDING
-    ]
-    return pending[0] if pending else None
-
-
-def available_actions(booking: Booking, user: User | None) -> list[str]:
-    """What ``user`` may do with the booking now, named like the action endpoints. A hint for
-    clients drawing buttons; the services have the final word (and answer 403 or 409)."""
-    if user is None:
-        return []
-    is_tutor = booking.tutor_id == user.pk
-    if not is_tutor and all(c.user_id != user.pk for c in learner_claims(booking)):
-        return []  # e.g. a learner who gave their group seat back
-    group = booking.kind == Booking.Kind.GROUP
-    now = timezone.now()
-    actions: list[str] = []
-    if booking.status == Status.REQUESTED:
-        actions += ["accept", "decline", "counter", "cancel"] if is_tutor else ["cancel"]
-    elif booking.status == Status.COUNTERED:
-        actions += ["cancel"] if is_tutor else ["counter_accept", "decline", "cancel"]
-    elif booking.status == Status.CONFIRMED:
-        if now < booking.starts_at:
-            if not group:
-                actions.append("reschedule")
-            actions.append("cancel" if is_tutor or not group else "leave")
-            proposal = pending_proposal(booking)
-            if not group and proposal is not None and proposal.proposed_by_id != user.pk:
-                actions.append("respond_reschedule")
-        elif now >= booking.ends_at:
-            actions += ["complete", "no_show"]
-    return actions
-
-
 class BookingOut(Timed):
     id: int
     uid: str = Field(description="The stable calendar UID of the session")
@@ -282,7 +236,7 @@ class BookingOut(Timed):
 
     @staticmethod
     def resolve_actions(obj: Booking, context: dict[str, Any]) -> list[str]:
-        return available_actions(obj, _viewer(context))
+        return list(allowed_actions(obj, _viewer(context)))
 
     @staticmethod
     def resolve_created_at(obj: Booking) -> datetime:
@@ -337,7 +291,7 @@ def booking_item(booking: Booking, request: HttpRequest) -> dict[str, Any]:
         "pending_reschedule": None
         if proposal is None
         else ProposalOut.model_validate(proposal, context=context).model_dump(),
-        "actions": available_actions(booking, viewer),
+        "actions": list(allowed_actions(booking, viewer)),
         "created_at": json_time(in_utc(booking.created_at)),
         "updated_at": json_time(in_utc(booking.updated_at)),
     }

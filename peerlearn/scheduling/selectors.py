@@ -217,6 +217,79 @@ def learners_of(booking: Booking) -> list[User]:
     return [c.user for c in booking.claims.all() if c.role == TimeClaim.Role.LEARNER and c.active]
 
 
+def learner_claims(booking: Booking) -> list[TimeClaim]:
+    """Who the learners are: those holding a seat, or for a declined or cancelled booking
+    (whose claims were released) everyone who held one. Uses prefetched claims."""
+    claims = [c for c in booking.claims.all() if c.role == TimeClaim.Role.LEARNER]
+    if booking.status in (Booking.Status.DECLINED, Booking.Status.CANCELLED):
+        return claims
+    return [c for c in claims if c.active]
+
+
+def pending_proposal(booking: Booking) -> RescheduleProposal | None:
+    """The booking's open reschedule proposal, if any (uses prefetched proposals)."""
+    pending = [
+        p
+        for p in booking.reschedule_proposals.all()
+        if p.status == RescheduleProposal.Status.PENDING
+    ]
+    return pending[0] if pending else None
+
+
+# Every action on a booking, named as the API's and the page's endpoints name them, in the order
+# buttons and lists show them.
+BOOKING_ACTIONS = (
+    "accept",
+    "counter",
+    "counter_accept",
+    "decline",
+    "reschedule",
+    "respond_reschedule",
+    "cancel",
+    "leave",
+    "complete",
+    "no_show",
+)
+
+
+def allowed_actions(
+    booking: Booking, user: User | None, *, now: datetime | None = None
+) -> tuple[str, ...]:
+    """What ``user`` may do with the booking now: the one rule the session page's buttons, the
+    API's ``actions`` and the services' guards all follow. Someone who is not (or no longer) in
+    the booking may do nothing. Uses prefetched claims and reschedule proposals."""
+    if user is None:
+        return ()
+    is_tutor = booking.tutor_id == user.pk
+    if not is_tutor and all(c.user_id != user.pk for c in learner_claims(booking)):
+        return ()
+    now = now or timezone.now()
+    started, ended = now >= booking.starts_at, now >= booking.ends_at
+    status = booking.status
+    allowed: set[str] = set()
+    if status == Booking.Status.REQUESTED:
+        if is_tutor:
+            allowed |= {"decline"} if started else {"accept", "decline", "counter"}
+        elif not started:
+            allowed.add("cancel")
+    elif status == Booking.Status.COUNTERED:
+        if not is_tutor:
+            allowed |= {"decline"} if started else {"counter_accept", "decline", "cancel"}
+        elif not started:
+            allowed.add("cancel")
+    elif status == Booking.Status.CONFIRMED:
+        if ended:
+            allowed |= {"complete", "no_show"}
+        elif not started and booking.kind == Booking.Kind.GROUP:
+            allowed.add("cancel" if is_tutor else "leave")
+        elif not started:
+            allowed |= {"reschedule", "cancel"}
+            proposal = pending_proposal(booking)
+            if proposal is not None and proposal.proposed_by_id != user.pk:
+                allowed.add("respond_reschedule")
+    return tuple(action for action in BOOKING_ACTIONS if action in allowed)
+
+
 def _unshown_profile_fields(prefix: str) -> list[str]:
     """Profile columns a list of sessions never shows (three are JSON, decoded per row)."""
     names = ("bio", "languages", "learning_styles", "session_formats", "latitude", "longitude")

@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from functools import partial
 
 from django.db import IntegrityError, transaction
-from django.urls import reverse
+from django.db.models import Q
 from django.utils import timezone
 
 from peerlearn.accounts.models import Subject, TeachingSubject, User
@@ -69,6 +69,20 @@ def _require_status(booking: Booking, allowed: tuple[str, ...], action: str) -> 
             f"You cannot {action} a session that is {booking.get_status_display().lower()}.",
             code="illegal_transition",
         )
+
+
+def _require_allowed(booking: Booking, actor: User, action: str) -> None:
+    """The last guard of every booking action: ``selectors.allowed_actions``, the rule the page's
+    buttons and the API's ``actions`` show. The specific checks before it explain the common
+    refusals (who, which state); this catches the rest, such as a request whose time passed."""
+    if action in selectors.allowed_actions(booking, actor):
+        return
+    if timezone.now() >= booking.starts_at:
+        raise Conflict(
+            "This session's start time has passed, so it can no longer be changed that way.",
+            code="started",
+        )
+    raise Conflict("That is not possible for this session now.", code="illegal_transition")
 
 
 def _learner_ids(booking: Booking) -> list[int]:
@@ -176,10 +190,6 @@ def _check_slot(
         )
 
 
-def _session_url(booking: Booking) -> str:
-    return reverse("scheduling:detail", args=[booking.pk])
-
-
 # --- requests --------------------------------------------------------------------------------
 
 
@@ -242,6 +252,7 @@ def booking_accept(*, actor: User, booking_id: int) -> Booking:
         if booking.tutor_id != actor.pk:
             raise Forbidden("Only the tutor can accept this request.")
         _require_status(booking, (Status.REQUESTED,), "accept")
+        _require_allowed(booking, actor, "accept")
         before = booking.status
         booking.status = Status.CONFIRMED
         booking.sequence += 1
@@ -273,6 +284,7 @@ def booking_decline(*, actor: User, booking_id: int, reason: str) -> Booking:
         if booking.status == Status.COUNTERED and actor.pk not in learners:
             raise Forbidden("Only the learner can decline this counter-proposal.")
         _require_status(booking, (Status.REQUESTED, Status.COUNTERED), "decline")
+        _require_allowed(booking, actor, "decline")
         before = booking.status
         booking.status = Status.DECLINED
         booking.save(update_fields=["status", "updated_at"])
@@ -296,6 +308,7 @@ def booking_counter(
         if booking.tutor_id != actor.pk:
             raise Forbidden("Only the tutor can propose another time.")
         _require_status(booking, (Status.REQUESTED,), "counter-propose")
+        _require_allowed(booking, actor, "counter")
         duration = booking.duration_minutes
         ends_at = check_time(starts_at, duration)
         _check_slot(booking.tutor, starts_at, duration, exclude_booking=booking.pk)
@@ -324,6 +337,7 @@ def booking_counter_accept(*, actor: User, booking_id: int) -> Booking:
         if actor.pk not in _learner_ids(booking):
             raise Forbidden("Only the learner can accept this counter-proposal.")
         _require_status(booking, (Status.COUNTERED,), "accept the counter-proposal of")
+        _require_allowed(booking, actor, "counter_accept")
         before = booking.status
         booking.status = Status.CONFIRMED
         booking.sequence += 1
@@ -443,47 +457,106 @@ def booking_reschedule_respond(*, actor: User, proposal_id: int, accept: bool) -
     return booking
 
 
-def booking_cancel(*, actor: User, booking_id: int, reason: str) -> Booking:
-    """Either side cancels a pending or confirmed session. Inside the cut-off before the start
-    (BOOKING_CANCELLATION_CUTOFF_HOURS) a confirmed session's cancellation counts as late."""
+def _clean_cancel_reason(reason: str) -> str:
     reason = reason.strip()
     if not reason:
         raise ServiceError(
             "Say why, briefly: the other side will see it.", code="required", field="reason"
         )
+    return reason
+
+
+def _cancel_locked(booking: Booking, actor: User, reason: str, *, notify_ids: list[int]) -> None:
+    """Cancel a locked, active, not yet started booking; tell ``notify_ids`` on commit."""
+    _require_status(booking, Booking.ACTIVE_STATUSES, "cancel")
+    before = booking.status
+    now = timezone.now()
+    if now >= booking.starts_at:
+        raise Conflict(
+            "The session has started; mark it completed or a no-show instead.",
+            code="illegal_transition",
+        )
+    booking.cancelled_late = (
+        before == Status.CONFIRMED and booking.starts_at - now < selectors.cancellation_cutoff()
+    )
+    booking.status = Status.CANCELLED
+    booking.sequence += 1
+    booking.save(update_fields=["status", "sequence", "cancelled_late", "updated_at"])
+    _release_all(booking)
+    _record(booking, actor, "cancel", before, reason, late=booking.cancelled_late)
+    transaction.on_commit(
+        partial(
+            notify_booking,
+            booking.pk,
+            "booking_cancelled",
+            recipients=notify_ids,
+            reason=reason,
+            cancelled=before == Status.CONFIRMED,
+        )
+    )
+
+
+def booking_cancel(*, actor: User, booking_id: int, reason: str) -> Booking:
+    """Either side cancels a pending or confirmed session. Inside the cut-off before the start
+    (BOOKING_CANCELLATION_CUTOFF_HOURS) a confirmed session's cancellation counts as late."""
+    reason = _clean_cancel_reason(reason)
     with transaction.atomic():
         booking = _lock(booking_id)
         _require_participant(booking, actor)
         if booking.kind == Booking.Kind.GROUP and booking.tutor_id != actor.pk:
             raise Forbidden("Leave the group session instead: only its tutor can cancel it.")
-        _require_status(booking, Booking.ACTIVE_STATUSES, "cancel")
-        before = booking.status
-        now = timezone.now()
-        if now >= booking.starts_at:
-            raise Conflict(
-                "The session has started; mark it completed or a no-show instead.",
-                code="illegal_transition",
-            )
-        booking.cancelled_late = (
-            before == Status.CONFIRMED and booking.starts_at - now < selectors.cancellation_cutoff()
-        )
-        booking.status = Status.CANCELLED
-        booking.sequence += 1
-        booking.save(update_fields=["status", "sequence", "cancelled_late", "updated_at"])
-        recipients = [uid for uid in [booking.tutor_id, *_learner_ids(booking)] if uid != actor.pk]
-        _release_all(booking)
-        _record(booking, actor, "cancel", before, reason, late=booking.cancelled_late)
-        transaction.on_commit(
-            partial(
-                notify_booking,
-                booking.pk,
-                "booking_cancelled",
-                recipients=recipients,
-                reason=reason,
-                cancelled=before == Status.CONFIRMED,
-            )
-        )
+        people = [booking.tutor_id, *_learner_ids(booking)]
+        _cancel_locked(booking, actor, reason, notify_ids=[u for u in people if u != actor.pk])
     return booking
+
+
+def booking_cancel_by_staff(*, actor: User, booking_id: int, reason: str) -> Booking:
+    """An administrator cancels a session for its participants (all of them are told why).
+    Never counts as a late cancellation of either side. Audited."""
+    from peerlearn.accounts.audit import audit_record
+
+    if not actor.has_perm("scheduling.change_booking"):
+        raise Forbidden("Only administrators can cancel other people's sessions.")
+    reason = _clean_cancel_reason(reason)
+    with transaction.atomic():
+        booking = _lock(booking_id)
+        _cancel_locked(
+            booking, actor, reason, notify_ids=[booking.tutor_id, *_learner_ids(booking)]
+        )
+        if booking.cancelled_late:
+            booking.cancelled_late = False
+            booking.save(update_fields=["cancelled_late"])
+        audit_record(actor=actor, action="scheduling.cancel", target=booking, reason=reason)
+    return booking
+
+
+def bookings_cancel_for_user(*, actor: User, user: User, reason: str) -> int:
+    """Withdraw ``user`` from every session that has not started yet (they were suspended or
+    deleted their account): a session they tutor or take one-to-one is cancelled, with a
+    notice to the others; their seat in someone's group session is released. Returns how many
+    sessions changed. Never late, never a no-show: the others did nothing wrong."""
+    changed = 0
+    upcoming = (
+        Booking.objects.filter(status__in=Booking.ACTIVE_STATUSES, starts_at__gt=timezone.now())
+        .filter(Q(tutor=user) | Q(claims__user=user, claims__active=True))
+        .values_list("pk", flat=True)
+        .distinct()
+    )
+    for booking_id in list(upcoming):
+        with transaction.atomic():
+            booking = _lock(booking_id)
+            if not booking.is_active or booking.starts_at <= timezone.now():
+                continue
+            if booking.kind == Booking.Kind.GROUP and booking.tutor_id != user.pk:
+                booking.claims.filter(user=user, active=True).update(active=False)
+                _record(booking, actor, "release_seat", booking.status, reason)
+            else:
+                others = [u for u in [booking.tutor_id, *_learner_ids(booking)] if u != user.pk]
+                _cancel_locked(booking, actor, reason, notify_ids=others)
+                booking.cancelled_late = False
+                booking.save(update_fields=["cancelled_late"])
+            changed += 1
+    return changed
 
 
 def booking_complete(*, actor: User, booking_id: int) -> Booking:

@@ -3,6 +3,7 @@
 It is copied into the box read-only (bwrap --ro-bind-data) and talks to the host over its stdin
 and stdout, one JSON object per line:
 
+    box -> host   {"event": "ready"}                                              once started
     host -> box   {"files": ..., "compile": ..., "run": ..., "limits": ...}     the plan, once
     box -> host   {"event": "compiled", "ok": bool, "output": str}
     host -> box   {"stdin": str, "args": str | null}                              one per test
@@ -14,6 +15,12 @@ pipes for stdin, stdout, stderr, the function's arguments (fd 3) and its return 
 Being PID 1 of the box's PID namespace, the supervisor cannot be killed from inside the box and
 ends every test with kill(-1, SIGKILL), which takes every other process in the box with it.
 
+Every test is measured against the whole box (BoxMeter): with a cgroup, through descriptors of
+its counters the host passes in (CPU of every process, peak memory including shared memory,
+memfds and the page cache the box creates, OOM kills); without one, by summing what every
+process of the box holds. Before each test the work directory is rebuilt whatever its
+permissions, and every SysV IPC object of the box's IPC namespace is removed.
+
 Only the standard library of Python 3.11 is used: this file runs on Debian's /usr/bin/python3.
 """
 
@@ -22,13 +29,13 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import fcntl
+import gc
 import importlib
 import json
 import math
 import os
 import resource
 import select
-import shutil
 import signal
 import stat
 import sys
@@ -53,7 +60,10 @@ PRELOADED = (
 )
 ARGS_FD = 3
 RESULT_FD = 4
+SYNTAX_FD = 5  # JavaScript: the runner's syntax error, written before the solution runs
+COMPILE_OUTPUT_KEEP = 8192
 POLL_INTERVAL_MS = 10
+CHECK_EVERY_S = 0.005  # limits are checked at most this often (and at least every poll)
 CHUNK = 65536
 STDERR_KEEP = 64 * 1024
 STDERR_CAP = 1024 * 1024
@@ -61,6 +71,10 @@ MAX_FILES = 2000
 TRACEBACK_FRAMES = 20  # the innermost ones; a 100 000-deep recursion is slow to format in full
 PR_SET_DUMPABLE = 4
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+PAGE = os.sysconf("SC_PAGE_SIZE")
+IPC_RMID = 0
+FD_SCAN_EVERY = 5  # polls between two scans of every process's descriptors (fallback meter)
+LIBC = ctypes.CDLL(None, use_errno=True)
 
 # Substrings of a crashed program's stderr that mean it ran out of memory.
 MEMORY_MARKERS = (
@@ -100,11 +114,16 @@ class Capture:
 
 
 def _install_fds(fds: dict[int, int]) -> None:
-    """Make `fds` (target -> source) the child's only descriptors: 0..n-1, nothing else."""
+    """Make `fds` (target -> source) the child's only descriptors, nothing else."""
     moved = {target: fcntl.fcntl(source, fcntl.F_DUPFD, 64) for target, source in fds.items()}
     for target, source in moved.items():
         os.dup2(source, target)
-    os.closerange(len(fds), resource.getrlimit(resource.RLIMIT_NOFILE)[0])
+    top = max(fds) + 1
+    for fd in range(top):
+        if fd not in fds:
+            with contextlib.suppress(OSError):
+                os.close(fd)
+    os.closerange(top, resource.getrlimit(resource.RLIMIT_NOFILE)[0])
 
 
 def _set_limits(limits: dict[str, int]) -> None:
@@ -147,6 +166,9 @@ def _child(
     exit_code = 126
     try:
         _install_fds(fds)
+        LIBC.prctl(PR_SET_DUMPABLE, 1, 0, 0, 0)  # its own /proc/self again (exec would, too)
+        with open("/proc/self/oom_score_adj", "w") as oom_score:
+            oom_score.write("1000")  # the box's first victim, never the supervisor
         for sig in (signal.SIGPIPE, signal.SIGINT, signal.SIGXFSZ, signal.SIGXCPU):
             signal.signal(sig, signal.SIG_DFL)
         _set_limits(limits)
@@ -229,20 +251,169 @@ def _run_python(run: dict, code: types.CodeType | None) -> int:
 # The supervisor side.
 
 
-def _cpu_ms_of(pid: int) -> int:
-    """CPU time so far of `pid` (all its threads and waited-for children)."""
+def _read_fd(fd: int) -> str:
+    return os.pread(fd, 4096, 0).decode()
+
+
+def _field(text: str, name: str) -> int:
+    """`name value` lines (memory.events, memory.oom_control, cpu.stat)."""
+    for line in text.splitlines():
+        key, _, value = line.partition(" ")
+        if key == name:
+            return int(value)
+    return 0
+
+
+def _box_pids() -> list[int]:
+    return [int(name) for name in os.listdir("/proc") if name.isdigit() and name != "1"]
+
+
+def _proc_cpu_ticks(pid: int) -> int:
+    """utime + stime + cutime + cstime of a live (or zombie) process of the box."""
     try:
         with open(f"/proc/{pid}/stat") as proc_stat:
             fields = proc_stat.read().rsplit(")", 1)[1].split()
     except OSError:
         return 0
-    ticks = sum(int(field) for field in fields[11:15])  # utime stime cutime cstime
-    return ticks * 1000 // CLOCK_TICKS
+    return sum(int(field) for field in fields[11:15])
 
 
-def _files_in_work() -> int:
+def _own_cpu_ns() -> int:
+    return time.process_time_ns()  # precise; os.times() counts 10 ms clock ticks
+
+
+def _reaped_cpu_ns() -> int:
+    """CPU of every process of the box the supervisor (PID 1) reaped: all of them end here."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return round((usage.ru_utime + usage.ru_stime) * 1e9)
+
+
+def _pss_kb(pid: int) -> int:
+    """Proportional anonymous and shared memory of a process: pages a fork shares with its
+    parent (a Python test and the supervisor) count once in all, not once per process."""
+    try:
+        with open(f"/proc/{pid}/smaps_rollup") as rollup:
+            text = rollup.read()
+    except OSError:
+        return 0
+    total = 0
+    for line in text.splitlines():
+        key, _, value = line.partition(":")
+        if key in ("Pss_Anon", "Pss_Shmem"):
+            total += int(value.split()[0])
+    return total
+
+
+def _sysv_shm_bytes(attached: bool) -> int:
+    """SysV shared memory of the box's IPC namespace (only detached segments unless told)."""
+    try:
+        with open("/proc/sysvipc/shm") as table:
+            lines = table.read().splitlines()[1:]
+    except OSError:
+        return 0
+    total = 0
+    for line in lines:
+        fields = line.split()
+        # key shmid perms size cpid lpid nattch uid gid cuid cgid atime dtime ctime rss swap
+        if len(fields) > 14 and (attached or fields[6] == "0"):
+            total += int(fields[14])
+    return total
+
+
+def _memfd_bytes() -> int:
+    """Memory held in memfds (and deleted tmpfs files) through open descriptors."""
+    total = 0
+    for pid in _box_pids():
+        try:
+            names = os.listdir(f"/proc/{pid}/fd")
+        except OSError:
+            continue
+        for name in names:
+            path = f"/proc/{pid}/fd/{name}"
+            try:
+                if os.readlink(path).startswith("/memfd:"):
+                    total += os.stat(path).st_blocks * 512
+            except OSError:
+                continue
+    return total
+
+
+def _work_bytes() -> int:
     info = os.statvfs(WORK)
-    return info.f_files - info.f_ffree
+    return (info.f_blocks - info.f_bfree) * info.f_frsize
+
+
+class BoxMeter:
+    """CPU and memory of the whole box during one test (docs/judge.md, "Box-level limits").
+
+    cgroup: the host's descriptors of the box's cgroup counters; the supervisor's own CPU is
+    subtracted. fallback: every process of the box summed from /proc (CPU: user + system of
+    each, with what it reaped, plus what PID 1 reaped; memory: anonymous and shared resident
+    memory (PSS) of each and of PID 1, detached SysV segments, memfds, files in /work), polled
+    by run_once.
+    """
+
+    def __init__(self, meter: dict) -> None:
+        self.kind = meter["kind"]
+        self.fds = {key: int(fd) for key, fd in meter["fds"].items()}
+        self.cpu_start = self.own_start = 0
+        self.memory_start = self.oom_start = 0
+        self.fallback_peak = 0
+        self.polls = 0
+        self.memfds = 0
+
+    def _box_cpu_ns(self) -> int:
+        if self.kind == "cgroup1":
+            return int(_read_fd(self.fds["cpu"]))
+        if self.kind == "cgroup2":
+            return _field(_read_fd(self.fds["cpu"]), "usage_usec") * 1000
+        ticks = sum(_proc_cpu_ticks(pid) for pid in _box_pids())
+        return ticks * 1_000_000_000 // CLOCK_TICKS + _reaped_cpu_ns()
+
+    def _oom_kills(self) -> int:
+        if self.kind == "fallback":
+            return 0
+        return _field(_read_fd(self.fds["events"]), "oom_kill")
+
+    def _memory_now(self) -> int:
+        if self.kind != "fallback":
+            return int(_read_fd(self.fds["current"]).split()[0])
+        total = sum(_pss_kb(pid) for pid in (os.getpid(), *_box_pids())) * 1024
+        if self.polls % FD_SCAN_EVERY == 0:
+            self.memfds = _memfd_bytes()
+        return total + self.memfds + _sysv_shm_bytes(attached=False) + _work_bytes()
+
+    def start(self) -> None:
+        self.polls = 0
+        self.memfds = 0
+        if self.kind != "fallback":
+            os.pwrite(self.fds["peak"], b"0", 0)  # the peak from now on
+            self.memory_start = self._memory_now()
+        else:
+            self.memory_start = self._memory_now()
+        self.oom_start = self._oom_kills()
+        self.cpu_start = self._box_cpu_ns()
+        self.own_start = _own_cpu_ns()
+        self.fallback_peak = 0
+
+    def cpu_ms(self) -> int:
+        used = self._box_cpu_ns() - self.cpu_start
+        if self.kind != "fallback":
+            used -= _own_cpu_ns() - self.own_start
+        return max(0, used // 1_000_000)
+
+    def memory_bytes(self) -> int:
+        """The box's memory above what it held when the test began (the peak so far)."""
+        if self.kind != "fallback":
+            peak = int(_read_fd(self.fds["peak"]).split()[0])
+            return max(0, peak - self.memory_start)
+        self.polls += 1
+        now = self._memory_now() - self.memory_start
+        self.fallback_peak = max(self.fallback_peak, now)
+        return self.fallback_peak
+
+    def oom_killed(self) -> bool:
+        return self._oom_kills() > self.oom_start
 
 
 def _kill_everything() -> None:
@@ -259,9 +430,28 @@ def _reap_everything() -> None:
             return
 
 
+def _remove_ipc_objects() -> None:
+    """Every SysV shared memory segment, message queue and semaphore set the test created."""
+    for table, remove in (
+        ("shm", lambda ident: LIBC.shmctl(ident, IPC_RMID, None)),
+        ("msg", lambda ident: LIBC.msgctl(ident, IPC_RMID, None)),
+        ("sem", lambda ident: LIBC.semctl(ident, 0, IPC_RMID)),
+    ):
+        try:
+            with open(f"/proc/sysvipc/{table}") as listing:
+                lines = listing.read().splitlines()[1:]
+        except OSError:
+            continue
+        for line in lines:
+            fields = line.split()
+            if len(fields) > 1:
+                remove(int(fields[1]))
+
+
 def run_once(
     run: dict,
     limits: dict[str, int],
+    meter: BoxMeter,
     stdin: bytes,
     args: bytes | None,
     code: types.CodeType | None = None,
@@ -273,12 +463,15 @@ def run_once(
     pipes = {"stdin": 0, "stdout": 1, "stderr": 2}
     if args is not None:
         pipes.update(args=ARGS_FD, result=RESULT_FD)
+    if run.get("syntax_fd"):
+        pipes["syntax"] = SYNTAX_FD
     for name, target in pipes.items():
         read_end, write_end = os.pipe()
         if name in ("stdin", "args"):
             child_ends[target], parent_ends[name] = read_end, write_end
         else:
             child_ends[target], parent_ends[name] = write_end, read_end
+    meter.start()
     pid = os.fork()
     if pid == 0:
         _child(child_ends, limits, run, code)
@@ -295,6 +488,8 @@ def run_once(
     }
     if args is not None:
         captures[parent_ends["result"]] = Capture(limits["output_bytes"])
+    if "syntax" in parent_ends:
+        captures[parent_ends["syntax"]] = Capture(COMPILE_OUTPUT_KEEP)
     poller = select.poll()
     for fd in outgoing:
         os.set_blocking(fd, False)
@@ -303,14 +498,17 @@ def run_once(
         poller.register(fd, select.POLLIN)
     poller.register(pidfd, select.POLLIN)
 
+    counted = {parent_ends[name] for name in ("stdout", "result") if name in parent_ends}
     started = time.monotonic()
+    next_check = started + CHECK_EVERY_S
     killed_for = ""
-    status = rusage = None
+    status = None
+    memory = 0
     open_fds = set(outgoing) | set(captures)
     while open_fds or status is None:
         for fd, _event in poller.poll(POLL_INTERVAL_MS):
             if fd == pidfd:
-                _, status, rusage = os.wait4(pid, 0)
+                _, status = os.waitpid(pid, 0)
                 poller.unregister(pidfd)
                 os.close(pidfd)
                 _kill_everything()  # the test is over: nothing it started may linger
@@ -335,35 +533,55 @@ def run_once(
                     open_fds.discard(fd)
         if status is not None or killed_for:
             continue
-        produced = sum(c.total for fd, c in captures.items() if fd != parent_ends["stderr"])
+        now = time.monotonic()
+        if now < next_check:
+            continue  # a burst of pipe events: the limits were checked a moment ago
+        next_check = now + CHECK_EVERY_S
+        produced = sum(c.total for fd, c in captures.items() if fd in counted)
+        memory = meter.memory_bytes()
         if produced > limits["output_bytes"] or captures[parent_ends["stderr"]].total > STDERR_CAP:
             killed_for = "output_limit_exceeded"
         elif _files_in_work() > MAX_FILES:
             killed_for = "too_many_files"
+        elif memory > limits["memory_bytes"] or meter.oom_killed():
+            killed_for = "memory"  # the box passed its limit, even if not this process
         elif (time.monotonic() - started) * 1000 > limits["wall_ms"]:
             killed_for = "wall_time"
-        elif _cpu_ms_of(pid) > limits["cpu_ms"]:
+        elif meter.cpu_ms() > limits["cpu_ms"]:
             killed_for = "cpu_time"
         if killed_for:
             _kill_everything()
     _reap_everything()
-    assert rusage is not None and status is not None
-    produced = sum(c.total for fd, c in captures.items() if fd != parent_ends["stderr"])
+    # Detached SysV segments are memory no process holds: free it before the supervisor needs
+    # any, so a box left full can never make PID 1 the OOM killer's only choice.
+    _remove_ipc_objects()
+    assert status is not None
+    produced = sum(c.total for fd, c in captures.items() if fd in counted)
     if produced > limits["output_bytes"]:
         killed_for = "output_limit_exceeded"  # it may have exited before the loop noticed
+    memory = max(memory, meter.memory_bytes())
+    if meter.oom_killed() and not killed_for:
+        killed_for = "memory"
     outcome = {
         "status": status,
         "killed_for": killed_for,
-        "time_ms": round((rusage.ru_utime + rusage.ru_stime) * 1000),
+        "time_ms": meter.cpu_ms(),
         "wall_ms": round((time.monotonic() - started) * 1000),
-        "memory_kb": rusage.ru_maxrss,
+        "memory_kb": memory // 1024,
         "stdout": captures[parent_ends["stdout"]].data.decode("utf-8", errors="replace"),
         "stderr": captures[parent_ends["stderr"]].text(),
         "result": None,
     }
     if args is not None:
         outcome["result"] = captures[parent_ends["result"]].text()
+    if "syntax" in parent_ends:
+        outcome["syntax_error"] = captures[parent_ends["syntax"]].text()
     return outcome
+
+
+def _files_in_work() -> int:
+    info = os.statvfs(WORK)
+    return info.f_files - info.f_ffree
 
 
 def classify(outcome: dict, limits: dict[str, int], expects_result: bool) -> tuple[str, str]:
@@ -375,9 +593,15 @@ def classify(outcome: dict, limits: dict[str, int], expects_result: bool) -> tup
         return "output_limit_exceeded", ""
     if killed_for == "too_many_files":
         return "output_limit_exceeded", f"created more than {MAX_FILES} files"
-    if killed_for in ("cpu_time", "wall_time") or outcome["time_ms"] > limits["cpu_ms"]:
-        return "time_limit_exceeded", ""
-    if signal_number == signal.SIGXCPU:
+    if killed_for == "memory":
+        return "memory_limit_exceeded", last_lines
+    if (
+        killed_for in ("cpu_time", "wall_time")
+        or outcome["time_ms"] > limits["cpu_ms"]
+        or signal_number == signal.SIGXCPU
+    ):
+        # Over the limit, whatever CPU it got before the wall clock ended it.
+        outcome["time_ms"] = max(outcome["time_ms"], limits["cpu_ms"])
         return "time_limit_exceeded", ""
     failed = signal_number != 0 or os.WEXITSTATUS(status) != 0
     if failed and any(marker in last_lines for marker in FILE_MARKERS):
@@ -397,12 +621,43 @@ def classify(outcome: dict, limits: dict[str, int], expects_result: bool) -> tup
     return "ok", ""
 
 
+def wipe(top: str) -> None:
+    """Remove everything under `top`, whatever the permissions, depth or length of its paths.
+
+    Every process of the box is dead and all files are the box user's, so chmod always works;
+    everything goes through directory descriptors (no path grows past PATH_MAX) and a stack
+    (no recursion).
+    """
+    os.chmod(top, 0o755)  # noqa: S103 - /work itself, inside the box
+    stack = [(os.open(top, os.O_RDONLY | os.O_DIRECTORY), "")]
+    while stack:
+        parent_fd, _ = stack[-1]
+        descended = False
+        for entry in os.scandir(parent_fd):
+            if entry.is_dir(follow_symlinks=False):
+                os.chmod(entry.name, 0o700, dir_fd=parent_fd)
+                child = os.open(
+                    entry.name, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW, dir_fd=parent_fd
+                )
+                stack.append((child, entry.name))
+                descended = True
+                break
+            os.unlink(entry.name, dir_fd=parent_fd)
+        if descended:
+            continue
+        fd, name = stack.pop()
+        os.close(fd)
+        if stack:
+            os.rmdir(name, dir_fd=stack[-1][0])
+
+
 class Workspace:
-    """/work: the files of the plan plus what compilation produced, restored before each run."""
+    """/work: the files of the plan plus what compilation produced, rebuilt before each run."""
 
     def __init__(self, files: dict[str, str]) -> None:
         self.files = {name: text.encode() for name, text in files.items()}
         self.built: dict[str, tuple[bytes, int]] = {}
+        self.clean = False  # /work is empty: wiped right after the last test
 
     def keep(self, names: list[str]) -> None:
         for name in names:
@@ -411,11 +666,9 @@ class Workspace:
                 self.built[name] = (built.read(), stat.S_IMODE(os.stat(path).st_mode))
 
     def reset(self) -> None:
-        for entry in os.scandir(WORK):
-            if entry.is_dir(follow_symlinks=False):
-                shutil.rmtree(entry.path, ignore_errors=True)
-            else:
-                os.unlink(entry.path)
+        if not self.clean:
+            wipe(WORK)
+        self.clean = False
         os.mkdir(os.path.join(WORK, "tmp"))
         for name, data in self.files.items():
             self._write(name, data, 0o644)
@@ -451,7 +704,9 @@ class Channel:
             data = data[os.write(1, data) :]
 
 
-def compile_submission(plan: dict, workspace: Workspace) -> tuple[bool, str, types.CodeType | None]:
+def compile_submission(
+    plan: dict, workspace: Workspace, meter: BoxMeter
+) -> tuple[bool, str, types.CodeType | None]:
     """(ok, compiler output, compiled Python code object or None)."""
     step = plan["compile"]
     if step is None:
@@ -462,52 +717,90 @@ def compile_submission(plan: dict, workspace: Workspace) -> tuple[bool, str, typ
             return True, "", compile(source, "solution.py", "exec", dont_inherit=True)
         except (SyntaxError, ValueError) as error:
             return False, "".join(traceback.format_exception_only(type(error), error)), None
+        except (RecursionError, MemoryError):
+            return False, "solution.py is nested too deeply to compile", None
     workspace.reset()
-    outcome = run_once(step, step["limits"], b"", None, stderr_tail=False)
+    outcome = run_once(step, step["limits"], meter, b"", None, stderr_tail=False)
     verdict, _ = classify(outcome, step["limits"], expects_result=False)
     output = (outcome["stdout"] + outcome["stderr"]).strip()
     if verdict == "time_limit_exceeded":
-        output = (output + "\ncompilation took too long").strip()
+        limit = step["limits"]["cpu_ms"] // 1000
+        output = (output + f"\ncompilation took longer than {limit} s").strip()
+    elif verdict == "memory_limit_exceeded":
+        limit = step["limits"]["memory_bytes"] >> 20
+        output = (output + f"\ncompilation needed more than {limit} MB").strip()
+    elif verdict == "output_limit_exceeded":
+        output = (output + "\ncompilation produced too much output").strip()
     if verdict != "ok":
         return False, output or f"compilation failed ({verdict})", None
     workspace.keep(step.get("keep", []))
     return True, output, None
 
 
+def judge_one(test: dict, run: dict, limits: dict, meter: BoxMeter, workspace: Workspace, code):
+    """One test from a fresh work directory and IPC namespace state; its result message."""
+    workspace.reset()  # SysV objects went right after the previous run (run_once)
+    args = None if test["args"] is None else test["args"].encode()
+    outcome = run_once(run, limits, meter, test["stdin"].encode(), args, code)
+    wipe(WORK)  # the test's files are memory of the box too: gone before anything else
+    workspace.clean = True
+    if outcome.get("syntax_error"):
+        # Written by the runner before any of the user's code ran (guest/runner.js).
+        return {"event": "result", "status": "compile_error", "output": outcome["syntax_error"]}
+    verdict, error = classify(outcome, limits, expects_result=args is not None)
+    return {
+        "event": "result",
+        "status": verdict,
+        "error": error,
+        "time_ms": outcome["time_ms"],
+        "wall_ms": outcome["wall_ms"],
+        "memory_kb": outcome["memory_kb"],
+        "stdout": outcome["stdout"],
+        "result": outcome["result"],
+        "supervisor_cpu_us": _own_cpu_ns() // 1000,  # for bench/judge.py: the judge's own cost
+    }
+
+
+def _fault(event: str) -> dict:
+    """A fault of the supervisor itself: the host logs it and judges the submission again."""
+    _kill_everything()
+    _reap_everything()
+    return {"event": event, "status": "internal_error", "fault": traceback.format_exc()[-4000:]}
+
+
 def main() -> None:
     # Non-dumpable: no process in the box may open /proc/1/fd/* (the host's pipes) or ptrace us.
-    ctypes.CDLL(None, use_errno=True).prctl(PR_SET_DUMPABLE, 0, 0, 0, 0)
+    LIBC.prctl(PR_SET_DUMPABLE, 0, 0, 0, 0)
     for module in PRELOADED:
         importlib.import_module(module)
     signal.signal(signal.SIGPIPE, signal.SIG_IGN)
+    _, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))  # wipe() of a deep tree
+    sys.setrecursionlimit(10_000)
     os.chdir(WORK)
+    gc.freeze()  # a forked Python test's collector never touches (copies) these pages
     channel = Channel()
+    channel.send({"event": "ready"})
     plan = channel.receive()
     if plan is None:
         return
+    meter = BoxMeter(plan["meter"])
     workspace = Workspace(plan["files"])
-    ok, output, code = compile_submission(plan, workspace)
+    try:
+        ok, output, code = compile_submission(plan, workspace, meter)
+    except Exception:
+        channel.send(_fault("compiled"))
+        return
     channel.send({"event": "compiled", "ok": ok, "output": output})
     if not ok:
         return
     run, limits = plan["run"], plan["limits"]
     while (test := channel.receive()) is not None:
-        workspace.reset()
-        args = None if test["args"] is None else test["args"].encode()
-        outcome = run_once(run, limits, test["stdin"].encode(), args, code)
-        verdict, error = classify(outcome, limits, expects_result=args is not None)
-        channel.send(
-            {
-                "event": "result",
-                "status": verdict,
-                "error": error,
-                "time_ms": outcome["time_ms"],
-                "wall_ms": outcome["wall_ms"],
-                "memory_kb": outcome["memory_kb"],
-                "stdout": outcome["stdout"],
-                "result": outcome["result"],
-            }
-        )
+        try:
+            reply = judge_one(test, run, limits, meter, workspace, code)
+        except Exception:
+            reply = _fault("result")
+        channel.send(reply)
 
 
 if __name__ == "__main__":

@@ -390,6 +390,7 @@ def test_results_are_json_serialisable() -> None:
         "compile_output",
         "passed",
         "total",
+        "failed_test",
         "time_ms",
         "memory_kb",
         "tests",

@@ -76,6 +76,20 @@ def test_a_learner_solves_a_problem_alone(
     page.get_by_role("button", name="Run").click()
     result.get_by_text("JSON array").wait_for()
 
+    # A wrong Submit says which hidden test failed first, and nothing of its input.
+    code = page.evaluate("window.peerlearnPractice.editor.getValue()")
+    page.evaluate(
+        "window.peerlearnPractice.editor.setValue('def add_numbers(a, b):\\n    return a - b\\n')"
+    )
+    page.get_by_role("button", name="Submit").click()
+    result.locator(".verdict-big", has_text="Wrong Answer").wait_for()
+    result.get_by_text("Failed on hidden test").wait_for()
+    screenshot(page, "practice-11a-hidden-test-failed")
+    page.set_viewport_size({"width": 375, "height": 800})
+    screenshot(page, "practice-11b-hidden-test-failed-375")
+    page.set_viewport_size({"width": 1280, "height": 800})
+    page.evaluate("code => window.peerlearnPractice.editor.setValue(code)", code)
+
     # Submit: every hidden test passes.
     page.get_by_role("button", name="Submit").click()
     result.locator(".verdict-big", has_text="Accepted").wait_for()

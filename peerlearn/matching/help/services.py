@@ -9,7 +9,7 @@ Settings (read with defaults): ``HELP_REQUEST_OFFER_COUNT`` (3 tutors per round)
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import partial
 
@@ -25,6 +25,8 @@ from peerlearn.common.realtime import broadcast
 from peerlearn.notifications.services import notify
 from peerlearn.scheduling import services as scheduling
 
+from ..impressions import Shown, impression_link_booking, impressions_log
+from ..models import Impression
 from . import events
 from .models import HelpOffer, HelpRequest
 
@@ -57,15 +59,48 @@ class Candidate:
     tutor_id: int
     score: float
     explanation: str
+    features: dict[str, float] = field(default_factory=dict)
+    propensity: float = 1.0
+    explored: bool = False
+    version_id: int | None = None
+
+
+#: How many ranked tutors are checked for the requested time, per tutor wanted.
+CHECKED_PER_OFFER = 8
+
+
+def _bookable(tutor_id: int, starts_at: datetime, duration_minutes: int) -> bool:
+    """The tutor can be booked at exactly that time (the check ``booking_request`` makes:
+    availability, notice, daily cap, other sessions and buffers)."""
+    from peerlearn.scheduling.selectors import bookable_slots
+
+    tutor = User.objects.filter(pk=tutor_id, is_active=True).first()
+    if tutor is None:
+        return False
+    slots = bookable_slots(
+        tutor=tutor,
+        duration_minutes=duration_minutes,
+        start=starts_at,
+        end=starts_at + timedelta(minutes=duration_minutes),
+    )
+    return any(slot.starts_at == starts_at for slot in slots)
 
 
 def _candidates(
-    *, learner: User, subject: Subject, n: int, exclude_ids: list[int]
+    *,
+    learner: User,
+    subject: Subject,
+    n: int,
+    exclude_ids: list[int],
+    starts_at: datetime,
+    duration_minutes: int,
 ) -> list[Candidate]:
-    """The next ``n`` tutors to ask: the ranker's (``matching.recommend.top_tutors``) when it
-    exists; otherwise a plain fallback query: active tutors teaching the subject, its parent or
-    one of its topics, verified first."""
+    """The next ``n`` tutors to ask, each bookable at the requested time (so Accept books):
+    the ranker's order (``matching.recommend.top_tutors``, pre-filtered to tutors whose weekly
+    hours cover the time) when it exists; otherwise a plain fallback query: active tutors
+    teaching the subject, its parent or one of its topics, verified first."""
     exclude = sorted({learner.pk, *exclude_ids})
+    checked = n * CHECKED_PER_OFFER
     try:
         from peerlearn.matching import recommend
     except ImportError:
@@ -73,14 +108,28 @@ def _candidates(
     top_tutors = getattr(recommend, "top_tutors", None)
     if top_tutors is not None:
         try:
-            ranked = top_tutors(learner=learner, subject_id=subject.pk, n=n, exclude_ids=exclude)
+            ranked = top_tutors(
+                learner=learner,
+                subject_id=subject.pk,
+                n=checked,
+                exclude_ids=exclude,
+                free_at=(starts_at, starts_at + timedelta(minutes=duration_minutes)),
+            )
         except Exception:  # asking for help must not fail because the ranker did
             logger.exception("top_tutors failed; using the plain candidate query")
         else:
             return [
-                Candidate(r.tutor_id, float(r.score), str(r.explanation or "")[:300])
+                Candidate(
+                    r.tutor_id,
+                    float(r.score),
+                    str(r.explanation or "")[:300],
+                    {**r.parts, "room": r.facts.get("room", 1.0)},
+                    r.propensity,
+                    r.explored,
+                    r.version_id,
+                )
                 for r in ranked
-                if r.tutor_id not in exclude
+                if r.tutor_id not in exclude and _bookable(r.tutor_id, starts_at, duration_minutes)
             ][:n]
     # Fallback: no ranker yet.
     related = Q(subject=subject) | Q(subject__parent=subject)
@@ -93,8 +142,14 @@ def _candidates(
         .order_by(F("verified_at").desc(nulls_last=True), "user_id")
     )
     picked: dict[int, Candidate] = {}
+    seen: set[int] = set()
     for row in rows:
-        if row.user_id in picked:
+        if row.user_id in seen:
+            continue
+        seen.add(row.user_id)
+        if len(seen) > checked:
+            break
+        if not _bookable(row.user_id, starts_at, duration_minutes):
             continue
         verified = " (verified)" if row.verified_at else ""
         picked[row.user_id] = Candidate(
@@ -191,6 +246,7 @@ def _local_time(request: HelpRequest, user: User) -> str:
 def _offer_round(request: HelpRequest, candidates: list[Candidate], now: datetime) -> None:
     tutors = User.objects.select_related("profile").in_bulk([c.tutor_id for c in candidates])
     url = reverse("matching_help:offers")
+    shown: list[Shown] = []
     for rank, candidate in enumerate(candidates, start=1):
         tutor = tutors.get(candidate.tutor_id)
         if tutor is None:
@@ -204,6 +260,16 @@ def _offer_round(request: HelpRequest, candidates: list[Candidate], now: datetim
             explanation=candidate.explanation,
             offered_at=now,
         )
+        shown.append(
+            Shown(
+                tutor.pk,
+                candidate.score,
+                candidate.propensity,
+                candidate.explored,
+                candidate.features,
+                help_offer_id=offer.pk,
+            )
+        )
         notify(
             user=tutor,
             kind="help_request",
@@ -216,6 +282,14 @@ def _offer_round(request: HelpRequest, candidates: list[Candidate], now: datetim
             url=url,
         )
         _offer_event(offer)
+    impressions_log(
+        viewer=request.learner,
+        surface=Impression.Surface.HELP_OFFER,
+        subject_id=request.subject_id,
+        shown=shown,
+        ranker_version_id=next((c.version_id for c in candidates), None),
+        at=now,
+    )
     _request_event(request, "offered")
     _schedule_round_end(request)
 
@@ -226,7 +300,12 @@ def _advance(request: HelpRequest, now: datetime) -> None:
     if request.round < max_rounds() and request.starts_at > now:
         asked = list(request.offers.values_list("tutor_id", flat=True))
         candidates = _candidates(
-            learner=request.learner, subject=request.subject, n=offer_count(), exclude_ids=asked
+            learner=request.learner,
+            subject=request.subject,
+            n=offer_count(),
+            exclude_ids=asked,
+            starts_at=request.starts_at,
+            duration_minutes=request.duration_minutes,
         )
         if candidates:
             request.round += 1
@@ -301,10 +380,18 @@ def help_request_create(
             field="subject_id",
         )
     # Ranked before the transaction: no lock is held while the ranker reads.
-    candidates = _candidates(learner=actor, subject=subject, n=offer_count(), exclude_ids=[])
+    candidates = _candidates(
+        learner=actor,
+        subject=subject,
+        n=offer_count(),
+        exclude_ids=[],
+        starts_at=starts_at,
+        duration_minutes=duration_minutes,
+    )
     if not candidates:
         raise ServiceError(
-            "No tutor teaches this subject yet. Try a broader subject.",
+            "No tutor who teaches this subject is free at that time. Try another time or a "
+            "broader subject.",
             code="no_tutors",
             field="subject_id",
         )
@@ -402,6 +489,7 @@ def help_offer_accept(*, actor: User, offer_id: int) -> HelpOffer:
             request.booking = booking
             request.closed_at = now
             request.save(update_fields=["status", "accepted_by", "booking", "closed_at"])
+            impression_link_booking(help_offer_id=offer.pk, booking_id=booking.pk, at=now)
             _close_pending(request, OfferStatus.TAKEN, now)
             _offer_event(offer)
             _request_event(request, "accepted", actor.pk)

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from peerlearn.matching.index import TutorIndex
+from peerlearn.matching.quality import Quality
 from peerlearn.matching.recommend import (
     PRIOR_WEIGHTS,
     PRUNE_K,
@@ -72,6 +73,16 @@ def learner(rng: np.random.Generator, i: int) -> LearnerContext:
     )
 
 
+def random_quality(index: TutorIndex, rng: np.random.Generator) -> Quality:
+    """Per-tutor and per-topic estimates as ``quality.estimate`` shapes them."""
+    q = Quality(rng.normal(0, 0.5, index.size), rng.uniform(0.05, 0.3, index.size))
+    q.by_subject = {}
+    for sid, (rows, _, _) in index.by_subject.items():  # 5 % of tutors with outcomes there
+        over = np.sort(rows[rng.random(rows.size) < 0.05])
+        q.by_subject[sid] = (over, rng.normal(0, 0.7, over.size), rng.uniform(0.05, 0.5, over.size))
+    return q
+
+
 @pytest.mark.parametrize("weights_kind", ["prior", "learned"])
 def test_pruned_top10_equals_full_scoring(weights_kind: str) -> None:
     rng = np.random.default_rng(20261123)
@@ -80,17 +91,20 @@ def test_pruned_top10_equals_full_scoring(weights_kind: str) -> None:
     if weights_kind == "learned":  # any sign is allowed by the ranker; the bound must hold
         weights = rng.normal(0.05, 0.08, PRIOR_WEIGHTS.size)
         weights[1] = 0.25  # shared time matters a lot: the widest slack
+    quality = random_quality(index, rng)
+    # a few tutors over capacity (the penalty lowers their scores; the bound must still hold)
+    penalty = np.where(rng.random(index.size) < 0.05, rng.random(index.size) * 0.3, 0.0)
     pruned_somewhere = False
     for i in range(24):
         ctx = learner(rng, i)
         exclude = np.array([3, 17], dtype=np.int64)
-        rows, match, _, verified = candidates(index, ctx, exclude)
+        rows, m = candidates(index, ctx, exclude, quality)
         assert rows.size > PRUNE_K
         a_rows, _, _, a_scores, a_best = score_candidates(
-            index, ctx, rows, match, verified, weights, 10
+            index, ctx, rows, m, weights, 10, penalty=penalty
         )
         b_rows, _, _, b_scores, b_best = score_candidates(
-            index, ctx, rows, match, verified, weights, 10, prune=False
+            index, ctx, rows, m, weights, 10, prune=False, penalty=penalty
         )
         pruned_somewhere |= a_rows.size < rows.size
         assert a_rows[a_best].tolist() == b_rows[b_best].tolist()

@@ -35,3 +35,12 @@ def filesizeformat_kb(kilobytes: int | None) -> str:
     if kilobytes is None:
         return ""
     return f"{kilobytes / 1024:.1f} MB" if kilobytes >= 1024 else f"{kilobytes} KB"
+
+
+@register.filter
+def first_failed(results: list[dict[str, Any]]) -> int | None:
+    """1-based number of the first test that failed (the judge stops there on hidden tests)."""
+    for number, result in enumerate(results, start=1):
+        if result.get("verdict") not in ("accepted", "ran", "skipped"):
+            return number
+    return None

@@ -165,8 +165,8 @@ def test_submissions_are_rate_limited_per_minute(settings) -> None:
 # --- what a submitter sees of a test ---------------------------------------------------------
 
 
-def test_hidden_tests_show_only_verdict_time_memory_and_the_errors_tail() -> None:
-    test = {"args": [HIDDEN_MARKER, 1], "expected": HIDDEN_MARKER + 1}
+def test_hidden_tests_show_only_verdict_time_memory_and_the_redacted_error() -> None:
+    test = {"args": [HIDDEN_MARKER, 1], "expected": HIDDEN_MARKER + 1, "hidden": True}
     result = {
         "index": 0,
         "verdict": "runtime_error",
@@ -174,12 +174,16 @@ def test_hidden_tests_show_only_verdict_time_memory_and_the_errors_tail() -> Non
         "memory_kb": 900,
         "output": str(HIDDEN_MARKER),
         "stdout": f"debug {HIDDEN_MARKER}",
-        "error": "\n".join(f"line {n}" for n in range(30)),
+        "error": "ValueError on line 3",
+        "hidden": True,
     }
     shown = services.shown_result(test, result, hidden=True)
     assert set(shown) == {"index", "verdict", "time_ms", "memory_kb", "error"}
-    assert shown["error"] == "line 27\nline 28\nline 29"
+    assert shown["error"] == "ValueError on line 3"
     assert str(HIDDEN_MARKER) not in json.dumps(shown)
+    # A result the judge did not redact (not marked hidden) says nothing of its error.
+    raw = {**result, "hidden": False, "error": f"Traceback ... {HIDDEN_MARKER}"}
+    assert services.shown_result(test, raw, hidden=True)["error"] == ""
 
 
 def test_shown_tests_show_input_expected_and_output() -> None:
@@ -214,7 +218,9 @@ def test_a_wrong_submit_is_judged_on_hidden_tests_without_revealing_them(judged)
         actor=ada, problem=problem, language="python", code=ADD_WRONG, mode="submit"
     )
     assert submission.verdict == "wrong_answer"
-    assert submission.total == 3 and submission.passed == 1  # only 0 - 0 == 0 + 0
+    # Judging stops at the first hidden test that fails: the other two are not run.
+    assert submission.total == 3 and submission.passed == 0
+    assert [r["verdict"] for r in submission.results] == ["wrong_answer", "skipped", "skipped"]
     assert str(HIDDEN_MARKER) not in json.dumps(submission.results)
     assert not Solve.objects.exists()
 

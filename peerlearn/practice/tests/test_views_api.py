@@ -112,9 +112,10 @@ def test_submit_and_read_results_only_as_the_submitter(django_capture_on_commit_
     submission_id = response.json()["id"]
     result = client_for(ada).get(f"/practice/submissions/{submission_id}/")
     assert result.status_code == 200 and b"Wrong Answer" in result.content
+    assert b"Failed on hidden test 1 of 3" in result.content
     assert str(HIDDEN_MARKER).encode() not in result.content
     api = client_for(ada).get(f"/api/v1/practice/submissions/{submission_id}").json()
-    assert api["verdict"] == "wrong_answer" and api["passed"] == 1 and api["total"] == 3
+    assert api["verdict"] == "wrong_answer" and api["passed"] == 0 and api["total"] == 3
     assert str(HIDDEN_MARKER) not in json.dumps(api)
     assert client_for(eve).get(f"/practice/submissions/{submission_id}/").status_code == 404
     assert client_for(eve).get(f"/api/v1/practice/submissions/{submission_id}").status_code == 404

@@ -579,6 +579,25 @@ class TestAnswers:
 
         assert_error(response, 409, "illegal_transition")
 
+    def test_a_request_whose_start_passed_can_only_be_declined(
+        self, tutor: User, learner: User, frozen_time: time_machine.Traveller
+    ) -> None:
+        """The page, the API's actions and the service agree (issue 18): the API used to list
+        "accept" and the service accepted a request for a time already gone."""
+        booking = requested(tutor, learner)
+        frozen_time.move_to(SLOT + timedelta(minutes=5))
+
+        detail = client_for(tutor).get(f"{API}/bookings/{booking.pk}").json()
+        accepted = post_json(client_for(tutor), f"{API}/bookings/{booking.pk}/accept")
+        page = client_for(tutor).get(f"/sessions/{booking.pk}/").content.decode()
+
+        assert detail["actions"] == ["decline"]
+        assert_error(accepted, 409, "started")
+        assert "Decline…" in page and ">Accept</button>" not in page
+        assert client_for(learner).get(f"{API}/bookings/{booking.pk}").json()["actions"] == []
+        booking.refresh_from_db()
+        assert booking.status == Booking.Status.REQUESTED
+
     def test_the_tutor_declines_with_a_reason(self, tutor: User, learner: User) -> None:
         booking = requested(tutor, learner)
 

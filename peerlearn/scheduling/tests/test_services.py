@@ -7,12 +7,14 @@ import time_machine
 from django.core import mail
 from icalendar import Calendar
 
+from peerlearn.accounts.models import User
 from peerlearn.common.errors import Conflict, Forbidden, NotFound, ServiceError
 from peerlearn.common.task_backends import deferred_tasks, run_deferred_tasks
 from peerlearn.common.testing import make_subject, make_tutor, make_user
 from peerlearn.notifications.models import Notification
 from peerlearn.scheduling import selectors, services
 from peerlearn.scheduling.models import Booking, BookingEvent, TimeClaim
+from peerlearn.scheduling.notify import notify_booking
 
 pytestmark = pytest.mark.django_db
 NOW = datetime(2027, 3, 1, 8, 0, tzinfo=UTC)  # Monday
@@ -346,14 +348,7 @@ class TestSeriesAndGroups:
         assert [r.starts_at for r in results] == [first, datetime(2027, 3, 31, 8, 0, tzinfo=UTC)]
 
     def test_group_seats_fill_up(self, tutor) -> None:  # type: ignore[no-untyped-def]
-        group = services.group_session_create(
-            actor=tutor,
-            subject_id=tutor.teaching_subjects.get().subject_id,
-            starts_at=SLOT,
-            duration_minutes=90,
-            capacity=2,
-            title="Graph clinic",
-        )
+        group = group_session(tutor, capacity=2)
         a, b, c = make_user(), make_user(), make_user()
         services.group_seat_take(actor=a, booking_id=group.pk)
         services.group_seat_take(actor=a, booking_id=group.pk)  # twice is fine
@@ -364,6 +359,32 @@ class TestSeriesAndGroups:
         services.group_seat_release(actor=a, booking_id=group.pk)
         services.group_seat_take(actor=c, booking_id=group.pk)
         assert selectors.seats_taken(group) == 2
+
+    def test_a_notice_to_the_tutor_names_only_the_learners_still_seated(  # type: ignore[no-untyped-def]
+        self, tutor
+    ) -> None:
+        """Issue 18: notices named every learner who ever held a seat."""
+        group = group_session(tutor, capacity=3)
+        stays, leaves = make_user(display_name="Stella"), make_user(display_name="Lionel")
+        services.group_seat_take(actor=stays, booking_id=group.pk)
+        services.group_seat_take(actor=leaves, booking_id=group.pk)
+        services.group_seat_release(actor=leaves, booking_id=group.pk)
+
+        notify_booking(group.pk, "booking_reminder", recipients=[tutor.pk])
+
+        title = Notification.objects.get(user=tutor, kind="booking_reminder").title
+        assert "Stella" in title and "Lionel" not in title
+
+
+def group_session(tutor: User, *, capacity: int) -> Booking:
+    return services.group_session_create(
+        actor=tutor,
+        subject_id=tutor.teaching_subjects.get().subject_id,
+        starts_at=SLOT,
+        duration_minutes=90,
+        capacity=capacity,
+        title="Graph clinic",
+    )
 
 
 class TestCalendarFeed:

@@ -431,7 +431,7 @@ class TestDetail:
         stranger = client_for(make_user())
         assert stranger.get(reverse("scheduling:detail", args=[booking.pk])).status_code == 404
         assert stranger.get(reverse("scheduling:ics", args=[booking.pk])).status_code == 404
-        for action in ("accept", "decline", "cancel", "counter", "complete", "no-show"):
+        for action in ("accept", "decline", "cancel", "counter", "complete", "no_show"):
             assert act(stranger, booking, action, reason="x").status_code == 404
         booking.refresh_from_db()
         assert booking.status == Booking.Status.REQUESTED
@@ -490,7 +490,7 @@ class TestActions:
         assert booking.starts_at == datetime(2027, 3, 4, 13, 0, tzinfo=UTC)  # 14:00 Berlin
         outgoing = client_for(learner).get(reverse("scheduling:my_sessions"), {"tab": "outgoing"})
         assert "Tara proposed this new time." in outgoing.content.decode()
-        act(client_for(learner), booking, "counter-accept")
+        act(client_for(learner), booking, "counter_accept")
         booking.refresh_from_db()
         assert booking.status == Booking.Status.CONFIRMED
 
@@ -499,7 +499,7 @@ class TestActions:
         services.booking_counter(
             actor=tutor, booking_id=booking.pk, starts_at=SLOT + timedelta(days=1)
         )
-        act(client_for(learner), booking, "counter-decline", reason="Too late for me")
+        act(client_for(learner), booking, "decline", reason="Too late for me")
         booking.refresh_from_db()
         assert booking.status == Booking.Status.DECLINED
 
@@ -528,7 +528,7 @@ class TestActions:
         assert proposal.starts_at == datetime(2027, 3, 4, 10, 0, tzinfo=UTC)
         booking.refresh_from_db()
         assert booking.starts_at == SLOT  # the original stands until the tutor agrees
-        act(client_for(tutor), booking, "reschedule-answer", proposal=proposal.pk, answer="accept")
+        act(client_for(tutor), booking, "respond_reschedule", proposal=proposal.pk, answer="accept")
         booking.refresh_from_db()
         assert booking.starts_at == proposal.starts_at
 
@@ -540,13 +540,13 @@ class TestActions:
             actor=tutor, booking_id=booking.pk, starts_at=SLOT + timedelta(days=1)
         )
         own = act(
-            client_for(tutor), booking, "reschedule-answer", proposal=proposal.pk, answer="accept"
+            client_for(tutor), booking, "respond_reschedule", proposal=proposal.pk, answer="accept"
         )
         assert messages_of(own) == ["The other side has to answer your proposal."]
         act(
             client_for(learner),
             booking,
-            "reschedule-answer",
+            "respond_reschedule",
             proposal=proposal.pk,
             answer="decline",
         )
@@ -576,7 +576,7 @@ class TestActions:
         early = act(client_for(learner), booking, "complete")
         assert "after it ends" in messages_of(early)[0]
         frozen_time.move_to(SLOT + timedelta(hours=2))
-        act(client_for(tutor), booking, "no-show", absent_user=learner.pk)
+        act(client_for(tutor), booking, "no_show", absent_user=learner.pk)
         booking.refresh_from_db()
         assert booking.status == Booking.Status.NO_SHOW and booking.no_show_user_id == learner.pk
         other = confirmed(tutor, learner, SLOT + timedelta(days=1))
@@ -590,9 +590,9 @@ class TestActions:
     ) -> None:
         booking = confirmed(tutor, learner)
         frozen_time.move_to(SLOT + timedelta(hours=2))
-        response = act(client_for(tutor), booking, "no-show", absent_user=tutor.pk)
+        response = act(client_for(tutor), booking, "no_show", absent_user=tutor.pk)
         assert messages_of(response) == ["Pick the other participant."]
-        assert "Who did not come" in messages_of(act(client_for(tutor), booking, "no-show"))[0]
+        assert "Who did not come" in messages_of(act(client_for(tutor), booking, "no_show"))[0]
 
     def test_it_returns_to_a_safe_next_page_only(self, tutor: User, learner: User) -> None:
         booking = request_booking(tutor, learner)

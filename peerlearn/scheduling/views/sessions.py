@@ -17,7 +17,6 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from peerlearn.accounts.models import User
@@ -33,7 +32,7 @@ from ..forms import (
     RescheduleAnswerForm,
     local_input_value,
 )
-from ..models import Booking, BookingEvent, RescheduleProposal, TimeClaim
+from ..models import Booking, BookingEvent, RescheduleProposal
 from .common import (
     booking_or_404,
     first_error,
@@ -68,53 +67,14 @@ class SessionRow:
         return self.booking.title or self.booking.subject.name
 
 
-def _actions(
-    booking: Booking, *, is_tutor: bool, proposal: RescheduleProposal | None, viewer: User
-) -> frozenset[str]:
-    """The actions valid for this state and this participant (the services enforce the same
-    rules; this only decides which buttons to show)."""
-    now = timezone.now()
-    started, ended = now >= booking.starts_at, now >= booking.ends_at
-    group = booking.kind == Booking.Kind.GROUP
-    acts: set[str] = set()
-    if booking.status == Status.REQUESTED:
-        if is_tutor:
-            acts |= {"decline"} if started else {"accept", "decline", "counter"}
-        elif not started:
-            acts.add("cancel")
-    elif booking.status == Status.COUNTERED:
-        if not is_tutor:
-            acts |= {"counter-decline"} if started else {"counter-accept", "counter-decline"}
-        elif not started:
-            acts.add("cancel")
-    elif booking.status == Status.CONFIRMED:
-        if ended:
-            acts |= {"complete", "no-show"}
-        elif not started:
-            if group:
-                acts.add("cancel" if is_tutor else "leave")
-            else:
-                acts |= {"reschedule", "cancel"}
-                if proposal is not None and proposal.proposed_by_id != viewer.pk:
-                    acts.add("reschedule-answer")
-    return frozenset(acts)
-
-
 def _row(
     booking: Booking, viewer: User, viewer_tz: str, proposal: RescheduleProposal | None
 ) -> SessionRow:
     is_tutor = booking.tutor_id == viewer.pk
-    learner_claims = [c for c in booking.claims.all() if c.role == TimeClaim.Role.LEARNER]
-    # Cancelled sessions have released their claims; still show who was in them.
-    counted = [c for c in learner_claims if c.active or not booking.is_active]
-    learners = [c.user for c in counted]
-    seated = is_tutor or any(c.user_id == viewer.pk for c in counted)
+    learners = [c.user for c in selectors.learner_claims(booking)]
+    seated = is_tutor or any(person.pk == viewer.pk for person in learners)
     others = [u for u in learners if u.pk != viewer.pk] if is_tutor else [booking.tutor]
-    actions = (
-        _actions(booking, is_tutor=is_tutor, proposal=proposal, viewer=viewer)
-        if seated
-        else frozenset()
-    )
+    actions = frozenset(selectors.allowed_actions(booking, viewer))
     return SessionRow(
         booking=booking,
         is_tutor=is_tutor,
@@ -421,13 +381,12 @@ ACTIONS: dict[str, ActionHandler] = {
     "accept": _accept,
     "decline": _decline,
     "counter": _counter,
-    "counter-accept": _counter_accept,
-    "counter-decline": _decline,
+    "counter_accept": _counter_accept,
     "reschedule": _reschedule,
-    "reschedule-answer": _reschedule_answer,
+    "respond_reschedule": _reschedule_answer,
     "cancel": _cancel,
     "complete": _complete,
-    "no-show": _no_show,
+    "no_show": _no_show,
     "leave": _leave,
 }
 

@@ -72,6 +72,8 @@ socket.addEventListener("status", ({ detail }) => {
     countdown = setInterval(tick, 500);
   } else if (detail.status === "refused") {
     connPill.textContent = "Not connected";
+    // The server may have said why just before closing (suspended, session over): keep that.
+    if (!$("room-ended").hidden) return;
     ended(
       detail.code === 4401 ? "You were signed out" : "This room is closed to you",
       detail.code === 4401

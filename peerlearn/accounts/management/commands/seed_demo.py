@@ -57,6 +57,7 @@ from peerlearn.accounts.models import (
     VerificationDecision,
     VerificationRequest,
 )
+from peerlearn.accounts.roles import staff_role_set
 
 DEMO_PASSWORD = "peerlearn-demo"
 SEED = 2026
@@ -129,11 +130,10 @@ def _create_person(plan: Plan, password: str, subject_ids: dict[str, int]) -> No
     user = User.objects.create(
         email=plan.email,
         password=password,
-        role=ROLE_BY_KIND[plan.kind],
-        is_staff=plan.kind == "admin",
         is_superuser=plan.kind == "admin",
         date_joined=timezone.now() - timedelta(days=plan.joined_days_ago),
     )
+    staff_role_set(actor=None, user=user, role=ROLE_BY_KIND[plan.kind])
     EmailAddress.objects.create(user=user, email=plan.email, verified=True, primary=True)
     services.profile_update(
         actor=user,

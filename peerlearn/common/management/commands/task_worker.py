@@ -9,6 +9,7 @@ from django.db import connection
 from django_tasks_db.management.commands import db_worker
 
 from peerlearn.common import workers
+from sandbox import cgroups
 
 
 class Command(db_worker.Command):
@@ -16,6 +17,7 @@ class Command(db_worker.Command):
 
     def handle(self, *args: Any, **options: Any) -> None:
         options["worker_id"] = workers.unique_worker_id(options.get("worker_id"))
+        self.stderr.write(cgroups.describe())  # which box-level bound the judge has here
         lock = None
         if connection.vendor == "postgresql":
             lock = workers.LivenessLock(options["worker_id"])

@@ -182,6 +182,7 @@ class TestAccept:
         self, learner: User, topic: Subject, tutors: list[User]
     ) -> None:
         busy = tutors[0]
+        request = ask(learner, topic)  # free when asked, booked by someone else since
         someone = make_user()
         other = scheduling.booking_request(
             actor=someone,
@@ -191,7 +192,6 @@ class TestAccept:
             duration_minutes=60,
         )
         scheduling.booking_accept(actor=busy, booking_id=other.pk)
-        request = ask(learner, topic)
 
         with pytest.raises(Conflict) as exc:
             services.help_offer_accept(actor=busy, offer_id=offer_of(request, busy).pk)
@@ -206,6 +206,42 @@ class TestAccept:
         services.help_offer_accept(actor=tutors[1], offer_id=offer_of(request, tutors[1]).pk)
         request.refresh_from_db()
         assert request.status == "accepted" and request.accepted_by == tutors[1]
+
+    def test_only_tutors_bookable_at_the_requested_time_are_asked(
+        self, learner: User, topic: Subject, tutors: list[User]
+    ) -> None:
+        """Busy then (another session), outside their hours, or on a full day: not asked, so
+        an offer's Accept books; a round with nobody free left expires the request."""
+        busy = tutors[0]
+        other = scheduling.booking_request(
+            actor=make_user(),
+            tutor_id=busy.pk,
+            subject_id=topic.pk,
+            starts_at=SLOT + timedelta(minutes=30),
+            duration_minutes=60,
+        )
+        scheduling.booking_accept(actor=busy, booking_id=other.pk)
+        evening = make_tutor(
+            display_name="Evenings", subject=topic, windows=[(2, "18:00", "22:00")]
+        )
+        request = ask(learner, topic)
+        asked = set(request.offers.values_list("tutor_id", flat=True))
+        assert busy.pk not in asked and evening.pk not in asked
+        assert asked == {tutors[1].pk, tutors[2].pk, tutors[3].pk}
+        for tutor in (tutors[1], tutors[2]):
+            services.help_offer_decline(actor=tutor, offer_id=offer_of(request, tutor).pk)
+        accepted = services.help_offer_accept(
+            actor=tutors[3], offer_id=offer_of(request, tutors[3]).pk
+        )
+        assert accepted.status == Offer.ACCEPTED
+
+    def test_nobody_free_then_is_refused_with_a_clear_message(
+        self, learner: User, topic: Subject
+    ) -> None:
+        make_tutor(display_name="Evenings", subject=topic, windows=[(2, "18:00", "22:00")])
+        with pytest.raises(ServiceError) as exc:
+            ask(learner, topic)
+        assert exc.value.code == "no_tutors" and "free at that time" in exc.value.message
 
     def test_a_learner_already_busy_then_makes_every_accept_fail_cleanly(
         self, learner: User, topic: Subject, tutors: list[User]
@@ -363,21 +399,15 @@ class TestRanker:
     def test_the_ranker_is_used_when_there_and_told_whom_to_leave_out(
         self, monkeypatch: pytest.MonkeyPatch, learner: User, topic: Subject, tutors: list[User]
     ) -> None:
-        from dataclasses import dataclass
-
         from peerlearn.matching import recommend
-
-        @dataclass
-        class Rec:
-            tutor_id: int
-            score: float
-            explanation: str
 
         calls: list[dict[str, Any]] = []
 
-        def top_tutors(**kw: Any) -> list[Rec]:
+        def top_tutors(**kw: Any) -> list[recommend.Recommendation]:
             calls.append(kw)
-            return [Rec(tutors[3].pk, 0.9, "Teaches Graphs at expert level")]
+            return [
+                recommend.Recommendation(tutors[3].pk, 0.9, {}, "Teaches Graphs at expert level")
+            ]
 
         monkeypatch.setattr(recommend, "top_tutors", top_tutors)
         request = ask(learner, topic)

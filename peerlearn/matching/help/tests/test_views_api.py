@@ -93,7 +93,7 @@ class TestPages:
                 "duration": 60,
             },
         )
-        assert response.status_code == 400 and "No tutor teaches" in response.text
+        assert response.status_code == 400 and "No tutor who teaches" in response.text
 
     def test_a_tutor_accepts_from_the_offers_page_and_lands_on_the_session(
         self, learner: User, topic: Subject, tutors: list[User]

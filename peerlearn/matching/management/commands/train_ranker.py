@@ -9,16 +9,16 @@ from peerlearn.matching.ranker import train
 
 class Command(BaseCommand):
     help = (
-        "Train the learned ranker on every outcome so far (completed bookings, ratings, "
-        "rebookings, no-shows, declines) and store a new RankerVersion."
+        "Train the ranker on the impression log (shown lists and what their bookings led to), "
+        "evaluate it on the newest slates and store a RankerVersion, promoted only if it wins."
     )
 
     def handle(self, *args: Any, **options: Any) -> None:
         result = train()
         self.stdout.write(result.message)
-        if result.version is not None and result.version.metrics.get("test_groups"):
-            m = result.version.metrics
-            self.stdout.write(
-                f"NDCG@10 on the newest 20%: prior {m['ndcg_prior']:.3f}, "
-                f"learned {m['ndcg_learned']:.3f}"
-            )
+        if result.evaluation is not None and result.evaluation.metrics:
+            for name, m in result.evaluation.metrics.items():
+                self.stdout.write(
+                    f"  {name:<12} outcome {m['outcome']:.3f}  NDCG@10 {m['ndcg']:.3f}  "
+                    f"hit@1 {m['hit1']:.3f}"
+                )
