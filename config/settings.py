@@ -34,7 +34,8 @@ if not SECRET_KEY:
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]", "testserver"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 # Passkeys (WebAuthn) need a host name, not an IP address: local mode uses localhost.
-SITE_URL = env_str("SITE_URL", "http://localhost:8000").rstrip("/")
+# `make run PORT=8101` exports PORT, so links in emails and feeds follow the port in use.
+SITE_URL = env_str("SITE_URL", f"http://localhost:{env_int('PORT', 8000)}").rstrip("/")
 SITE_ID = 1  # its name and domain come from SITE_NAME / SITE_URL (accounts migration 0003)
 SITE_NAME = env_str("SITE_NAME", "PeerLearn")
 
@@ -219,7 +220,10 @@ ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = True
 ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[PeerLearn] "
 ACCOUNT_RATE_LIMITS = {
-    "login_failed": "10/m/ip,5/5m/key",
+    # Failed sign-ins per account, and per address (known browsers skip the latter: see
+    # peerlearn/accounts/loginlimits.py).
+    "login_failed": "5/5m/key",
+    "login_failed_ip": "10/m/ip",
     "signup": "20/m/ip",
     "reset_password": "20/m/ip,5/m/key",
     "confirm_email": "1/3m/key",
@@ -301,6 +305,8 @@ LTI_LAUNCHES_PER_MINUTE = env_int("LTI_LAUNCHES_PER_MINUTE", 60)
 PRACTICE_PASSWORD_ATTEMPTS = env_int("PRACTICE_PASSWORD_ATTEMPTS", 5)  # per person, 15 minutes
 PRACTICE_MAX_OPEN_SESSIONS = env_int("PRACTICE_MAX_OPEN_SESSIONS", 3)
 PRACTICE_LOBBY_HOURS = env_int("PRACTICE_LOBBY_HOURS", 2)  # unjoined sessions leave the lobby
+# A pair session nobody has been present in for this long is ended (end_abandoned_practice).
+PRACTICE_ABANDONED_MINUTES = env_int("PRACTICE_ABANDONED_MINUTES", 10)
 
 # --- points and badges ----------------------------------------------------------------------
 GAMIFICATION_PAIR_WEEKLY_CAP = env_int("GAMIFICATION_PAIR_WEEKLY_CAP", 3)  # sessions per pair

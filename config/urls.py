@@ -5,13 +5,16 @@ from django.contrib import admin
 from django.urls import include, path, re_path
 
 from peerlearn.api.api import api
-from peerlearn.common import health, metrics
+from peerlearn.common import health, metrics, pwa
 from peerlearn.common import views as common_views
 from peerlearn.guide import views as guide_views
 
 urlpatterns = [
     path("", common_views.home, name="home"),
     path("readyz", health.readyz, name="readyz"),
+    path("manifest.webmanifest", pwa.manifest, name="manifest"),
+    path("sw.js", pwa.service_worker, name="service_worker"),
+    path("offline/", pwa.offline, name="offline"),
     path("metrics", metrics.metrics, name="metrics"),
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),

@@ -10,7 +10,7 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from . import services
+from . import loginlimits, services
 from .models import User
 
 
@@ -20,6 +20,18 @@ class AccountAdapter(DefaultAccountAdapter):
         if commit:
             services.profile_ensure(user=user)
         return user
+
+    def pre_authenticate(self, request: HttpRequest, **credentials: Any) -> None:
+        """Count the attempt per account and per address (``loginlimits``); a refusal is a 429."""
+        login = loginlimits.credentials_login(credentials)
+        key = self._get_login_attempts_cache_key(request, **credentials)
+        self._login_failed_rl_usage = loginlimits.consume_attempt(request, login=login, key=key)
+
+    def post_login(self, request: HttpRequest, user: Any, **kwargs: Any) -> Any:
+        response = super().post_login(request, user, **kwargs)
+        if isinstance(user, User) and user.email:
+            loginlimits.remember_device(request, response, user.email)
+        return response
 
     def logout(self, request: HttpRequest) -> None:
         """Close the live sockets (rooms, notifications) opened with this browser session."""

@@ -7,13 +7,20 @@ from __future__ import annotations
 
 import functools
 import inspect
+import threading
 from collections.abc import Callable
 from typing import Any
 
+from django.core.exceptions import ImproperlyConfigured
 from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.http.response import HttpResponseBase
 from django.urls import URLPattern, URLResolver, re_path
+from django.views.decorators.csrf import csrf_exempt
 from ninja import NinjaAPI
+from ninja.openapi import schema as ninja_openapi
+from ninja.openapi.schema import OpenAPISchema
+from ninja.schema import NinjaGenerateJsonSchema
+from pydantic.json_schema import CoreModeRef, CoreRef, DefsRef
 
 from peerlearn.accounts.api import router as accounts_router
 from peerlearn.analytics.api import router as analytics_router
@@ -30,8 +37,9 @@ from peerlearn.reviews.api import router as reviews_router
 from peerlearn.scheduling.api import router as scheduling_router
 
 from .auth import API_AUTH
-from .errors import error_body, install_error_handlers
+from .errors import ERROR_STATUSES, ErrorOut, error_body, install_error_handlers
 from .ratelimit import ApiRateThrottle
+from .strict import install as install_strict_bodies
 
 DESCRIPTION = """\
 PeerLearn's JSON API. Authenticate with a JWT access token from allauth's headless app
@@ -42,9 +50,85 @@ Every error has one shape: `{"error": {"code", "message", "fields"}}`; `code` is
 """
 
 
+class NestedNamesJsonSchema(NinjaGenerateJsonSchema):
+    """Names a nested class's component after its whole qualified name: ``Subject.Kind`` is
+    ``SubjectKind`` and ``Booking.Status`` is ``BookingStatus``, not ``Kind`` and ``Status``
+    (pydantic's first choice is the bare class name, and ninja merges every operation's
+    components into one namespace, so each model's ``Kind`` overwrote the others)."""
+
+    def get_defs_ref(self, core_mode_ref: CoreModeRef) -> DefsRef:
+        core_ref, mode = core_mode_ref
+        if not any(c in core_ref for c in "[],"):  # leave generic models' names alone
+            dotted, colon, type_id = core_ref.rpartition(":")
+            parts = dotted.split(".")
+            first_class = len(parts) - 1
+            while first_class > 0 and parts[first_class - 1][:1].isupper():
+                first_class -= 1
+            joined = [*parts[:first_class], "".join(parts[first_class:])]
+            core_ref = CoreRef(".".join(joined) + colon + type_id)
+        return super().get_defs_ref((core_ref, mode))
+
+
+# ninja's document builder takes its JSON schema generator from its module.
+ninja_openapi.NinjaGenerateJsonSchema = NestedNamesJsonSchema  # type: ignore[misc]
+
+
+class StrictComponentsSchema(OpenAPISchema):
+    """ninja's OpenAPI document, refusing to give one component name two meanings (ninja keeps
+    the last definition of a name, so every ``Kind`` enum of every model became one ``Kind``),
+    and describing the error responses every operation can give."""
+
+    def add_schema_definitions(self, definitions: dict[str, Any]) -> None:
+        for name, definition in definitions.items():
+            known = self.schemas.get(name)
+            if known is not None and known != definition:
+                raise ImproperlyConfigured(
+                    f"Two API schemas are both named {name!r}; rename one of them."
+                )
+        super().add_schema_definitions(definitions)
+
+    def get_components(self) -> dict[str, Any]:
+        self.add_schema_definitions(_error_components())
+        return super().get_components()
+
+    def get_paths(self) -> dict[str, Any]:
+        paths = super().get_paths()
+        error = {"content": {"application/json": {"schema": {"$ref": ERROR_REF}}}}
+        for operations in paths.values():
+            for operation in operations.values():
+                responses = operation.setdefault("responses", {})
+                for status, description in ERROR_STATUSES.items():
+                    responses.setdefault(status, {"description": description, **error})
+        return paths
+
+
+ERROR_REF = "#/components/schemas/ErrorOut"
+
+
+def _error_components() -> dict[str, Any]:
+    schema = ErrorOut.model_json_schema(ref_template="#/components/schemas/{model}")
+    return {**schema.pop("$defs"), "ErrorOut": schema}
+
+
 class PeerLearnAPI(NinjaAPI):
     """A NinjaAPI whose URL-level refusals (an unknown path, a method a path does not have)
-    use the same JSON error shape as everything else, and whose root says where the docs are."""
+    use the same JSON error shape as everything else, whose root says where the docs are, and
+    whose OpenAPI document is built once per process (building it takes about a second)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._documents: dict[str, OpenAPISchema] = {}
+        self._documents_lock = threading.Lock()
+
+    def get_openapi_schema(
+        self, *, path_prefix: str | None = None, path_params: dict[str, Any] | None = None
+    ) -> OpenAPISchema:
+        if path_prefix is None:
+            path_prefix = self.get_root_path(path_params or {})
+        with self._documents_lock:
+            if path_prefix not in self._documents:
+                self._documents[path_prefix] = StrictComponentsSchema(self, path_prefix)
+            return self._documents[path_prefix]
 
     @property
     def urls(self) -> tuple[list[URLResolver | URLPattern], str, str]:
@@ -58,6 +142,7 @@ class PeerLearnAPI(NinjaAPI):
         wrapped.append(re_path(r"^.*$", self._unknown_path, name="unknown-path"))
         return wrapped, app_name, namespace
 
+    @csrf_exempt
     def _index(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         if request.method not in {"GET", "HEAD"}:
             return HttpResponseNotAllowed(["GET", "HEAD"])  # made JSON by _with_json_405
@@ -70,6 +155,7 @@ class PeerLearnAPI(NinjaAPI):
         }
         return self.create_response(request, index, status=200)
 
+    @csrf_exempt
     def _unknown_path(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         return self.create_response(
             request, error_body("not_found", "There is no such API endpoint."), status=404
@@ -106,6 +192,7 @@ api = PeerLearnAPI(
     throttle=[ApiRateThrottle()],
 )
 install_error_handlers(api)
+install_strict_bodies()
 
 api.add_router("/", accounts_router)
 api.add_router("/", scheduling_router)

@@ -3,8 +3,8 @@
 Access tokens come from allauth's headless app endpoints (``/_allauth/app/v1/...``) and are
 validated statefully: a token whose session was ended (logout, password change) is refused even
 before it expires (the user's row comes from ``peerlearn.accounts.usercache``). A request that
-presents a bearer token is judged by that token alone — a bad token is a 401, never silently
-replaced by a session cookie.
+presents an ``Authorization`` header is judged by that header alone — a bad token, or a scheme
+other than Bearer, is a 401, never silently replaced by a session cookie.
 """
 
 from __future__ import annotations
@@ -77,6 +77,8 @@ class JWTAuth(JWTTokenAuth):
         # peerlearn.accounts.usercache (one query saved on every request).
         token = _bearer_token(request)
         if token is None:
+            if request.META.get("HTTP_AUTHORIZATION"):
+                raise InvalidToken("Send the access token as `Authorization: Bearer <token>`.")
             return None
         claims = _token_claims(token)
         if claims is None:

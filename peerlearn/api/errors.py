@@ -15,7 +15,9 @@ from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import PermissionDenied, SuspiciousOperation
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import DataError
 from django.http import Http404, HttpRequest, HttpResponse
+from django.http.multipartparser import MultiPartParserError
 from ninja import Schema
 from ninja.errors import AuthenticationError, HttpError, Throttled, ValidationError
 
@@ -39,6 +41,18 @@ STATUS_CODES: dict[int, str] = {
     422: "invalid",
     429: "rate_limited",
     500: "server_error",
+}
+
+# The error statuses any operation may answer with, described in the OpenAPI document of each.
+ERROR_STATUSES: dict[int, str] = {
+    400: "The request cannot be parsed",
+    401: "Not authenticated, or the bearer token was refused",
+    403: "Not allowed (or the CSRF check failed)",
+    404: "No such object, or one the caller may not see",
+    409: "Clashes with the current state",
+    422: "Some input is not valid; `fields` names it",
+    429: "Rate limited; see Retry-After",
+    500: "A bug on our side (logged)",
 }
 
 # Where ninja says an input came from; the first element of a validation error's ``loc``.
@@ -66,9 +80,7 @@ class ErrorOut(Schema):
 
 
 # Merge into an operation's ``response=`` so the OpenAPI document describes error bodies too.
-ERROR_RESPONSES: dict[Any, type[Schema]] = {
-    frozenset({400, 401, 403, 404, 409, 422, 429, 500}): ErrorOut
-}
+ERROR_RESPONSES: dict[Any, type[Schema]] = {frozenset(ERROR_STATUSES): ErrorOut}
 
 
 class InvalidToken(AuthenticationError):
@@ -76,8 +88,8 @@ class InvalidToken(AuthenticationError):
 
     code = "token_invalid"
 
-    def __init__(self) -> None:
-        super().__init__(401, "The access token is invalid or has expired.")
+    def __init__(self, message: str = "The access token is invalid or has expired.") -> None:
+        super().__init__(401, message)
 
 
 def field_name(loc: tuple[Any, ...] | list[Any]) -> str:
@@ -159,6 +171,16 @@ def install_error_handlers(api: NinjaAPI) -> None:
         logger.warning("Refused a suspicious API request: %s", exc)
         return respond(request, 400, "bad_request", "The request could not be processed.")
 
+    def on_unparsable_body(request: HttpRequest, exc: Exception) -> HttpResponse:
+        # A multipart body without its boundary (or a broken one): the client's fault.
+        return respond(request, 400, "bad_request", "The request body cannot be parsed.")
+
+    def on_out_of_range(request: HttpRequest, exc: DataError) -> HttpResponse:
+        # A number past what the database stores (an id or page of 2**70), or the like: the
+        # input's fault. The statement failed inside its own transaction, which was rolled back.
+        logger.warning("Refused an out-of-range API input: %s", exc)
+        return respond(request, 422, "invalid", "A value is out of range.")
+
     def on_unexpected(request: HttpRequest, exc: Exception) -> HttpResponse:
         logger.exception("Unhandled error in %s %s", request.method, request.path, exc_info=exc)
         return respond(request, 500, "server_error", "Something went wrong on our side.")
@@ -173,6 +195,8 @@ def install_error_handlers(api: NinjaAPI) -> None:
         (Http404, on_not_found),
         (PermissionDenied, on_permission_denied),
         (SuspiciousOperation, on_suspicious),
+        (MultiPartParserError, on_unparsable_body),
+        (DataError, on_out_of_range),
         (Exception, on_unexpected),
     ]
     for exc_class, handler in handlers:

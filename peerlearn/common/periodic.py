@@ -43,6 +43,13 @@ JOBS: tuple[PeriodicJob, ...] = (
         "reveal reviews whose blind window has closed",
     ),
     PeriodicJob(
+        "end_abandoned_practice",
+        ("end_abandoned_practice",),
+        300,
+        "*:0/5",
+        "end pair practice sessions both people left without pressing Leave",
+    ),
+    PeriodicJob(
         "train_ranker",
         ("train_ranker",),
         3600,

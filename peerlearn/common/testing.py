@@ -174,7 +174,8 @@ def make_booking(
     subject: Subject | None = None,
 ) -> Booking:
     """A booking with its time claims, created directly (the scheduling rules are not the
-    subject here). By default it started five minutes ago, so its join window is open."""
+    subject here). By default it started five minutes ago, so its join window is open, and it
+    is about the tutor's one teaching subject."""
     starts = timezone.now() + starts_in
     ends = starts + timedelta(minutes=minutes)
     booking = Booking.objects.create(

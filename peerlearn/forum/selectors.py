@@ -274,17 +274,19 @@ def thread_search(user: Viewer, filters: SearchFilters) -> QuerySet[Thread]:
 
 def flag_queue() -> dict[str, Any]:
     """Open flags grouped by post: threads and replies with at least one unresolved flag."""
-    open_flag = Q(flags__resolved_at__isnull=True)
+    # Counted, then filtered on the count: a bare filter on the flags' resolved_at also matches
+    # a post with no flag at all (the outer join's empty row has a null resolved_at).
+    open_flag = Q(flags__resolved_at__isnull=True, flags__isnull=False)
     threads = (
-        Thread.objects.filter(open_flag)
-        .annotate(open_flags=Count("flags", filter=open_flag))
+        Thread.objects.annotate(open_flags=Count("flags", filter=open_flag))
+        .filter(open_flags__gt=0)
         .select_related("author__profile", "category")
         .prefetch_related("flags")
         .order_by("-open_flags", "-id")
     )
     replies = (
-        Reply.objects.filter(open_flag)
-        .annotate(open_flags=Count("flags", filter=open_flag))
+        Reply.objects.annotate(open_flags=Count("flags", filter=open_flag))
+        .filter(open_flags__gt=0)
         .select_related("author__profile", "thread")
         .prefetch_related("flags")
         .order_by("-open_flags", "-id")

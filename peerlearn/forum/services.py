@@ -24,6 +24,7 @@ from peerlearn.common import ratelimit
 from peerlearn.common.errors import Conflict, Forbidden, ServiceError
 from peerlearn.common.markdown import render_markdown
 from peerlearn.common.realtime import broadcast
+from peerlearn.gamification import events as gamification_events
 from peerlearn.notifications.services import notify
 
 from . import events, selectors
@@ -348,6 +349,8 @@ def vote_cast(
         elif existing.value != value:
             existing.value = value
             existing.save(update_fields=["value"])
+        if value == 1 and (existing is None or existing.value != 1):
+            gamification_events.forum_upvote_received(actor.pk, **target)
         score = Vote.objects.filter(**target).aggregate(s=Coalesce(Sum("value"), 0))["s"]
         model.objects.filter(pk=post.pk).update(score=score)
         thread_pk = thread_id if thread_id is not None else post.thread_id  # type: ignore[union-attr,attr-defined]
@@ -376,6 +379,8 @@ def answer_accept(*, actor: User, thread_id: int, reply_id: int | None) -> Threa
                 raise ServiceError("That is not a reply of this thread.", code="invalid_reply")
         thread.accepted_reply = reply
         thread.save(update_fields=["accepted_reply"])
+        if reply is not None:
+            gamification_events.forum_answer_accepted(reply.pk)
         event: events.AcceptedEvent = {"type": "accepted", "thread": thread.pk, "reply": reply_id}
         broadcast(events.thread_group(thread.pk), event)
         if reply is not None and reply.author_id != actor.pk:

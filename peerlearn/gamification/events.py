@@ -8,6 +8,9 @@ that made the change. The tasks are idempotent: calling twice, or a task retried
 - ``submission_accepted(submission_id)``: from ``practice.services._finish`` for every
   accepted Submit (badges only).
 - ``badges_recheck(user_id)``: when reviews of a tutor are revealed (the reviews app).
+- ``forum_answer_accepted(reply_id)``: from ``forum.services.answer_accept``.
+- ``forum_upvote_received(voter_id, thread_id=, reply_id=)``: from ``forum.services.vote_cast``
+  when a vote becomes +1.
 """
 
 from __future__ import annotations
@@ -42,3 +45,19 @@ def badges_recheck(user_id: int) -> None:
     """Something a badge reads changed without an award (reviews of a tutor were revealed,
     which can complete Top Mentor): award any badge the user now meets."""
     transaction.on_commit(lambda: tasks.recheck_badges.enqueue(user_id))
+
+
+def forum_answer_accepted(reply_id: int) -> None:
+    """A reply was accepted as its thread's answer: its author earns points."""
+    transaction.on_commit(lambda: tasks.award_forum_answer_accepted.enqueue(reply_id))
+
+
+def forum_upvote_received(
+    voter_id: int, *, thread_id: int | None = None, reply_id: int | None = None
+) -> None:
+    """Someone upvoted a post: its author earns points (once per voter and post)."""
+    transaction.on_commit(
+        lambda: tasks.award_forum_upvote_received.enqueue(
+            voter_id, thread_id=thread_id, reply_id=reply_id
+        )
+    )

@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.db import transaction
 from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
 
 from peerlearn.live.selectors import participant_ids
 from peerlearn.practice.models import Solve, Submission
@@ -31,7 +32,6 @@ class Cause:
     label: str
     points: int | Mapping[str, int]
     streak: bool  # a day with this cause keeps the daily streak going
-    live: bool = True  # False: documented, awarded once its app exists
 
     def describe_points(self) -> str:
         if isinstance(self.points, Mapping):
@@ -58,8 +58,8 @@ CAUSES: dict[str, Cause] = {
             {"easy": 10, "medium": 20, "hard": 40},
             streak=True,
         ),
-        Cause(FORUM_ANSWER_ACCEPTED, "Answer accepted in the forum", 15, streak=True, live=False),
-        Cause(FORUM_UPVOTE_RECEIVED, "Upvote on a forum post", 2, streak=False, live=False),
+        Cause(FORUM_ANSWER_ACCEPTED, "Answer accepted in the forum", 15, streak=True),
+        Cause(FORUM_UPVOTE_RECEIVED, "Upvote on a forum post", 2, streak=False),
     ]
 }
 STREAK_CAUSES = frozenset(key for key, cause in CAUSES.items() if cause.streak)
@@ -248,8 +248,74 @@ def award_problem_solved(solve_id: int) -> list[PointAward]:
     return [award] if award else []
 
 
-# --- the forum (not built yet) -------------------------------------------------------------------
-# award_forum_answer_accepted(answer_id): the answer's author, FORUM_ANSWER_ACCEPTED, object =
-#   the answer; nothing when the question's author accepts their own answer.
-# award_forum_upvote_received(vote_id): the post's author, FORUM_UPVOTE_RECEIVED, object = the
-#   vote; nothing for a self-vote, and a retracted vote keeps its row (no points for re-voting).
+# --- the forum ---------------------------------------------------------------------------------
+
+
+def award_forum_answer_accepted(reply_id: int) -> list[PointAward]:
+    """The author of a reply accepted as a thread's answer earns points, once per reply (the key
+    is the reply: clearing and accepting it again earns nothing more). Nothing for a reply the
+    thread's author wrote, nor for one no longer accepted when the task runs."""
+    from peerlearn.forum.models import Reply  # the forum owns the model
+
+    reply = Reply.objects.select_related("thread").filter(pk=reply_id).first()
+    if reply is None:
+        return []
+    thread = reply.thread
+    if thread.accepted_reply_id != reply.pk or reply.author_id == thread.author_id:
+        return []
+    award = services.points_award(
+        grant=Grant(
+            user_id=reply.author_id,
+            cause=FORUM_ANSWER_ACCEPTED,
+            object_id=reply.pk,
+            points=points_for(FORUM_ANSWER_ACCEPTED),
+            earned_at=timezone.now(),
+            title=f"Answer accepted: {thread.title}",
+            url=_path("forum:thread", thread.pk),
+            counterpart_id=thread.author_id,
+        )
+    )
+    return [award] if award else []
+
+
+def forum_vote_key(voter_id: int, *, thread_id: int | None, reply_id: int | None) -> int:
+    """One award key per voter and post (a withdrawn and recast upvote is the same upvote):
+    the voter's id in the high 32 bits, the post's id and whether it is a reply below."""
+    post_id = thread_id if thread_id is not None else reply_id
+    assert post_id is not None
+    return (voter_id << 32) | (post_id << 1) | (reply_id is not None)
+
+
+def award_forum_upvote_received(
+    voter_id: int, *, thread_id: int | None = None, reply_id: int | None = None
+) -> list[PointAward]:
+    """A post's author earns points for each person's upvote, once per voter and post (taking
+    the vote back and casting it again earns nothing). Nothing if the upvote is gone when the
+    task runs, nor for a vote on one's own post (the forum refuses those anyway)."""
+    from peerlearn.forum.models import Reply, Thread, Vote  # the forum owns the models
+
+    post: Thread | Reply | None
+    target: dict[str, int]
+    if thread_id is not None:
+        post = Thread.objects.filter(pk=thread_id).first()
+        target = {"thread_id": thread_id}
+    else:
+        post = Reply.objects.select_related("thread").filter(pk=reply_id or 0).first()
+        target = {"reply_id": reply_id or 0}
+    vote = Vote.objects.filter(user_id=voter_id, value=1, **target).first()
+    if post is None or vote is None or post.author_id == voter_id:
+        return []
+    thread = post if isinstance(post, Thread) else post.thread
+    award = services.points_award(
+        grant=Grant(
+            user_id=post.author_id,
+            cause=FORUM_UPVOTE_RECEIVED,
+            object_id=forum_vote_key(voter_id, thread_id=thread_id, reply_id=reply_id),
+            points=points_for(FORUM_UPVOTE_RECEIVED),
+            earned_at=vote.created_at,
+            title=f"Upvote: {thread.title}",
+            url=_path("forum:thread", thread.pk),
+            counterpart_id=voter_id,
+        )
+    )
+    return [award] if award else []

@@ -64,3 +64,19 @@ def recheck_submitter_badges(submission_id: int) -> int:
 @task()
 def recheck_badges(user_id: int) -> int:
     return len(services.badges_refresh(user_id=user_id))
+
+
+@task()
+def award_forum_answer_accepted(reply_id: int) -> int:
+    awards = rules.award_forum_answer_accepted(reply_id)
+    _refresh_badges(a.user_id for a in awards)
+    return len(awards)
+
+
+@task()
+def award_forum_upvote_received(
+    voter_id: int, thread_id: int | None = None, reply_id: int | None = None
+) -> int:
+    awards = rules.award_forum_upvote_received(voter_id, thread_id=thread_id, reply_id=reply_id)
+    _refresh_badges(a.user_id for a in awards)
+    return len(awards)

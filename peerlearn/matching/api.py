@@ -8,7 +8,7 @@ place or coordinates.
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import Query, Router, Schema
+from ninja import Field, Query, Router, Schema
 
 from peerlearn.api.auth import optional_user, request_user
 from peerlearn.common.errors import ServiceError
@@ -19,20 +19,30 @@ from .impressions import log_search
 router = Router(tags=["matching"])
 
 
+def _documented(default: Any, **bounds: Any) -> Any:
+    """A parameter's allowed values, described in the OpenAPI document as
+    ``selectors.filter_problems`` enforces them (its 422 ``invalid_filter`` names the filter)."""
+    return Field(default, json_schema_extra=bounds)
+
+
+def _one_of(*values: str) -> Any:
+    return _documented("", enum=["", *values])
+
+
 class SearchParams(Schema):
     q: str = ""
-    subject: int | None = None
-    level: str = ""
-    weekday: int | None = None
-    part: str = ""
-    next_days: int | None = None
+    subject: int | None = _documented(None, minimum=1, maximum=selectors.MAX_ID)
+    level: str = _one_of(*selectors.LEVEL_RANK)
+    weekday: int | None = _documented(None, minimum=0, maximum=6)
+    part: str = _one_of(*selectors.PARTS_OF_DAY)
+    next_days: int | None = _documented(None, minimum=1, maximum=14)
     language: str = ""
-    institution: int | None = None
+    institution: int | None = _documented(None, minimum=1, maximum=selectors.MAX_ID)
     verified: bool = False
-    min_rating: float | None = None
-    max_km: float | None = None
-    format: str = ""
-    sort: str = "relevance"
+    min_rating: float | None = _documented(None, minimum=1, maximum=5)
+    max_km: float | None = _documented(None, exclusiveMinimum=0, maximum=20_000)
+    format: str = _one_of(*selectors.SessionFormat.values)
+    sort: str = _documented("relevance", enum=list(selectors.SORTS))
     page: int = 1
 
 

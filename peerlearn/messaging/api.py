@@ -21,7 +21,7 @@ from .views import private_file_response
 router = Router(tags=["messaging"])
 
 
-class PersonOut(Schema):
+class MemberOut(Schema):
     id: int
     name: str
 
@@ -30,7 +30,7 @@ class ConversationOut(Schema):
     id: int
     title: str
     is_group: bool
-    members: list[PersonOut]
+    members: list[MemberOut]
     booking_id: int | None
     last_message_at: datetime | None
     last_message_id: int
@@ -70,7 +70,7 @@ class AttachmentOut(Schema):
 class MessageOut(Schema):
     id: int
     conversation: int
-    author: PersonOut
+    author: MemberOut
     body: str
     created_at: datetime
     attachments: list[AttachmentOut]
@@ -93,11 +93,11 @@ class BlockIn(Schema):
     user_id: int
 
 
-class ReportIn(Schema):
+class MessageReportIn(Schema):
     reason: str = Field(..., min_length=1, max_length=500)
 
 
-class ReportOut(Schema):
+class MessageReportOut(Schema):
     id: int
     message_id: int
     created_at: datetime
@@ -246,10 +246,10 @@ def block_delete(request: HttpRequest, user_id: int) -> Status[None]:
 
 @router.post(
     "/messaging/messages/{int:message_id}/report",
-    response=ok(ReportOut, 201),
+    response=ok(MessageReportOut, 201),
     summary="Report a message to the moderators",
 )
-def message_report(request: HttpRequest, message_id: int, body: ReportIn) -> Status[Any]:
+def message_report(request: HttpRequest, message_id: int, body: MessageReportIn) -> Status[Any]:
     report = services.message_report(
         actor=request_user(request), message_id=message_id, reason=body.reason
     )

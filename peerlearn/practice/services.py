@@ -9,12 +9,13 @@ import json
 import logging
 import random
 import re
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.hashers import check_password, make_password
 from django.db import IntegrityError, transaction
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from peerlearn.accounts.models import User
@@ -571,6 +572,38 @@ def session_join(*, actor: User, uid: str, password: str = "") -> PracticeSessio
         session.save(update_fields=["guest", "status", "started_at"])
         _publish_session(session)
     return session
+
+
+def sessions_end_abandoned(*, now: datetime | None = None) -> int:
+    """End the pair sessions in progress that both people left without pressing Leave (closed
+    the tab, lost the connection): nobody has been present in the session's room for
+    ``PRACTICE_ABANDONED_MINUTES``. Their summary pages stay readable. Returns how many."""
+    from peerlearn.live.models import RoomPresence
+
+    now = now or timezone.now()
+    since = now - timedelta(minutes=settings.PRACTICE_ABANDONED_MINUTES)
+    present = RoomPresence.objects.filter(room__practice_session=OuterRef("pk"), seen_at__gte=since)
+    abandoned = PracticeSession.objects.filter(
+        status=PracticeSession.Status.ACTIVE, started_at__lt=since
+    ).exclude(Exists(present))
+    ended = 0
+    for uid in abandoned.values_list("uid", flat=True):
+        with transaction.atomic():
+            session = (
+                PracticeSession.objects.select_for_update(of=("self",))
+                .select_related("host__profile", "guest__profile")
+                .filter(uid=uid, status=PracticeSession.Status.ACTIVE)
+                .exclude(Exists(present))
+                .first()
+            )
+            if session is None:  # someone came back, or it ended meanwhile
+                continue
+            session.status = PracticeSession.Status.ENDED
+            session.ended_at = now
+            session.save(update_fields=["status", "ended_at"])
+            _publish_session(session)
+            ended += 1
+    return ended
 
 
 def session_end(*, actor: User, uid: str) -> PracticeSession:

@@ -161,7 +161,7 @@ class RatingOut(Schema):
     as_learner: LearnerRatingOut
 
 
-class QueueItemOut(ReviewOut):
+class ReviewQueueItemOut(ReviewOut):
     open_reports: int
     reasons: list[str]
 
@@ -294,7 +294,7 @@ def review_hide(request: HttpRequest, review_id: int, payload: HideIn) -> Review
 
 @router.get(
     "/moderation/reviews",
-    response=ok(list[QueueItemOut]),
+    response=ok(list[ReviewQueueItemOut]),
     summary="Moderators: reviews with open reports",
 )
 def moderation_queue(request: HttpRequest) -> list[Review]:

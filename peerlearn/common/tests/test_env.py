@@ -1,5 +1,10 @@
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
@@ -45,3 +50,28 @@ def test_booleans_and_lists(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("X_FLAG", "maybe")
     with pytest.raises(ImproperlyConfigured):
         env_bool("X_FLAG")
+
+
+def test_links_follow_the_port_make_run_serves_on() -> None:
+    """``make run PORT=8101`` exports PORT; without SITE_URL, links in emails and calendar
+    feeds point at that port, not at :8000."""
+    env = {k: v for k, v in os.environ.items() if k != "SITE_URL"}
+    code = "from config import settings; print(settings.SITE_URL)"
+    root = Path(__file__).resolve().parents[3]
+
+    def site_url(**extra: str) -> str:
+        result = subprocess.run(
+            [sys.executable, "-c", code],
+            env={**env, **extra},
+            cwd=root,
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        return result.stdout.strip()
+
+    assert site_url(PORT="8101") == "http://localhost:8101"
+    assert site_url(PORT="8101", SITE_URL="https://peerlearn.example/") == (
+        "https://peerlearn.example"
+    )
+    assert "PORT := $(PORT)" in (root / "Makefile").read_text()

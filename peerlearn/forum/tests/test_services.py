@@ -119,6 +119,21 @@ def test_subscribers_hear_of_replies_and_mentions() -> None:
     assert Notification.objects.filter(user=thread.author, kind="reply").count() == 1
 
 
+def test_the_flag_queue_lists_only_posts_with_open_flags() -> None:
+    flagged, unflagged, resolved = make_thread(), make_thread(), make_thread()
+    services.reply_create(actor=make_user(), thread_id=unflagged.pk, body="no flags here")
+    reader, mod = make_user(), make_moderator()
+    services.flag_create(actor=reader, reason="spam", thread_id=flagged.pk)
+    services.flag_create(actor=reader, reason="spam", thread_id=resolved.pk)
+    services.thread_moderate(actor=mod, thread_id=resolved.pk, action="hide", reason="Spam")
+
+    queue = selectors.flag_queue()
+
+    assert queue["threads"] == [flagged]
+    assert queue["threads"][0].open_flags == 1
+    assert queue["replies"] == []
+
+
 def test_moderation_hides_with_a_reason_the_author_sees() -> None:
     thread = make_thread()
     reader, mod = make_user(), make_moderator()

@@ -235,3 +235,17 @@ def test_api_thread_list_queries_do_not_grow_with_the_page() -> None:
     url = f"/api/v1/forum/threads?category={category.slug}"
 
     assert _count(client, f"{url}&page_size=2") == _count(client, url)
+
+
+def test_counts_of_one_read_in_the_singular() -> None:
+    thread = make_thread(title="One vote and one reply")
+    Thread.objects.filter(pk=thread.pk).update(score=1)
+    services.reply_create(actor=make_user(), thread_id=thread.pk, body="the reply")
+    client = Client()
+
+    listing = client.get(reverse("forum:category", args=[thread.category.slug])).content.decode()
+    page = client.get(reverse("forum:thread", args=[thread.pk])).content.decode()
+
+    assert "<span>vote</span>" in listing and "1 vote, 1 reply" in listing
+    assert "1 votes" not in listing and "<span>votes</span>" not in listing
+    assert '<span class="small muted">vote</span>' in page

@@ -17,7 +17,7 @@ from .selectors import QueueStatus
 router = Router(tags=["partners"])
 
 
-class JoinIn(Schema):
+class QueueJoinIn(Schema):
     topic: str = Field(description="A practice topic's slug")
     difficulty: Literal["easy", "medium", "hard"]
 
@@ -40,7 +40,7 @@ class StatusOut(Schema):
     partner: str | None = None
 
 
-class RatingOut(Schema):
+class PartnerRatingOut(Schema):
     topic: str
     topic_name: str
     rating: float
@@ -75,7 +75,7 @@ def _status_out(status: QueueStatus) -> StatusOut:
     response=ok(StatusOut, 201),
     summary="Ask for a practice partner (join the queue; matching runs at once)",
 )
-def join(request: HttpRequest, body: JoinIn) -> Status[StatusOut]:
+def join(request: HttpRequest, body: QueueJoinIn) -> Status[StatusOut]:
     user = request_user(request)
     entry = services.request_join(actor=user, topic=body.topic, difficulty=body.difficulty)
     return Status(201, _status_out(selectors.queue_status(user=user, request=entry)))
@@ -94,11 +94,11 @@ def leave(request: HttpRequest) -> StatusOut:
 
 
 @router.get(
-    "/practice/partners/ratings", response=ok(list[RatingOut]), summary="My practice ratings"
+    "/practice/partners/ratings", response=ok(list[PartnerRatingOut]), summary="My practice ratings"
 )
-def ratings(request: HttpRequest) -> list[RatingOut]:
+def ratings(request: HttpRequest) -> list[PartnerRatingOut]:
     return [
-        RatingOut(
+        PartnerRatingOut(
             topic=r.topic.slug, topic_name=r.topic.name, rating=round(r.rating, 1), games=r.games
         )
         for r in selectors.ratings(user=request_user(request))

@@ -315,6 +315,47 @@ def test_a_session_gets_a_room_for_its_two_people() -> None:
     assert live_selectors.access_room(user=host, room_id=room.pk) == room  # the record stays
 
 
+def test_a_pair_session_both_people_left_ends_after_a_while(settings: object) -> None:
+    from django.core.management import call_command
+
+    from peerlearn.live.models import RoomPresence
+
+    host, guest = make_user(), make_user()
+    left = services.session_create(actor=host, problem=make_add_problem(), visibility="public")
+    services.session_join(actor=guest, uid=str(left.uid))
+    present = services.session_create(
+        actor=make_user(), problem=make_add_problem("add-three"), visibility="public"
+    )
+    services.session_join(actor=make_user(), uid=str(present.uid))
+    waiting = services.session_create(
+        actor=make_user(), problem=make_add_problem("add-four"), visibility="public"
+    )
+    later = timezone.now() + timedelta(minutes=11)
+    PracticeSession.objects.filter(pk__in=[left.pk, present.pk]).update(
+        started_at=timezone.now() - timedelta(minutes=30)
+    )
+    RoomPresence.objects.create(
+        room=Room.objects.get(practice_session=present),
+        channel="still-here",
+        user=present.host,
+        seen_at=later - timedelta(minutes=1),
+    )
+    RoomPresence.objects.create(
+        room=Room.objects.get(practice_session=left),
+        channel="long-gone",
+        user=host,
+        seen_at=timezone.now() - timedelta(minutes=20),
+    )
+
+    assert services.sessions_end_abandoned(now=later) == 1
+    call_command("end_abandoned_practice", verbosity=0)  # the periodic job: nothing more
+
+    statuses = dict(PracticeSession.objects.values_list("pk", "status"))
+    assert statuses[left.pk] == PracticeSession.Status.ENDED
+    assert statuses[present.pk] == PracticeSession.Status.ACTIVE
+    assert statuses[waiting.pk] == PracticeSession.Status.WAITING
+
+
 def test_exactly_two_people_a_third_is_refused() -> None:
     host, guest, third = make_user(), make_user(), make_user()
     session = services.session_create(actor=host, problem=make_add_problem(), visibility="public")

@@ -35,6 +35,16 @@ class Sparkline:
     polyline: str  # "x,y x,y" of the months that have an average
     summary: str  # the same data in words, for screen readers
 
+    @property
+    def rated(self) -> list[SparkPoint]:
+        """The months that have an average."""
+        return [p for p in self.points if p.average is not None]
+
+    @property
+    def drawable(self) -> bool:
+        """A line needs two months with an average: one is a dot on a hairline, said in words."""
+        return len(self.rated) >= 2
+
 
 def sparkline(trend: list[TrendPoint]) -> Sparkline:
     """SVG coordinates for the monthly averages (1★ at the bottom, 5★ at the top)."""

@@ -163,7 +163,9 @@ def test_the_profile_shows_a_tutors_rating_and_a_learners_aggregate_only() -> No
     review.save()
     html = client_for(make_user()).get(f"/people/{tutor.pk}/").content.decode()
     assert "Ratings as a tutor" in html and "from 3 reviews" in html
-    assert "<svg" in html and "sparkline" in html and "Brilliant examples" in html
+    # All three reviews are from this month: words, not a dot on a hairline.
+    assert "sparkline" not in html and "the trend line starts with a second month" in html
+    assert "Brilliant examples" in html
     assert "<meter" in html and 'style="' not in html.split("rating-card", 1)[1]
 
     learner = review.author
@@ -173,3 +175,21 @@ def test_the_profile_shows_a_tutors_rating_and_a_learners_aggregate_only() -> No
     html = client_for(make_user()).get(f"/people/{learner.pk}/").content.decode()
     assert "As a learner" in html and "Preparedness" in html
     assert "Private note about the learner" not in html
+
+
+def test_a_trend_of_two_months_is_drawn_as_a_line() -> None:
+    from datetime import date
+
+    from peerlearn.reviews.selectors import TrendPoint
+    from peerlearn.reviews.templatetags.reviews_tags import sparkline
+
+    one = sparkline([TrendPoint(month=date(2026, 11, 1), average=4.5, count=2)])
+    two = sparkline(
+        [
+            TrendPoint(month=date(2026, 10, 1), average=4.0, count=1),
+            TrendPoint(month=date(2026, 11, 1), average=4.5, count=2),
+        ]
+    )
+
+    assert not one.drawable and [p.label for p in one.rated] == ["Nov 2026"]
+    assert two.drawable

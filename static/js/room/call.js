@@ -78,6 +78,7 @@ export function makeTile({ name, kind = "camera", local = false }) {
   mic.append(svgIcon(["M15 9.3V5a3 3 0 0 0-5.7-1.3", "M9 9v2a3 3 0 0 0 5.1 2.1", "M5 11a7 7 0 0 0 11.5 5.4",
     "M19 11a7 7 0 0 1-.6 2.8", "M12 18v4", "M3 3l18 18"]));
   mic.title = "Microphone off";
+  mic.setAttribute("role", "img");
   mic.setAttribute("aria-label", "Microphone off");
   mic.hidden = true;
   const quality = element("span", "quality-dot");

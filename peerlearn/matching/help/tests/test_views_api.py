@@ -116,6 +116,19 @@ class TestPages:
         assert client_for(tutors[1]).post(f"/help/offers/{late.pk}/accept/").status_code == 302
         assert Booking.objects.count() == 1
 
+    def test_the_pages_mark_required_fields_and_style_their_lists(
+        self, learner: User, topic: Subject, tutors: list[User]
+    ) -> None:
+        form = client_for(learner).get("/help/").text
+        request = ask(learner, topic)
+        detail = client_for(learner).get(f"/help/{request.pk}/").text
+        offers = client_for(tutors[0]).get("/help/offers/").text
+
+        assert 'When <span class="req">(required)</span>' in form
+        assert "css/matching.css" in form and "css/matching.css" in offers
+        assert 'class="help-list"' in detail and 'class="person-line"' in detail
+        assert 'type="text" name="reason"' in offers
+
     def test_decline_and_cancel(self, learner: User, topic: Subject, tutors: list[User]) -> None:
         request = ask(learner, topic)
         offer = HelpOffer.objects.get(request=request, tutor=tutors[0])

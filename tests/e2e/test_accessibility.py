@@ -1,0 +1,55 @@
+"""axe-core over every page a person can reach, signed out and as a learner, a tutor, a
+moderator and an admin, in the light and the dark theme: no critical or serious violation.
+
+The pages are found by following links from the home page (one page per kind: /bookings/7/ and
+/bookings/8/ are one page); the demo data (seed_demo, the problem bank, the forum's demo
+threads) plus a booking, a practice session and a conversation give each kind of page content.
+The dark theme is checked for colour contrast, the one rule the theme changes.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import pytest
+
+from peerlearn.accounts.models import User
+
+from .accessibility import BLOCKING, PEOPLE, Violation, crawl, demo_world, violations_of
+from .live_helpers import sign_in
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Page
+
+    from .conftest import NewPage
+
+pytestmark = pytest.mark.e2e
+
+PAGES_PER_PERSON = 45
+SIGNED_OUT_START = ["/", "/accounts/login/", "/accounts/signup/", "/accounts/password/reset/"]
+SIGNED_IN_START = ["/"]
+
+
+def _check(page: Page, base: str, who: str, start: list[str]) -> list[Violation]:
+    found: list[Violation] = []
+    for path in crawl(page, base, start=start, limit=PAGES_PER_PERSON):
+        where = f"{who} {path}"
+        found += violations_of(page, where, "light")
+        page.emulate_media(color_scheme="dark")
+        found += violations_of(page, where, "dark", only=["color-contrast"])
+        page.emulate_media(color_scheme="light")
+    return found
+
+
+def test_no_page_has_a_critical_or_serious_violation(live_url: str, new_page: NewPage) -> None:
+    demo_world()
+    found = _check(new_page(), live_url, "signed-out", SIGNED_OUT_START)
+    for who, email in PEOPLE.items():
+        page = new_page()
+        sign_in(page.context, live_url, User.objects.get(email=email))
+        found += _check(page, live_url, who, SIGNED_IN_START)
+
+    for violation in found:
+        print(violation)
+    blocking = [str(v) for v in found if v.impact in BLOCKING]
+    assert not blocking, "\n".join(blocking)
