@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 from peerlearn.accounts.models import User
+from peerlearn.guide.pages import all_guides
 
 from .accessibility import BLOCKING, PEOPLE, Violation, crawl, demo_world, violations_of
 from .live_helpers import sign_in
@@ -49,6 +50,27 @@ def test_no_page_has_a_critical_or_serious_violation(live_url: str, new_page: Ne
         sign_in(page.context, live_url, User.objects.get(email=email))
         found += _check(page, live_url, who, SIGNED_IN_START)
 
+    for violation in found:
+        print(violation)
+    blocking = [str(v) for v in found if v.impact in BLOCKING]
+    assert not blocking, "\n".join(blocking)
+
+
+def test_the_guides_have_no_critical_or_serious_violation(live_url: str, new_page: NewPage) -> None:
+    """Every guide page (issue 21), the index and a search, by a learner, light and dark: the
+    crawl above stops at its page budget, so the guides are checked one by one."""
+    demo_world()
+    page = new_page()
+    sign_in(page.context, live_url, User.objects.get(email=PEOPLE["learner"]))
+    paths = ["/guide/", "/guide/?q=calendar", "/privacy/", "/terms/"]
+    paths += [f"/guide/{guide.slug}/" for guide in all_guides() if guide.section != "policy"]
+    found: list[Violation] = []
+    for path in paths:
+        page.goto(live_url + path)
+        found += violations_of(page, f"learner {path}", "light")
+        page.emulate_media(color_scheme="dark")
+        found += violations_of(page, f"learner {path}", "dark", only=["color-contrast"])
+        page.emulate_media(color_scheme="light")
     for violation in found:
         print(violation)
     blocking = [str(v) for v in found if v.impact in BLOCKING]
