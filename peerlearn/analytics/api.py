@@ -28,7 +28,7 @@ class TableOut(Schema):
     note: str
 
 
-class ReportOut(Schema):
+class AnalyticsReportOut(Schema):
     scope: str = Field(description="All institutions, or the caller's institution")
     start: date
     end: date
@@ -54,7 +54,7 @@ def _tables(tables: dict[str, Table]) -> dict[str, dict[str, Any]]:
 
 @router.get(
     "/analytics/report",
-    response=ok(ReportOut),
+    response=ok(AnalyticsReportOut),
     summary="The administrators' analytics over a date range (staff: their institution only)",
 )
 def report(
