@@ -4,6 +4,7 @@ from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path, re_path
 
+from peerlearn.api import reference as api_reference
 from peerlearn.api.api import api
 from peerlearn.common import health, metrics, pwa
 from peerlearn.common import views as common_views
@@ -19,6 +20,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
     path("_allauth/", include("allauth.headless.urls")),
+    path("api/v1/docs", api_reference.reference_page, name="api-reference"),
     path("api/v1/", api.urls),
     path("", include("peerlearn.accounts.urls")),
     path("notifications/", include("peerlearn.notifications.urls")),

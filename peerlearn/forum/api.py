@@ -11,12 +11,12 @@ from typing import Any, Literal
 
 from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema, Status
-from ninja.pagination import PageNumberPagination, paginate
+from ninja.pagination import paginate
 
 from peerlearn.accounts.models import display_name
 from peerlearn.api.auth import request_user
 from peerlearn.api.helpers import ok
-from peerlearn.api.pages import fast_page, json_time
+from peerlearn.api.pages import Page, fast_page, json_time
 
 from . import selectors, services
 from .models import BODY_MAX, REASON_MAX, TITLE_MAX, Category, Reply, Thread
@@ -199,7 +199,7 @@ def thread_get(request: HttpRequest, thread_id: int) -> Thread:
 @router.get(
     "/forum/threads/{thread_id}/replies", response=ok(list[ReplyOut]), summary="A thread's replies"
 )
-@paginate(PageNumberPagination, page_size=30)
+@paginate(Page, page_size=30)
 def replies_list(request: HttpRequest, thread_id: int):  # type: ignore[no-untyped-def]
     user = request_user(request)
     return selectors.replies_of(user, selectors.access_thread(user, thread_id))
@@ -237,7 +237,7 @@ def accept(request: HttpRequest, thread_id: int, payload: AcceptIn) -> Thread:
 
 
 @router.get("/forum/search", response=ok(list[ThreadOut]), summary="Search threads and replies")
-@paginate(PageNumberPagination, page_size=25)
+@paginate(Page, page_size=25)
 def search(request: HttpRequest, filters: Query[SearchFilters]):  # type: ignore[no-untyped-def]
     return selectors.thread_search(
         request_user(request),

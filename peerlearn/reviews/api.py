@@ -13,11 +13,12 @@ from typing import Any
 
 from django.http import HttpRequest
 from ninja import Field, Router, Schema, Status
-from ninja.pagination import PageNumberPagination, paginate
+from ninja.pagination import paginate
 
 from peerlearn.accounts import selectors as accounts_selectors
 from peerlearn.api.auth import request_user
 from peerlearn.api.helpers import ok
+from peerlearn.api.pages import Page
 from peerlearn.common.errors import Forbidden
 
 from . import selectors, services
@@ -192,7 +193,7 @@ def my_pending(request: HttpRequest) -> list[dict[str, Any]]:
 
 
 @router.get("/me/reviews/written", response=ok(list[ReviewOut]), summary="Reviews I wrote")
-@paginate(PageNumberPagination)
+@paginate(Page)
 def my_written(request: HttpRequest) -> Any:
     return selectors.written_by(request_user(request))
 
@@ -202,7 +203,7 @@ def my_written(request: HttpRequest) -> Any:
     response=ok(list[ReviewOut]),
     summary="Reviews about me I may read (revealed, not hidden)",
 )
-@paginate(PageNumberPagination)
+@paginate(Page)
 def my_received(request: HttpRequest) -> Any:
     return selectors.received_by(request_user(request))
 

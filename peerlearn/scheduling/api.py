@@ -20,14 +20,14 @@ from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from ninja import P, QueryEx, Router, Status
-from ninja.pagination import PageNumberPagination, paginate
+from ninja.pagination import paginate
 
 from peerlearn.accounts import selectors as accounts_selectors
 from peerlearn.accounts.models import User
 from peerlearn.api.auth import request_user
 from peerlearn.api.errors import ERROR_RESPONSES
 from peerlearn.api.helpers import api_field_names, ok, require_timezone
-from peerlearn.api.pages import fast_page
+from peerlearn.api.pages import Page, fast_page
 from peerlearn.common.errors import Conflict, NotFound, ServiceError
 
 from . import ics, selectors, services
@@ -430,7 +430,7 @@ def _group_session(request: HttpRequest, booking: Booking) -> Booking:
     response=ok(list[GroupSessionOut]),
     summary="Open group sessions (confirmed, not yet started), soonest first",
 )
-@paginate(PageNumberPagination)
+@paginate(Page)
 def group_sessions_list(request: HttpRequest, tutor_id: int | None = None) -> QuerySet[Booking]:
     tutor = accounts_selectors.user_get_public(user_id=tutor_id) if tutor_id is not None else None
     return _with_seats(selectors.open_group_sessions(tutor=tutor), request_user(request))
