@@ -4,12 +4,14 @@ server-rendered page whose links all land, with Swagger UI one link away."""
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import pytest
 from django.test import Client
 
+from config import warmup
 from peerlearn.api.api import api
-from peerlearn.api.reference import type_label
+from peerlearn.api.reference import reference_body, type_label
 
 pytestmark = pytest.mark.django_db
 
@@ -74,3 +76,16 @@ def test_a_schema_is_written_as_one_line(schema: dict, text: str, component: str
     label = type_label(schema)
 
     assert (label.text, label.component) == (text, component)
+
+
+def test_the_web_process_warm_up_builds_the_reference(settings: Any) -> None:
+    """The first visitor of /api/v1/docs gets the page from memory."""
+    reference_body.cache_clear()
+    settings.WARM_UP = True
+
+    thread = warmup.start()
+    assert thread is not None
+    thread.join(timeout=120)
+
+    assert not thread.is_alive()
+    assert reference_body.cache_info().currsize == 1
