@@ -229,6 +229,10 @@ class Box:
         self.stderr = self.process.stderr.fileno()
         for fd in (self.stdin, self.stdout, self.stderr):
             os.set_blocking(fd, False)
+        # One selector for the box's whole life (request() waits on it once per test).
+        self.selector = selectors.DefaultSelector()
+        self.selector.register(self.stdout, selectors.EVENT_READ)
+        self.selector.register(self.stderr, selectors.EVENT_READ)
         self.pending = b""
         self.stderr_tail = b""
         self.timed_out = False
@@ -268,6 +272,12 @@ class Box:
         if self.cgroup is not None:
             self.cgroup.set_memory(self.cgroup.memory_now() + limit_bytes)
 
+    def oom_kills(self) -> int:
+        """The box's OOM kills so far (0 without a cgroup: the fallback has no OOM killer)."""
+        if "events" not in self.counter_fds:
+            return 0
+        return cgroups.oom_kills(os.pread(self.counter_fds["events"], 4096, 0).decode())
+
     def alive(self) -> bool:
         return self.process.poll() is None
 
@@ -294,6 +304,7 @@ class Box:
         with contextlib.suppress(ProcessLookupError):
             os.killpg(self.process.pid, signal.SIGKILL)
         self.process.wait()
+        self.selector.close()
         for stream in (self.process.stdin, self.process.stdout, self.process.stderr):
             if stream is not None:
                 stream.close()
@@ -315,43 +326,58 @@ class Box:
         """Send one message (if any) and wait for the reply line; None if the box died or time
         ran out."""
         outgoing = memoryview(b"" if message is None else (json.dumps(message) + "\n").encode())
-        with selectors.DefaultSelector() as selector:
-            selector.register(self.stdout, selectors.EVENT_READ)
-            selector.register(self.stderr, selectors.EVENT_READ)
+        if outgoing:
+            try:  # a test's message nearly always fits in the pipe: no wait for it at all
+                outgoing = outgoing[os.write(self.stdin, outgoing) :]
+            except BlockingIOError:
+                pass
+            except BrokenPipeError:
+                return None
+        if outgoing:
+            self.selector.register(self.stdin, selectors.EVENT_WRITE)
+        try:
+            if not self._wait_for_line(outgoing, deadline, max_reply):
+                return None
+        finally:
             if outgoing:
-                selector.register(self.stdin, selectors.EVENT_WRITE)
-            while b"\n" not in self.pending:
-                remaining = deadline - time.monotonic()
-                if remaining <= 0:
-                    self.timed_out = True
-                    return None
-                for key, _ in selector.select(remaining):
-                    fd = key.fd
-                    if fd == self.stdin:
-                        try:
-                            outgoing = outgoing[os.write(fd, outgoing) :]
-                        except BrokenPipeError:
-                            return None
-                        if not outgoing:
-                            selector.unregister(fd)
-                        continue
-                    chunk = os.read(fd, 1 << 20)
-                    if fd == self.stderr:
-                        self.stderr_tail = (self.stderr_tail + chunk)[-STDERR_KEEP:]
-                        if not chunk:
-                            selector.unregister(fd)
-                        continue
-                    if not chunk:
-                        return None
-                    self.pending += chunk
-                    if len(self.pending) > max_reply:
-                        return None
+                with contextlib.suppress(KeyError):
+                    self.selector.unregister(self.stdin)
         line, self.pending = self.pending.split(b"\n", 1)
         try:
             reply = loads_flat(line)  # what the program printed is inside it as strings
         except ValueError:
             return None
         return reply if isinstance(reply, dict) else None
+
+    def _wait_for_line(self, outgoing: memoryview, deadline: float, max_reply: int) -> bool:
+        """Write the rest of `outgoing` and read until a whole line is pending."""
+        while b"\n" not in self.pending:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                self.timed_out = True
+                return False
+            for key, _ in self.selector.select(remaining):
+                fd = key.fd
+                if fd == self.stdin:
+                    try:
+                        outgoing = outgoing[os.write(fd, outgoing) :]
+                    except BrokenPipeError:
+                        return False
+                    if not outgoing:
+                        self.selector.unregister(fd)
+                    continue
+                chunk = os.read(fd, 1 << 20)
+                if fd == self.stderr:
+                    self.stderr_tail = (self.stderr_tail + chunk)[-STDERR_KEEP:]
+                    if not chunk:
+                        self.selector.unregister(fd)
+                    continue
+                if not chunk:
+                    return False
+                self.pending += chunk
+                if len(self.pending) > max_reply:
+                    return False
+        return True
 
     def failure(self) -> str:
         """What went wrong, from bwrap's or the supervisor's stderr."""
