@@ -63,12 +63,11 @@ RESULT_FD = 4
 SYNTAX_FD = 5  # JavaScript: the runner's syntax error, written before the solution runs
 COMPILE_OUTPUT_KEEP = 8192
 POLL_INTERVAL_MS = 10
-# Limits are first checked 10 ms into a test, then at doubling intervals up to a tenth of the
-# CPU limit (at most 100 ms): a short test costs no check at all, a long one ten a second. With
-# a cgroup the kernel enforces the box's memory itself (a check only sees its OOM kills), and
-# output is counted as it is read; the fallback meter, which nothing else enforces, checks
-# every 5 ms.
-CHECK_FIRST_S = 0.01
+# Limits are checked every tenth of the CPU limit (10 to 100 ms): a short test costs no check at
+# all, a long one ten a second. With a cgroup the kernel enforces the box's memory itself (a
+# check only sees its OOM kills), and output is counted as it is read; the fallback meter,
+# which nothing else enforces, checks every 5 ms.
+CHECK_AT_LEAST_S = 0.01
 CHECK_AT_MOST_S = 0.1
 FALLBACK_CHECK_S = 0.005
 CHUNK = 65536
@@ -606,10 +605,9 @@ def run_once(
     counted = {parent_ends[name] for name in ("stdout", "result") if name in parent_ends}
     started = time.monotonic()
     if meter.kind == "fallback":
-        interval = longest = FALLBACK_CHECK_S
+        interval = FALLBACK_CHECK_S
     else:
-        interval = CHECK_FIRST_S
-        longest = min(CHECK_AT_MOST_S, max(CHECK_FIRST_S, limits["cpu_ms"] / 10_000))
+        interval = min(CHECK_AT_MOST_S, max(CHECK_AT_LEAST_S, limits["cpu_ms"] / 10_000))
     next_check = started + interval
     timeout_ms = math.ceil(interval * 1000)
     killed_for = ""
@@ -652,7 +650,6 @@ def run_once(
         if now < next_check:
             timeout_ms = math.ceil((next_check - now) * 1000)
             continue  # a burst of pipe events: the limits were checked a moment ago
-        interval = min(longest, 2 * interval)
         next_check = now + interval
         timeout_ms = math.ceil(interval * 1000)
         if meter.kind == "fallback":
