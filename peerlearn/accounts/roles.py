@@ -13,7 +13,7 @@ from django.apps import apps as global_apps
 from django.contrib.auth.management import create_permissions
 from django.db import transaction
 
-from peerlearn.common.errors import Forbidden, ServiceError
+from peerlearn.common.errors import Forbidden, Invalid
 
 from .models import User
 
@@ -113,7 +113,7 @@ def staff_role_set(*, actor: User | None, user: User, role: str) -> User:
     from .audit import audit_record
 
     if role not in User.Role.values:
-        raise ServiceError("Unknown role.", code="invalid_role", field="role")
+        raise Invalid("Unknown role.", code="invalid_role", field="role")
     if actor is not None and not actor.is_superuser:
         raise Forbidden("Only a superuser can change staff roles.")
     from django.contrib.auth.models import Group
