@@ -69,6 +69,14 @@ ROLE_GROUPS = {
 }
 
 
+def require_moderator(actor: User | None, message: str = "Only moderators can do this.") -> None:
+    """The one moderation permission check (``User.is_moderator``: ``accounts.moderate``),
+    for the moderation queues' selectors and the services that carry out a decision: ``Forbidden``
+    for anyone else. ``actor`` None is the system (commands, seeding), which may."""
+    if actor is not None and not actor.is_moderator:
+        raise Forbidden(message)
+
+
 def _codename_pairs(names: tuple[str, ...]) -> list[tuple[str, str]]:
     return [(name.split(".")[0], name.split(".")[1]) for name in names]
 

@@ -34,6 +34,7 @@ from .models import (
     VerificationDecision,
     VerificationRequest,
 )
+from .roles import require_moderator
 from .tasks import send_verification_decision_email
 
 LANGUAGE_CODES = {
@@ -426,8 +427,7 @@ def verification_decide(
 ) -> VerificationDecision:
     """A moderator approves or rejects a pending request. The decision is recorded (who, when,
     why), the subject's verified mark follows, and the tutor is emailed after commit."""
-    if not actor.is_moderator:
-        raise Forbidden("Only moderators decide verification requests.")
+    require_moderator(actor, "Only moderators decide verification requests.")
     reason = reason.strip()
     if not reason:
         raise Invalid("Give a reason; the tutor will see it.", code="required", field="reason")

@@ -6,7 +6,7 @@ from allauth.account.decorators import reauthentication_required
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
@@ -274,20 +274,12 @@ def verification_mine(request: AuthedRequest) -> HttpResponse:
     )
 
 
-def _require_moderator(request: HttpRequest) -> User:
-    user = request.user
-    if not user.is_authenticated or not user.is_moderator:
-        raise Http404("Not found")
-    return user
-
-
 @login_required
 def verification_queue(request: AuthedRequest) -> HttpResponse:
-    _require_moderator(request)
     status = request.GET.get("status", VerificationRequest.Status.PENDING)
     if status not in VerificationRequest.Status.values:
         status = VerificationRequest.Status.PENDING
-    page = paginate(request, selectors.verification_queue(status=status))
+    page = paginate(request, selectors.verification_queue(actor=request.user, status=status))
     return render(
         request,
         "accounts/verification_queue.html",
@@ -298,8 +290,8 @@ def verification_queue(request: AuthedRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def verification_review(request: AuthedRequest, request_id: int) -> HttpResponse:
-    moderator = _require_moderator(request)
-    item = selectors.access_verification_document(user=moderator, request_id=request_id)
+    moderator = request.user
+    item = selectors.access_verification_for_decision(actor=moderator, request_id=request_id)
     form = VerificationDecisionForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:

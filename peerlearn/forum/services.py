@@ -20,11 +20,13 @@ from django.utils.text import slugify
 
 from peerlearn.accounts.audit import audit_record
 from peerlearn.accounts.models import User
+from peerlearn.accounts.roles import require_moderator
 from peerlearn.common import ratelimit
 from peerlearn.common.errors import Conflict, Forbidden, Invalid
 from peerlearn.common.markdown import render_markdown
 from peerlearn.common.realtime import broadcast
 from peerlearn.gamification import events as gamification_events
+from peerlearn.notifications.models import Notification
 from peerlearn.notifications.services import notify
 
 from . import events, selectors
@@ -131,11 +133,6 @@ def _update_search_vector(model: type[Thread] | type[Reply], pk: int) -> None:
     model.objects.filter(pk=pk).update(search_vector=vector)
 
 
-def _require_moderator(actor: User) -> None:
-    if not actor.is_moderator:
-        raise Forbidden("Only moderators can do that.")
-
-
 def preview(*, body: str) -> str:
     """The HTML a post's markdown will have (the same renderer as on save)."""
     return render_markdown((body or "")[:BODY_MAX])
@@ -172,7 +169,7 @@ def thread_create(
         ):
             notify(
                 user=sub.user,
-                kind="reply",
+                kind=Notification.Kind.REPLY,
                 title=f"New thread in {category.name}: {title}",
                 body=body[:300],
                 url=thread_url(thread),
@@ -235,7 +232,7 @@ def reply_create(*, actor: User, thread_id: int, body: str) -> Reply:
             is_mention = user.pk in mentioned
             notify(
                 user=user,
-                kind="mention" if is_mention else "reply",
+                kind=Notification.Kind.MENTION if is_mention else Notification.Kind.REPLY,
                 title=(
                     f"{name} mentioned you in “{thread.title}”"
                     if is_mention
@@ -382,7 +379,7 @@ def answer_accept(*, actor: User, thread_id: int, reply_id: int | None) -> Threa
         if reply is not None and reply.author_id != actor.pk:
             notify(
                 user=reply.author,
-                kind="reply",
+                kind=Notification.Kind.REPLY,
                 title=f"Your answer to “{thread.title}” was accepted",
                 body="",
                 url=reply_url(reply),
@@ -452,7 +449,7 @@ def thread_moderate(
 ) -> Thread:
     """Hide, show, remove, lock, unlock, pin, unpin or move a thread, or dismiss its flags;
     always with a reason, logged, open flags resolved; the author is told why."""
-    _require_moderator(actor)
+    require_moderator(actor, "Only moderators can do that.")
     if action not in THREAD_ACTIONS:
         raise Invalid("Unknown action.", code="invalid_action", field="action")
     reason = _clean_reason(reason)
@@ -487,7 +484,7 @@ def thread_moderate(
             label = ModerationAction.Action(action).label.lower()
             notify(
                 user=thread.author,
-                kind="reply",
+                kind=Notification.Kind.MODERATION,
                 title=f"A moderator {label} your thread “{thread.title}”",
                 body=f"Reason: {reason}",
                 url=thread_url(thread),
@@ -499,7 +496,7 @@ def thread_moderate(
 
 def reply_moderate(*, actor: User, reply_id: int, action: str, reason: str) -> Reply:
     """Hide, show or remove a reply, or dismiss its flags; with a reason the author sees."""
-    _require_moderator(actor)
+    require_moderator(actor, "Only moderators can do that.")
     if action not in REPLY_ACTIONS:
         raise Invalid("Unknown action.", code="invalid_action", field="action")
     reason = _clean_reason(reason)
@@ -530,7 +527,7 @@ def reply_moderate(*, actor: User, reply_id: int, action: str, reason: str) -> R
             label = ModerationAction.Action(action).label.lower()
             notify(
                 user=reply.author,
-                kind="reply",
+                kind=Notification.Kind.MODERATION,
                 title=f"A moderator {label} your reply in “{reply.thread.title}”",
                 body=f"Reason: {reason}",
                 url=reply_url(reply),

@@ -8,12 +8,13 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
 from peerlearn.accounts.requests import AuthedRequest
+from peerlearn.accounts.roles import require_moderator
 from peerlearn.common.errors import REFUSALS, ServiceError
 from peerlearn.common.web import form_error, is_htmx, paginate
 
@@ -396,18 +397,14 @@ def search(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def moderation(request: AuthedRequest) -> HttpResponse:
-    user = request.user
-    if not user.is_moderator:
-        raise Http404("No such page.")
-    return render(request, "forum/moderation.html", selectors.flag_queue())
+    return render(request, "forum/moderation.html", selectors.flag_queue(actor=request.user))
 
 
 @login_required
 @require_POST
 def moderate(request: AuthedRequest, kind: str, post_id: int) -> HttpResponse:
     user = request.user
-    if not user.is_moderator:
-        raise Http404("No such page.")
+    require_moderator(user, "Only moderators can do that.")  # before any flash message
     action = request.POST.get("action", "")
     reason = request.POST.get("reason", "")
     back = request.POST.get("next") or reverse("forum:moderation")

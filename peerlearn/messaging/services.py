@@ -268,6 +268,7 @@ def message_send(
 def _notify_members(
     *, actor: User, conversation: Conversation, message: Message, attachment: Attachment | None
 ) -> None:
+    from peerlearn.notifications.models import Notification
     from peerlearn.notifications.services import notify
 
     url = reverse("messaging:conversation", args=[conversation.pk])
@@ -285,7 +286,7 @@ def _notify_members(
             continue
         notify(
             user=member.user,
-            kind="message",
+            kind=Notification.Kind.MESSAGE,
             title=title,
             body=preview(message, attachment),
             url=url,

@@ -243,9 +243,8 @@ def settings_page(request: AuthedRequest) -> HttpResponse:
 
 @login_required
 def moderation(request: AuthedRequest) -> HttpResponse:
-    if not request.user.is_moderator:
-        raise Http404("No such page.")
-    return render(request, "messaging/moderation.html", {"reports": selectors.open_reports()})
+    reports = selectors.open_reports(actor=request.user)
+    return render(request, "messaging/moderation.html", {"reports": reports})
 
 
 @login_required

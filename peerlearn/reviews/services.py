@@ -26,9 +26,11 @@ from django.utils.formats import date_format
 
 from peerlearn.accounts.audit import audit_record
 from peerlearn.accounts.models import User
+from peerlearn.accounts.roles import require_moderator
 from peerlearn.common import ratelimit
 from peerlearn.common.errors import Conflict, Forbidden, Invalid, NotFound
 from peerlearn.gamification import events as gamification_events
+from peerlearn.notifications.models import Notification
 from peerlearn.notifications.services import notify
 from peerlearn.scheduling.models import Booking
 
@@ -107,7 +109,9 @@ def reviews_request(*, booking: Booking) -> int:
                     f"{tutor.display_name} has reviewed you too, or until the review window "
                     f"closes on {due}."
                 )
-            notify(user=person, kind="review_request", title=title, body=body, url=url)
+            notify(
+                user=person, kind=Notification.Kind.REVIEW_REQUEST, title=title, body=body, url=url
+            )
             sent += 1
         if sent:
             _schedule_window_close(booking)
@@ -338,7 +342,7 @@ def _announce_reveal(reviews: Sequence[Review]) -> int:
             gamification_events.badges_recheck(review.subject_id)
         notify(
             user=review.subject,
-            kind="review_revealed",
+            kind=Notification.Kind.REVIEW_REVEALED,
             title=f"{author.display_name}'s review of your session is now visible",
             body=(
                 f"Your {booking.subject.name} session of {_day(booking.starts_at)}: "
@@ -458,15 +462,10 @@ def review_report(*, actor: User, review_id: int, reason: str) -> ReviewReport:
         raise Conflict("You have already reported this review.", code="already_reported") from exc
 
 
-def _require_moderator(actor: User) -> None:
-    if not actor.is_moderator:
-        raise Forbidden("Only moderators can do this.")
-
-
 def review_hide(*, actor: User, review_id: int, reason: str) -> Review:
     """A moderator hides a review: it no longer shows anywhere (its author still sees it, marked
     hidden) and no aggregate counts it. Records who, when and why; resolves its open reports."""
-    _require_moderator(actor)
+    require_moderator(actor)
     text = " ".join((reason or "").split())
     if not text:
         raise Invalid("Give a reason.", code="required", field="reason")
@@ -497,7 +496,7 @@ def review_hide(*, actor: User, review_id: int, reason: str) -> Review:
 
 def review_unhide(*, actor: User, review_id: int, reason: str) -> Review:
     """A moderator shows a hidden review again; the tutor's rating counts it again. Audited."""
-    _require_moderator(actor)
+    require_moderator(actor)
     text = " ".join((reason or "").split())
     if not text:
         raise Invalid("Give a reason.", code="required", field="reason")
@@ -518,7 +517,7 @@ def review_unhide(*, actor: User, review_id: int, reason: str) -> Review:
 
 def review_reports_dismiss(*, actor: User, review_id: int) -> int:
     """A moderator keeps a reported review: its open reports are resolved as dismissed."""
-    _require_moderator(actor)
+    require_moderator(actor)
     review = selectors.access_review(user=actor, review_id=review_id)
     with transaction.atomic():
         count = ReviewReport.objects.filter(review_id=review_id, resolved_at__isnull=True).update(

@@ -12,8 +12,8 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
-from peerlearn.accounts.models import User
 from peerlearn.accounts.requests import AuthedRequest
+from peerlearn.accounts.roles import require_moderator
 from peerlearn.common.errors import REFUSALS, ServiceError
 from peerlearn.common.web import form_error, paginate
 
@@ -131,22 +131,14 @@ def report(request: AuthedRequest, review_id: int) -> HttpResponse:
     return render(request, "reviews/report.html", {"review": review, "form": form})
 
 
-def _moderator(request: AuthedRequest) -> User:
-    user = request.user
-    if not user.is_moderator:
-        raise Http404("No such page.")
-    return user
-
-
 @login_required
 def moderation(request: AuthedRequest) -> HttpResponse:
-    _moderator(request)
     return render(
         request,
         "reviews/moderation.html",
         {
-            "queue": selectors.moderation_queue(),
-            "hidden": selectors.hidden_reviews()[:20],
+            "queue": selectors.moderation_queue(actor=request.user),
+            "hidden": selectors.hidden_reviews(actor=request.user)[:20],
             "hide_form": HideForm(),
         },
     )
@@ -155,7 +147,8 @@ def moderation(request: AuthedRequest) -> HttpResponse:
 @login_required
 @require_POST
 def hide(request: AuthedRequest, review_id: int) -> HttpResponse:
-    user = _moderator(request)
+    user = request.user
+    require_moderator(user)  # before any flash message
     form = HideForm(request.POST)
     if not form.is_valid():
         messages.error(request, "Give a reason for hiding the review.")
@@ -172,7 +165,7 @@ def hide(request: AuthedRequest, review_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def dismiss(request: AuthedRequest, review_id: int) -> HttpResponse:
-    user = _moderator(request)
+    user = request.user
     services.review_reports_dismiss(actor=user, review_id=review_id)
     messages.success(request, "Reports dismissed; the review stays.")
     return redirect("reviews:moderation")

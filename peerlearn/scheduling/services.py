@@ -29,7 +29,7 @@ from .models import (
     TimeClaim,
     TutorPolicy,
 )
-from .notify import notify_booking, schedule_reminders
+from .notify import Kind, notify_booking, schedule_reminders
 
 Status = Booking.Status
 OVERLAP_MESSAGE = "That time is no longer free: it overlaps another session."
@@ -237,7 +237,12 @@ def booking_request(
         _record(booking, actor, "request", "", note=note[:200])
         if tell_tutor:
             transaction.on_commit(
-                partial(notify_booking, booking.pk, "booking_request", recipients=[tutor.pk])
+                partial(
+                    notify_booking,
+                    booking.pk,
+                    Kind.BOOKING_REQUEST,
+                    recipients=[tutor.pk],
+                )
             )
     return booking
 
@@ -259,7 +264,10 @@ def booking_accept(*, actor: User, booking_id: int) -> Booking:
         learners = _learner_ids(booking)
         transaction.on_commit(
             partial(
-                notify_booking, booking.pk, "booking_confirmed", recipients=[*learners, actor.pk]
+                notify_booking,
+                booking.pk,
+                Kind.BOOKING_CONFIRMED,
+                recipients=[*learners, actor.pk],
             )
         )
         transaction.on_commit(partial(schedule_reminders, booking.pk))
@@ -290,7 +298,13 @@ def booking_decline(*, actor: User, booking_id: int, reason: str) -> Booking:
         _record(booking, actor, "decline", before, reason)
         other = [uid for uid in [booking.tutor_id, *learners] if uid != actor.pk]
         transaction.on_commit(
-            partial(notify_booking, booking.pk, "booking_declined", recipients=other, reason=reason)
+            partial(
+                notify_booking,
+                booking.pk,
+                Kind.BOOKING_DECLINED,
+                recipients=other,
+                reason=reason,
+            )
         )
     return booking
 
@@ -320,7 +334,7 @@ def booking_counter(
             partial(
                 notify_booking,
                 booking.pk,
-                "booking_countered",
+                Kind.BOOKING_COUNTERED,
                 recipients=[u.pk for u in learners],
                 reason=note,
             )
@@ -345,7 +359,7 @@ def booking_counter_accept(*, actor: User, booking_id: int) -> Booking:
             partial(
                 notify_booking,
                 booking.pk,
-                "booking_confirmed",
+                Kind.BOOKING_CONFIRMED,
                 recipients=[booking.tutor_id, actor.pk],
             )
         )
@@ -386,7 +400,7 @@ def booking_reschedule_propose(
             partial(
                 notify_booking,
                 booking.pk,
-                "booking_changed",
+                Kind.BOOKING_CHANGED,
                 recipients=other,
                 reason="A new time was proposed: please accept or decline it.",
                 invite=False,
@@ -420,7 +434,7 @@ def booking_reschedule_respond(*, actor: User, proposal_id: int, accept: bool) -
                 partial(
                     notify_booking,
                     booking.pk,
-                    "booking_changed",
+                    Kind.BOOKING_CHANGED,
                     recipients=[proposal.proposed_by_id],
                     reason="The new time was declined; the original time stands.",
                     invite=False,
@@ -446,7 +460,7 @@ def booking_reschedule_respond(*, actor: User, proposal_id: int, accept: bool) -
             partial(
                 notify_booking,
                 booking.pk,
-                "booking_changed",
+                Kind.BOOKING_CHANGED,
                 recipients=recipients,
                 reason="The session has moved to a new time.",
             )
@@ -486,7 +500,7 @@ def _cancel_locked(booking: Booking, actor: User, reason: str, *, notify_ids: li
         partial(
             notify_booking,
             booking.pk,
-            "booking_cancelled",
+            Kind.BOOKING_CANCELLED,
             recipients=notify_ids,
             reason=reason,
             cancelled=before == Status.CONFIRMED,
@@ -721,7 +735,12 @@ def group_seat_take(*, actor: User, booking_id: int) -> Booking:
         _claim(booking, actor, TimeClaim.Role.LEARNER, booking.starts_at, booking.ends_at)
         _record(booking, actor, "take_seat", booking.status)
         transaction.on_commit(
-            partial(notify_booking, booking.pk, "booking_confirmed", recipients=[actor.pk])
+            partial(
+                notify_booking,
+                booking.pk,
+                Kind.BOOKING_CONFIRMED,
+                recipients=[actor.pk],
+            )
         )
         transaction.on_commit(partial(schedule_reminders, booking.pk, only_user=actor.pk))
     return booking

@@ -22,6 +22,7 @@ from django.utils import timezone
 from peerlearn.accounts.models import Subject, TeachingSubject, User
 from peerlearn.common.errors import Conflict, Invalid, NotFound, ServiceError
 from peerlearn.common.realtime import broadcast
+from peerlearn.notifications.models import Notification
 from peerlearn.notifications.services import notify
 from peerlearn.scheduling import services as scheduling
 
@@ -272,7 +273,7 @@ def _offer_round(request: HelpRequest, candidates: list[Candidate], now: datetim
         )
         notify(
             user=tutor,
-            kind="help_request",
+            kind=Notification.Kind.HELP_REQUEST,
             title=f"{request.learner.display_name} needs help with {request.subject.name}",
             body=(
                 f"{_local_time(request, tutor)}, {request.duration_minutes} minutes.\n\n"
@@ -318,7 +319,7 @@ def _advance(request: HelpRequest, now: datetime) -> None:
     request.save(update_fields=["status", "closed_at"])
     notify(
         user=request.learner,
-        kind="help_request",
+        kind=Notification.Kind.HELP_REQUEST,
         title=f"No tutor could take your help request about {request.subject.name}",
         body=(
             f"We asked {request.offers.count()} tutors; none accepted in time. You can ask "
@@ -495,7 +496,7 @@ def help_offer_accept(*, actor: User, offer_id: int) -> HelpOffer:
             _request_event(request, "accepted", actor.pk)
             notify(
                 user=request.learner,
-                kind="help_request",
+                kind=Notification.Kind.HELP_REQUEST,
                 title=f"{actor.display_name} will help you with {request.subject.name}",
                 body=(
                     f"Accepted after {offer.response_seconds} seconds. Your session is confirmed."
