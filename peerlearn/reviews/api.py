@@ -16,6 +16,7 @@ from ninja import Field, Router, Schema, Status
 from ninja.pagination import PageNumberPagination, paginate
 
 from peerlearn.accounts import selectors as accounts_selectors
+from peerlearn.accounts.requests import context_user
 from peerlearn.api.auth import request_user
 from peerlearn.api.helpers import ok
 
@@ -36,10 +37,9 @@ def _person(user: Any) -> dict[str, Any]:
     return {"id": user.pk, "display_name": user.display_name}
 
 
-def _viewer_id(context: dict[str, Any] | None) -> int | None:
-    request = (context or {}).get("request")
-    user = getattr(request, "user", None)
-    return getattr(user, "pk", None)
+def _is_author(review: Review, context: dict[str, Any] | None) -> bool:
+    viewer = context_user(context)
+    return viewer is not None and review.author_id == viewer.pk
 
 
 class ReviewOut(Schema):
@@ -66,7 +66,7 @@ class ReviewOut(Schema):
 
     @staticmethod
     def resolve_editable_until(obj: Review, context: dict[str, Any]) -> datetime | None:
-        mine = obj.author_id == _viewer_id(context)
+        mine = _is_author(obj, context)
         return obj.edit_until if mine and selectors.can_edit(obj) else None
 
     @staticmethod
@@ -79,7 +79,7 @@ class ReviewOut(Schema):
 
     @staticmethod
     def resolve_hidden_reason(obj: Review, context: dict[str, Any]) -> str:
-        return obj.hidden_reason if obj.author_id == _viewer_id(context) else ""
+        return obj.hidden_reason if _is_author(obj, context) else ""
 
 
 class ReviewIn(Schema):
