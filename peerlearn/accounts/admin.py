@@ -166,7 +166,7 @@ def _rebuild(actor: User, user: User) -> None:
     tutor_document_rebuild(actor=actor, user=user)
 
 
-class InstitutionDomainInline(admin.TabularInline):  # type: ignore[type-arg]
+class InstitutionDomainInline(admin.TabularInline):
     model = InstitutionDomain
     extra = 1
 

@@ -246,6 +246,7 @@ def _archive(user: User) -> bytes:
 
 def data_export_build(*, export_id: int) -> DataExport | None:
     """Write the archive of a pending export and tell its owner (the task calls this)."""
+    from peerlearn.notifications.models import Notification
     from peerlearn.notifications.services import notify
 
     export = (
@@ -268,7 +269,7 @@ def data_export_build(*, export_id: int) -> DataExport | None:
         export.save()
         notify(
             user=export.user,
-            kind="account",
+            kind=Notification.Kind.ACCOUNT,
             title="Your data export is ready",
             body=(
                 f"Download it within {settings.DATA_EXPORT_TTL_HOURS} hours; "

@@ -8,7 +8,7 @@ from contextlib import contextmanager
 from functools import cache
 from typing import Any
 
-from peerlearn.common.errors import ServiceError
+from peerlearn.common.errors import Invalid, ServiceError
 
 from .errors import ERROR_RESPONSES
 
@@ -36,5 +36,5 @@ def _known_timezones() -> frozenset[str]:
 
 def require_timezone(name: str, *, field: str) -> str:
     if name not in _known_timezones():
-        raise ServiceError("Unknown time zone.", code="invalid_timezone", field=field)
+        raise Invalid("Unknown time zone.", code="invalid_timezone", field=field)
     return name

@@ -20,8 +20,8 @@ def home(request: HttpRequest) -> HttpResponse:
     showcase = account_selectors.home_showcase()  # cached: constant cost in the tutor count
     context: dict[str, object] = {"counts": showcase.counts, "featured": showcase.featured}
     if request.user.is_authenticated:
-        account_services.profile_ensure(user=request.user)  # type: ignore[arg-type]
-        context["dashboard"] = home_dashboard(user=request.user)  # type: ignore[arg-type]
+        account_services.profile_ensure(user=request.user)
+        context["dashboard"] = home_dashboard(user=request.user)
     return render(request, "home.html", context)
 
 
@@ -43,7 +43,7 @@ def _read_mailbox(folder: Path, limit: int = 50) -> list[dict[str, str]]:
         for chunk in path.read_bytes().split(b"\n" + b"-" * 79 + b"\n"):
             if not chunk.strip():
                 continue
-            msg: EmailMessage = message_from_bytes(chunk.strip(), policy=policy.default)  # type: ignore[assignment]
+            msg: EmailMessage = message_from_bytes(chunk.strip(), policy=policy.default)
             body = msg.get_body(preferencelist=("plain", "html"))
             messages.append(
                 {

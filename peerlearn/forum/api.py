@@ -171,7 +171,7 @@ def _page_tags(rows: list[dict[str, Any]], request: HttpRequest) -> dict[int, li
 
 @router.get("/forum/threads", response=ok(list[ThreadOut]), summary="Threads")
 @fast_page(thread_item, page_size=25, prepare=_page_tags)
-def threads_list(request: HttpRequest, filters: Query[ThreadFilters]):  # type: ignore[no-untyped-def]
+def threads_list(request: HttpRequest, filters: Query[ThreadFilters]):
     user = request_user(request)
     category = selectors.access_category(user, filters.category) if filters.category else None
     threads = selectors.thread_list(user, category=category, sort=filters.sort, tag=filters.tag)
@@ -200,7 +200,7 @@ def thread_get(request: HttpRequest, thread_id: int) -> Thread:
     "/forum/threads/{thread_id}/replies", response=ok(list[ReplyOut]), summary="A thread's replies"
 )
 @paginate(Page, page_size=30)
-def replies_list(request: HttpRequest, thread_id: int):  # type: ignore[no-untyped-def]
+def replies_list(request: HttpRequest, thread_id: int):
     user = request_user(request)
     return selectors.replies_of(user, selectors.access_thread(user, thread_id))
 
@@ -238,7 +238,7 @@ def accept(request: HttpRequest, thread_id: int, payload: AcceptIn) -> Thread:
 
 @router.get("/forum/search", response=ok(list[ThreadOut]), summary="Search threads and replies")
 @paginate(Page, page_size=25)
-def search(request: HttpRequest, filters: Query[SearchFilters]):  # type: ignore[no-untyped-def]
+def search(request: HttpRequest, filters: Query[SearchFilters]):
     return selectors.thread_search(
         request_user(request),
         selectors.SearchFilters(

@@ -86,6 +86,7 @@ def points_total_rebuild(*, user_id: int) -> int:
 
 
 def _announce(user: User, badge_key: str) -> None:
+    from peerlearn.notifications.models import Notification
     from peerlearn.notifications.services import notify
 
     from .badges import BADGES_BY_KEY
@@ -93,7 +94,7 @@ def _announce(user: User, badge_key: str) -> None:
     badge = BADGES_BY_KEY[badge_key]
     notify(
         user=user,
-        kind="badge",
+        kind=Notification.Kind.BADGE,
         title=f"Badge earned: {badge.name}",
         body=f"{badge.rule} — well done!",
         url=reverse("gamification:badges"),

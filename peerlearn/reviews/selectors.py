@@ -33,6 +33,7 @@ from django.db.models.functions import Cast, Coalesce
 from django.utils import timezone
 
 from peerlearn.accounts.models import User
+from peerlearn.accounts.roles import require_moderator
 from peerlearn.common.errors import NotFound
 from peerlearn.scheduling.models import Booking, TimeClaim
 
@@ -494,8 +495,10 @@ def sessions_rated_at_least(user: User, threshold: float) -> int:
 # --- moderation ---------------------------------------------------------------------------------
 
 
-def moderation_queue() -> QuerySet[Review]:
-    """Reviews with open reports, most reported first (a hidden review leaves the queue)."""
+def moderation_queue(*, actor: User | None = None) -> QuerySet[Review]:
+    """Reviews with open reports, most reported first (a hidden review leaves the queue).
+    Moderators only (``Forbidden``; ``actor`` None: the system)."""
+    require_moderator(actor)
     open_reports = ReviewReport.objects.filter(resolved_at__isnull=True)
     return (
         _base()
@@ -508,5 +511,6 @@ def moderation_queue() -> QuerySet[Review]:
     )
 
 
-def hidden_reviews() -> QuerySet[Review]:
+def hidden_reviews(*, actor: User | None = None) -> QuerySet[Review]:
+    require_moderator(actor)
     return _base().filter(hidden_at__isnull=False).select_related("hidden_by__profile")
