@@ -7,12 +7,10 @@ import itertools
 from datetime import timedelta
 
 import pytest
-from django.test import Client
 from django.urls import reverse
 
-from peerlearn.accounts.models import User
 from peerlearn.common.testing import make_booking, make_tutor, make_user
-from peerlearn.common.tests.querycounts import MANY, assert_flat
+from peerlearn.common.tests.querycounts import MANY, assert_flat, logged_in
 from peerlearn.scheduling.models import Booking
 
 pytestmark = pytest.mark.django_db
@@ -45,12 +43,6 @@ class World:
             Booking.objects.filter(pk=group.pk).update(capacity=4, title=f"Group {i}")
 
 
-def client_for(user: User) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
-
-
 def test_the_scheduling_lists_do_not_grow_with_the_rows() -> None:
     world = World()
     world.add(3)
@@ -60,4 +52,5 @@ def test_the_scheduling_lists_do_not_grow_with_the_rows() -> None:
     urls += [f"/api/v1/bookings?view={tab}" for tab in TABS]
     urls += ["/api/v1/group-sessions", f"/api/v1/group-sessions?tutor_id={world.tutors[0].pk}"]
 
-    assert_flat(client_for(world.viewer), urls, lambda: world.add(MANY))
+    client = logged_in(world.viewer)
+    assert_flat([(client, url) for url in urls], lambda: world.add(MANY))
