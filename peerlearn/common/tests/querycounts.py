@@ -30,7 +30,7 @@ def queries(client: Client, url: str) -> int:
 
 def assert_flat(pages: Iterable[tuple[Client, str]], grow: Callable[[], object]) -> None:
     """Count each page's queries (a client and the URL it gets), ``grow`` the data (to at least
-    MANY rows per list), count again: the counts must be equal. Each count is of a second
+    MANY rows per list), count again: no count may be higher. Each count is of a second
     visit, so what a first visit does once (fill a cache, mark the new messages read) does not
     count as a difference."""
     pages = list(pages)
@@ -43,5 +43,5 @@ def assert_flat(pages: Iterable[tuple[Client, str]], grow: Callable[[], object])
     few = count()
     grow()
     many = count()
-    grew = {url: (few[url], many[url]) for url in few if many[url] != few[url]}
-    assert not grew, f"queries (few rows, many rows) changed: {grew}"
+    grew = {url: (few[url], many[url]) for url in few if many[url] > few[url]}
+    assert not grew, f"queries (few rows, many rows) grew: {grew}"
