@@ -13,13 +13,14 @@ label yet. The other tutors shown are the negatives (grade ``SHOWN``).
 propensity that the serving policy put that tutor there (1, or the Thompson draw's share for an
 explored place) — clipped at ``MAX_WEIGHT`` to bound the variance.
 
-**Fit**: weighted pairwise logistic regression over two kinds of pairs, normalised to the
-prior's L1 norm. *Outcome pairs* (weight 1): two booked sessions with different grades, the
-better one above — what the features said before each session against how it went, which no
-capacity or position effect confounds. *Choice pairs* (weight ``CHOICE_SHARE``): within a
-slate, the booked tutor above each other one shown when it went well (below them when it went
-badly) — but only against tutors who still had room (``room`` as logged): a full tutor not
-chosen says nothing about them.
+**Fit** (``fit_from_prior``): weighted pairwise logistic regression over two kinds of pairs,
+pulled towards the hand-set prior by an L2 term that fades as labelled sessions accrue
+(``PRIOR_SESSIONS`` / sessions), normalised to the prior's L1 norm. *Outcome pairs* (weight
+1): two booked sessions with different grades, the better one above — what the features said
+before each session against how it went, which no capacity or position effect confounds.
+*Choice pairs* (weight ``CHOICE_SHARE``): within a slate, the booked tutor above each other one
+shown when it went well (below them when it went badly) — but only against tutors who still
+had room (``room`` as logged): a full tutor not chosen says nothing about them.
 
 **Promotion** (``train``): slates are split by time; the newest ``HOLDOUT`` are scored, with the
 same exposure weights, for the served model, blends of it with the new fit, the plain rating
@@ -54,6 +55,9 @@ MIN_TEST_SLATES = 20
 PROMOTE_MARGIN = 0.002
 NDCG_TOLERANCE = 0.01  # a promoted blend may not re-rank held-out lists worse than this
 BLENDS = (0.25, 0.5, 0.75, 1.0)
+#: Pseudo-sessions of the prior in ``fit_from_prior``: the pull towards it is this over the
+#: labelled sessions (about the curvature of the mean pair loss times 200 sessions).
+PRIOR_SESSIONS = 4.0
 GREAT_Y, POOR_Y = 0.5, -0.75  # habit-relative outcome bounds of grades 3 and 1
 
 
@@ -64,20 +68,31 @@ def fit_pairwise(
     l2: float = 1e-3,
     iters: int = 400,
     lr: float = 0.5,
+    anchor: np.ndarray | None = None,
 ) -> np.ndarray:
-    """Weights w minimising the weighted mean of log(1 + exp(−w·d)) + l2·|w|² over the rows d
-    of ``diffs``, rescaled to the prior's L1 norm so versions compare."""
+    """Weights w minimising the weighted mean of log(1 + exp(−w·d)) + l2·|w − anchor|² over
+    the rows d of ``diffs`` (``anchor``: the prior, default zero), rescaled to the prior's L1
+    norm so versions compare."""
     w = PRIOR_WEIGHTS.copy()
     if diffs.shape[0] == 0:
         return w
+    centre = np.zeros_like(w) if anchor is None else anchor
     sw = np.ones(diffs.shape[0]) if weights is None else weights
     sw = sw / sw.sum()
     for _ in range(iters):
         margin = diffs @ w
         p = 1.0 / (1.0 + np.exp(np.clip(margin, -30, 30)))  # σ(−margin)
-        grad = -(diffs * (p * sw)[:, None]).sum(axis=0) + 2 * l2 * w
+        grad = -(diffs * (p * sw)[:, None]).sum(axis=0) + 2 * l2 * (w - centre)
         w -= lr * grad
     return normalise(w)
+
+
+def fit_from_prior(diffs: np.ndarray, weights: np.ndarray, sessions: int) -> np.ndarray:
+    """``fit_pairwise`` pulled towards the hand-set prior with a strength that fades as
+    labelled sessions accrue (``PRIOR_SESSIONS / sessions``): with little evidence the fit stays
+    near the prior (whose strongest terms are the displayed, shrunk rating and the per-topic
+    quality), and the learned terms move it only as outcomes accumulate."""
+    return fit_pairwise(diffs, weights, l2=PRIOR_SESSIONS / max(sessions, 1), anchor=PRIOR_WEIGHTS)
 
 
 def normalise(w: np.ndarray) -> np.ndarray:
@@ -355,7 +370,7 @@ def evaluate(slates: list[LoggedSlate], *, holdout: float = HOLDOUT) -> Evaluati
     cut = int(len(slates) * (1 - holdout))
     train_set, test_set = slates[:cut], slates[cut:]
     diffs, w = pairs(train_set)
-    fitted = fit_pairwise(diffs, w)
+    fitted = fit_from_prior(diffs, w, len(train_set))
     policies: dict[str, np.ndarray | str] = {
         "served": served,
         "rating": "rating",
@@ -433,7 +448,7 @@ def train(*, until: datetime | None = None) -> TrainResult:
         )
     evaluation = evaluate(slates)
     served, _ = current_model()
-    fitted = fit_pairwise(diffs, w)
+    fitted = fit_from_prior(diffs, w, len(slates))
     alpha = evaluation.best_blend if evaluation.promote else 1.0
     final = normalise(alpha * fitted + (1 - alpha) * served) if evaluation.promote else fitted
     metrics: dict[str, Any] = {
