@@ -26,9 +26,10 @@ had room (``room`` as logged): a full tutor not chosen says nothing about them.
 same exposure weights, for the served model, blends of it with the new fit, the plain rating
 sort and a random order. The best blend is stored as promoted only when its scores foretell the
 held-out sessions' outcomes better than both the served model's and the rating sort's
-(``concordance``) with at least ``MIN_TEST_SLATES``, and does not re-rank the held-out lists
-worse than the served model (NDCG@10 within ``NDCG_TOLERANCE``); otherwise
-it is stored for the record and the served model stays. ``current_model`` serves the newest
+(``concordance``) with at least ``MIN_TEST_SLATES``, beats the served model in at least
+``PROMOTE_CONFIDENCE`` of bootstrap resamples of those sessions, and does not re-rank the
+held-out lists worse than the served model (NDCG@10 within ``NDCG_TOLERANCE``); otherwise it
+is stored for the record and the served model stays. ``current_model`` serves the newest
 promoted version (the hand-set prior before any).
 """
 
@@ -53,6 +54,10 @@ OUTCOME_PAIRS = 8  # outcome pairs per booked session (sampled, seeded)
 HOLDOUT = 0.25
 MIN_TEST_SLATES = 20
 PROMOTE_MARGIN = 0.002
+#: A blend is promoted only when it beats the served model in at least this share of bootstrap
+#: resamples of the held-out sessions (``beats_share``): a win the size of the noise is no win.
+PROMOTE_CONFIDENCE = 0.9
+BOOTSTRAP = 200
 NDCG_TOLERANCE = 0.01  # a promoted blend may not re-rank held-out lists worse than this
 BLENDS = (0.25, 0.5, 0.75, 1.0)
 #: Pseudo-sessions of the prior in ``fit_from_prior``: the pull towards it is this over the
@@ -353,6 +358,31 @@ def concordance(
     return float((pair_w * right).sum() / pair_w.sum())
 
 
+def beats_share(
+    slates: list[LoggedSlate],
+    mine: np.ndarray,
+    other: np.ndarray | str,
+    *,
+    resamples: int = BOOTSTRAP,
+    seed: int = 0,
+) -> float:
+    """The share of bootstrap resamples of the held-out booked sessions in which ``mine``'s
+    ``concordance`` beats ``other``'s (ties count half)."""
+    if len(slates) < 2:
+        return 0.0
+    rng = np.random.default_rng(seed)
+    x = np.array([s.X[s.booked] for s in slates])
+    grades = np.array([s.grade[s.booked] for s in slates])
+    sw = np.array([s.weight for s in slates])
+    wins = 0.0
+    for _ in range(resamples):
+        pick = rng.integers(0, len(slates), len(slates))
+        a = concordance(x[pick], grades[pick], sw[pick], mine, rng)
+        b = concordance(x[pick], grades[pick], sw[pick], other, rng)
+        wins += 1.0 if a > b else 0.5 if a == b else 0.0
+    return wins / resamples
+
+
 @dataclass
 class Evaluation:
     train_slates: int
@@ -361,6 +391,7 @@ class Evaluation:
     best_blend: float
     promote: bool
     reason: str
+    confidence: float | None = None  # share of bootstrap resamples the blend beat the served
 
 
 def evaluate(slates: list[LoggedSlate], *, holdout: float = HOLDOUT) -> Evaluation:
@@ -394,6 +425,20 @@ def evaluate(slates: list[LoggedSlate], *, holdout: float = HOLDOUT) -> Evaluati
         return Evaluation(
             len(train_set), len(test_set), metrics, best, False, "does not beat the served model"
         )
+    blend = policies[f"blend {best:.2f}"]
+    assert not isinstance(blend, str)
+    confidence = beats_share(test_set, blend, served)
+    if confidence < PROMOTE_CONFIDENCE:
+        return Evaluation(
+            len(train_set),
+            len(test_set),
+            metrics,
+            best,
+            False,
+            f"beats the served model in only {confidence:.0%} of bootstrap resamples "
+            f"(< {PROMOTE_CONFIDENCE:.0%}): within the noise",
+            confidence,
+        )
     if metrics[f"blend {best:.2f}"]["ndcg"] < metrics["served"]["ndcg"] - NDCG_TOLERANCE:
         return Evaluation(
             len(train_set),
@@ -402,10 +447,17 @@ def evaluate(slates: list[LoggedSlate], *, holdout: float = HOLDOUT) -> Evaluati
             best,
             False,
             "ranks the held-out lists worse than the served model",
+            confidence,
         )
     if mine < metrics["rating"]["outcome"]:
         return Evaluation(
-            len(train_set), len(test_set), metrics, best, False, "does not beat the rating sort"
+            len(train_set),
+            len(test_set),
+            metrics,
+            best,
+            False,
+            "does not beat the rating sort",
+            confidence,
         )
     return Evaluation(
         len(train_set),
@@ -414,6 +466,7 @@ def evaluate(slates: list[LoggedSlate], *, holdout: float = HOLDOUT) -> Evaluati
         best,
         True,
         "beats the served model and the rating sort",
+        confidence,
     )
 
 
@@ -457,6 +510,7 @@ def train(*, until: datetime | None = None) -> TrainResult:
         "test_slates": evaluation.test_slates,
         "blend": alpha,
         "reason": evaluation.reason,
+        "confidence": evaluation.confidence,
         "policies": evaluation.metrics,
     }
     with transaction.atomic():

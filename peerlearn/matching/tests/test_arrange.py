@@ -1,12 +1,22 @@
 """How a list is arranged: the first place is the best match (forecast demand and exploration
 never move it), demand spreads places 2–3 within the best candidates, exploration takes only
-lower places; and the learned fit stays near the prior until outcomes accrue."""
+lower places; the learned fit stays near the prior until outcomes accrue, and is promoted only
+on a win beyond the noise."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import numpy as np
 
-from peerlearn.matching.ranker import fit_from_prior, fit_pairwise
+from peerlearn.matching.ranker import (
+    PROMOTE_CONFIDENCE,
+    SHOWN,
+    LoggedSlate,
+    beats_share,
+    fit_from_prior,
+    fit_pairwise,
+)
 from peerlearn.matching.recommend import (
     CAPACITY_PLACES,
     EXPLORE_FIRST_POSITION,
@@ -62,3 +72,17 @@ def test_the_fit_leaves_the_prior_only_as_sessions_accrue() -> None:
     gap = [float(np.abs(w - PRIOR_WEIGHTS).sum()) for w in (few, many, free)]
     assert gap[0] < gap[1] <= gap[2] + 1e-9
     assert PRIOR_WEIGHTS[LANGUAGE] < few[LANGUAGE] < many[LANGUAGE]
+
+
+def test_promotion_needs_a_win_beyond_the_noise() -> None:
+    rng = np.random.default_rng(4)
+    slates = []
+    for _ in range(60):
+        X = rng.random((4, len(FEATURES)))
+        grades = np.full(4, SHOWN)
+        grades[0] = 3.0 if X[0, LANGUAGE] > 0.5 else 1.0  # sessions went well in a language
+        slates.append(LoggedSlate(datetime(2030, 1, 1, tzinfo=UTC), X, grades, 0, 1.0, 1, []))
+    language = PRIOR_WEIGHTS.copy()
+    language[LANGUAGE] = 1.0
+    assert beats_share(slates, language, PRIOR_WEIGHTS) >= PROMOTE_CONFIDENCE
+    assert beats_share(slates, PRIOR_WEIGHTS, PRIOR_WEIGHTS) == 0.5  # a tie is no win
