@@ -27,6 +27,7 @@ django.setup()
 from peerlearn.matching.index import TutorIndex  # noqa: E402
 from peerlearn.matching.quality import Quality  # noqa: E402
 from peerlearn.matching.recommend import (  # noqa: E402
+    CAPACITY_PENALTY,
     EXPLORE_POOL,
     FEATURES,
     PRIOR_WEIGHTS,
@@ -108,18 +109,22 @@ def recommend_once(
     index: TutorIndex,
     ctx: LearnerContext,
     quality: Quality,
-    penalty: np.ndarray,
+    full: np.ndarray,
+    demand: np.ndarray,
     rng: np.random.Generator,
     *,
     prune: bool = True,
 ) -> np.ndarray:
     """``top_tutors``' scoring path: candidates with their quality → exact pruning with the
-    capacity penalty → features → the best 10 + ``EXPLORE_POOL`` → Thompson exploration."""
+    no-room penalty → features → the best 10 + ``EXPLORE_POOL`` → ``arrange`` (forecast demand
+    re-orders places 2–3) → Thompson exploration."""
     rows, m = candidates(index, ctx, np.array([], dtype=np.int64), quality)
     scored, X, _, scores, _ = score_candidates(
-        index, ctx, rows, m, PRIOR_WEIGHTS, 10 + EXPLORE_POOL, prune=prune, penalty=penalty
+        index, ctx, rows, m, PRIOR_WEIGHTS, 10 + EXPLORE_POOL, prune=prune, penalty=full
     )
-    slate = explore_top(index, quality, m, scored, scores, X, PRIOR_WEIGHTS, 10, rng)
+    slate = explore_top(
+        index, quality, m, scored, scores, X, PRIOR_WEIGHTS, 10, rng, demand[scored]
+    )
     return scored[slate.picks]
 
 
@@ -140,21 +145,23 @@ def main() -> None:
     for n in (int(s) for s in args.sizes.split(",")):
         index = synthetic_index(n, rng)
         quality = synthetic_quality(index, rng)
-        penalty = np.where(rng.random(n) < 0.05, 0.1, 0.0)  # a few tutors over capacity
+        # a few tutors with no room left, a few more forecast over capacity
+        full = np.where(rng.random(n) < 0.02, CAPACITY_PENALTY, 0.0)
+        demand = np.where(rng.random(n) < 0.05, 0.1, 0.0)
         X_full = rng.random((n, len(FEATURES)))
         times, floor = [], []
         same = 0
         for _ in range(args.repeats):
             ctx = learner(rng)
             t0 = time.perf_counter()
-            recommend_once(index, ctx, quality, penalty, rng)
+            recommend_once(index, ctx, quality, full, demand, rng)
             times.append(time.perf_counter() - t0)
             if args.check:
-                full = recommend_once(
-                    index, ctx, quality, penalty, np.random.default_rng(0), prune=False
+                every = recommend_once(
+                    index, ctx, quality, full, demand, np.random.default_rng(0), prune=False
                 )
-                pruned = recommend_once(index, ctx, quality, penalty, np.random.default_rng(0))
-                same += pruned.tolist() == full.tolist()
+                pruned = recommend_once(index, ctx, quality, full, demand, np.random.default_rng(0))
+                same += pruned.tolist() == every.tolist()
         # The floor runs in its own loop: OpenBLAS worker threads keep spinning for a while after
         # a multithreaded X @ w and would otherwise steal a core from the next timed call.
         for _ in range(args.repeats):

@@ -6,6 +6,7 @@ of their top 3 with a free hour — for ours, the rating sort, random order and 
 
 Run: DATABASE_URL=postgres://postgres@127.0.0.1:5432/peerlearn .venv/bin/python \
      bench/matching_quality.py [--tutors 300] [--learners 600] [--rounds 4] [--seed 7]
+     [--design default|alternative]
 Creates ``peerlearn_mq_<pid>`` on DATABASE_URL's server and drops it afterwards.
 """
 
@@ -29,6 +30,12 @@ def main() -> None:
     parser.add_argument("--learners", type=int, default=600)
     parser.add_argument("--rounds", type=int, default=4)
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument(
+        "--design",
+        choices=("default", "alternative"),
+        default="default",
+        help="the truth's spreads (marketplace.truth.DESIGNS)",
+    )
     args = parser.parse_args()
     database_url = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/peerlearn")
     print(f"load average: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
@@ -38,6 +45,7 @@ def main() -> None:
         from django.test import override_settings
 
         from peerlearn.matching.marketplace.run import simulate
+        from peerlearn.matching.marketplace.truth import DESIGNS
 
         with override_settings(EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend"):
             simulate(
@@ -45,6 +53,7 @@ def main() -> None:
                 learners=args.learners,
                 rounds=args.rounds,
                 seed=args.seed,
+                design=DESIGNS[args.design],
                 progress=lambda line: print(line, flush=True),
             )
     print(f"total {time.perf_counter() - started:.0f} s")

@@ -171,17 +171,20 @@ class Quality:
         """The quality feature of sorted index ``rows``, each in the subject it matched through
         (``via`` per index row), ``subjects`` being the subject ids that matching took."""
         q = self.tutor_feature[rows]
-        for sid in subjects:
-            entry = self.by_subject.get(sid)
-            if entry is None:
-                continue
-            feature = self.subject_feature(sid)
-            assert feature is not None
-            over = entry[0]
-            pos = np.searchsorted(rows, over)
-            pos_ok = np.minimum(pos, max(rows.size - 1, 0))
-            hit = (pos < rows.size) & (rows[pos_ok] == over) & (via[over] == sid)
-            q[pos[hit]] = feature[hit]
+        taken = [sid for sid in dict.fromkeys(subjects) if sid in self.by_subject]
+        if not taken or rows.size == 0:
+            return q
+        # every taken subject's overrides at once: a row keeps the one of the subject it
+        # matched through (one searchsorted, not one per subject)
+        over = np.concatenate([self.by_subject[sid][0] for sid in taken])
+        feature = np.concatenate([self.subject_feature(sid) for sid in taken])  # type: ignore[misc]
+        sid_of = np.repeat(np.array(taken), [self.by_subject[sid][0].size for sid in taken])
+        mine = via[over] == sid_of
+        over, feature = over[mine], feature[mine]
+        pos = np.searchsorted(rows, over)
+        pos_ok = np.minimum(pos, rows.size - 1)
+        hit = (pos < rows.size) & (rows[pos_ok] == over)
+        q[pos[hit]] = feature[hit]
         return q
 
     def posterior(

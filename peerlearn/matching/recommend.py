@@ -3,7 +3,8 @@
 ``top_tutors`` is the public entry point (help requests and partner matching call it).
 Every feature is in [0, 1] (see docs/matching.md); the score is ``features @ weights`` with the
 weights of ``ranker.current_model()`` (the newest promoted version, else the hand-set prior),
-minus a capacity penalty, with a bounded share of places explored (docs/matching.md).
+minus a penalty for tutors with no session left; forecast demand re-orders places 2–3
+(``arrange``) and a bounded share of the lower places is explored (docs/matching.md).
 """
 
 from __future__ import annotations
@@ -42,7 +43,8 @@ PRIOR_WEIGHTS = np.array([0.20, 0.02, 0.28, 0.01, 0.02, 0.005, 0.08, 0.03, 0.005
 NEUTRAL = np.array([0.0, 0.0, 0.75, 0.0, 0.0, 0.3, 0.5, 0.5, 0.5, 0.9, 0.5, 0.5])
 QUALITY = FEATURES.index("quality")
 EXPLORE_SHARE = 0.2  # at most this share of a list is placed by exploration
-EXPLORE_FIRST_POSITION = 4  # exploration never takes the first three places
+EXPLORE_FIRST_POSITION = 6  # exploration never takes the first five places
+CAPACITY_PLACES = 3  # places 2..this one are spread by forecast demand (``arrange``)
 EXPLORE_POOL = 60  # explored tutors come from the best this many beyond the greedy list
 EXPLORE_DRAWS = 32  # Monte Carlo draws for the explored places' propensities
 CAPACITY_PENALTY = 0.08  # score lost per unit of expected bookings over capacity
@@ -460,6 +462,13 @@ def top_rows(scores: np.ndarray, n: int) -> np.ndarray:
     return part[np.argsort(-scores[part], kind="stable")]
 
 
+def no_room_penalty(state: ServingState) -> np.ndarray:
+    """Per index row: ``CAPACITY_PENALTY`` for a tutor with no session left to give in the
+    next ``HORIZON_DAYS`` (every free hour booked, or none given), else 0 — the part of
+    ``capacity_penalty`` that is a fact, not a forecast."""
+    return np.where(state.capacity.sessions > 0, 0.0, CAPACITY_PENALTY)
+
+
 def capacity_penalty(state: ServingState) -> np.ndarray:
     """Per index row: ``CAPACITY_PENALTY`` per expected booking beyond what the tutor can still
     take (expected = ``UPTAKE`` × learners recently shown them in a top 3); a tutor with no
@@ -481,6 +490,23 @@ class Slate:
     explored: np.ndarray  # bool
 
 
+def arrange(scores: np.ndarray, demand: np.ndarray, n: int) -> np.ndarray:
+    """The greedy order (positions into ``scores``, the best ``n + EXPLORE_POOL``): place 1 is
+    the best score — the best match who can still take a session, never moved by forecast
+    demand nor by exploration; places 2..``CAPACITY_PLACES`` are the best by ``scores −
+    demand`` (the forecast over-demand penalty, ``capacity_penalty`` beyond ``no_room_penalty``)
+    so learners who would all book the same few tutors see different alternatives next to the
+    best one; the rest follow ``scores`` again. Demand only re-orders within the best
+    ``n + EXPLORE_POOL``: it never brings in a weaker match from outside them."""
+    order = top_rows(scores, min(scores.shape[0], n + EXPLORE_POOL))
+    if order.size <= 2 or not demand[order].any():
+        return order
+    rest = order[1:]
+    spread = rest[top_rows(scores[rest] - demand[rest], min(CAPACITY_PLACES - 1, rest.size))]
+    others = rest[~np.isin(rest, spread)]
+    return np.concatenate([order[:1], spread, others])
+
+
 def explore(
     scores: np.ndarray,
     X: np.ndarray,
@@ -489,6 +515,7 @@ def explore(
     weights: np.ndarray,
     n: int,
     rng: np.random.Generator,
+    order: np.ndarray | None = None,
 ) -> Slate:
     """Thompson sampling with a bounded share: the best ``n − k`` by score keep their places
     (``k = floor(EXPLORE_SHARE · n)``, none below five), and the ``k`` places from
@@ -496,8 +523,10 @@ def explore(
     quality drawn from its posterior — is highest among the next ``EXPLORE_POOL``. A new tutor
     (wide posterior) gets drawn high now and then; a well-known weak one almost never. Each
     explored place's propensity is the share of ``EXPLORE_DRAWS`` draws that picked that tutor
-    (the greedy places have propensity 1)."""
-    order = top_rows(scores, min(scores.shape[0], n + EXPLORE_POOL))
+    (the greedy places have propensity 1). ``order``: the greedy order (``arrange``; default
+    the best by score)."""
+    if order is None:
+        order = top_rows(scores, min(scores.shape[0], n + EXPLORE_POOL))
     k = int(np.floor(EXPLORE_SHARE * n)) if n >= 5 else 0
     greedy = order[: n - k]
     pool = order[n - k :]
@@ -539,13 +568,15 @@ def explore_top(
     weights: np.ndarray,
     n: int,
     rng: np.random.Generator,
+    demand: np.ndarray | None = None,
 ) -> Slate:
-    """``explore`` over the scored ``rows``, with the quality posteriors of the best
+    """``explore`` over the scored ``rows`` in ``arrange``'s order (``demand``: the forecast
+    over-demand penalty per scored row, default none), with the quality posteriors of the best
     ``n + EXPLORE_POOL`` looked up (the others are never drawn)."""
-    best = top_rows(scores, n + EXPLORE_POOL)
+    order = arrange(scores, np.zeros(scores.shape[0]) if demand is None else demand, n)
     q_mean, q_var = np.zeros(scores.shape[0]), np.zeros(scores.shape[0])
-    q_mean[best], q_var[best] = quality.posterior(index, rows[best], m.via[rows[best]])
-    return explore(scores, X, q_mean, q_var, weights, n, rng)
+    q_mean[order], q_var[order] = quality.posterior(index, rows[order], m.via[rows[order]])
+    return explore(scores, X, q_mean, q_var, weights, n, rng, order)
 
 
 def top_tutors(
@@ -562,8 +593,10 @@ def top_tutors(
     learn when None), best first, each with its feature parts and an explanation whose every
     claim is exactly true. Never includes the learner, inactive people or ``exclude_ids``;
     with ``free_at``, only tutors whose weekly hours cover that time. Scores are the served
-    weights (``ranker.current_model``) over the features, minus a capacity penalty; up to
-    ``EXPLORE_SHARE`` of the places are explored (``explore``; off with
+    weights (``ranker.current_model``) over the features, minus ``no_room_penalty``; places
+    are set by ``arrange`` (places 2..``CAPACITY_PLACES`` also minus the forecast demand
+    penalty: ``score`` is what each place was chosen by) and up to ``EXPLORE_SHARE`` of the
+    places from ``EXPLORE_FIRST_POSITION`` on are explored (``explore``; off with
     ``explore_share=False``). Reads, and counts the top 3 as shown (``quality.Demand``); the
     callers that show the list log it (``impressions.log_recommendations``)."""
     from .quality import serving_state
@@ -581,18 +614,30 @@ def top_tutors(
     if rows.size == 0:
         return []
     weights, version_id = current_model()
-    penalty = capacity_penalty(state)
-    want = n + (EXPLORE_POOL if explore_share else 0)
+    full = no_room_penalty(state)
+    demand = capacity_penalty(state) - full  # forecast over-demand, ≥ 0
     rows, X, facts, scores, _ = score_candidates(
-        index, ctx, rows, m, weights, want, penalty=penalty
+        index, ctx, rows, m, weights, n + EXPLORE_POOL, penalty=full
     )
     if explore_share:
         slate = explore_top(
-            index, state.quality, m, rows, scores, X, weights, n, rng or np.random.default_rng()
+            index,
+            state.quality,
+            m,
+            rows,
+            scores,
+            X,
+            weights,
+            n,
+            rng or np.random.default_rng(),
+            demand[rows],
         )
     else:
-        picks = top_rows(scores, n)
+        picks = arrange(scores, demand[rows], n)[:n]
         slate = Slate(picks, np.ones(picks.size), np.zeros(picks.size, dtype=bool))
+    placed_by = scores.copy()  # the score each place was chosen by
+    spread = slate.picks[1:CAPACITY_PLACES]
+    placed_by[spread] -= demand[rows[spread]]
     from .quality import UPTAKE
 
     room = state.capacity.sessions - UPTAKE * state.demand.current()
@@ -624,7 +669,7 @@ def top_tutors(
         out.append(
             Recommendation(
                 tutor_id=tutor_id,
-                score=round(float(scores[j]), 6),
+                score=round(float(placed_by[j]), 6),
                 parts=parts,
                 explanation=" · ".join(c.text for c in claims) or "a tutor on PeerLearn",
                 facts=fact,

@@ -31,7 +31,7 @@ from typing import Any
 
 import numpy as np
 
-from .truth import STYLES, Truth, make_truth
+from .truth import DEFAULT, STYLES, Design, Truth, make_truth
 
 POLICIES = ("ours", "rating", "random", "oracle")
 START = datetime(2031, 3, 3, 6, 0, tzinfo=UTC)  # a Monday
@@ -322,15 +322,17 @@ def simulate(
     rounds: int = 4,
     seed: int = 7,
     progress: Callable[[str], None] | None = None,
+    design: Design = DEFAULT,
 ) -> list[RoundResult]:
-    """Build the world, play the history and ``rounds`` rounds; one ``RoundResult`` each."""
+    """Build the world (``design``: the truth's spreads), play the history and ``rounds``
+    rounds; one ``RoundResult`` each."""
     import time_machine
 
     from peerlearn.matching.index import invalidate
     from peerlearn.matching.quality import forget
 
     rng = np.random.default_rng(seed)
-    truth = make_truth(tutors, learners, seed)
+    truth = make_truth(tutors, learners, seed, design)
     with time_machine.travel(START - timedelta(days=21), tick=False):
         world = build_world(truth, rng)
     invalidate()

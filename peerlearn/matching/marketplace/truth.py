@@ -102,7 +102,24 @@ class Truth:
         return sorted(looked, key=lambda t: -perceived[t])
 
 
-def make_truth(tutors: int, learners: int, seed: int) -> Truth:
+@dataclass(frozen=True)
+class Design:
+    """The spreads the truth is drawn with: ``DEFAULT``, or ``ALTERNATIVE`` — teaching quality
+    mostly per topic (a tutor great at one topic, weak at the next), more varied rating habits
+    and more flaky tutors — to check that the method was not fitted to one world."""
+
+    level_sd: float = 0.6  # tutor-wide quality
+    topic_sd: float = 0.6  # per-topic deviation
+    generosity_sd: float = 0.6
+    flaky_share: float = 0.15  # tutors with a no-show probability of 0.2–0.5
+
+
+DEFAULT = Design()
+ALTERNATIVE = Design(level_sd=0.3, topic_sd=0.9, generosity_sd=0.9, flaky_share=0.25)
+DESIGNS = {"default": DEFAULT, "alternative": ALTERNATIVE}
+
+
+def make_truth(tutors: int, learners: int, seed: int, design: Design = DEFAULT) -> Truth:
     rng = np.random.default_rng(seed)
     topics = SUBJECTS * TOPICS_PER_SUBJECT
     tutor_topics = []
@@ -113,10 +130,12 @@ def make_truth(tutors: int, learners: int, seed: int) -> Truth:
         if rng.random() < 0.2:  # some teach a topic of another subject too
             picks.append(int(rng.integers(topics)))
         tutor_topics.append(sorted(set(picks)))
-    level = rng.normal(0, 0.6, tutors)
-    quality = level[:, None] + rng.normal(0, 0.6, (tutors, topics))
+    level = rng.normal(0, design.level_sd, tutors)
+    quality = level[:, None] + rng.normal(0, design.topic_sd, (tutors, topics))
     no_show = np.where(
-        rng.random(tutors) < 0.15, rng.uniform(0.2, 0.5, tutors), rng.uniform(0, 0.05, tutors)
+        rng.random(tutors) < design.flaky_share,
+        rng.uniform(0.2, 0.5, tutors),
+        rng.uniform(0, 0.05, tutors),
     )
     decline = rng.uniform(0, 0.15, tutors)
     tutor_style = _unit(rng.normal(0, 1, (tutors, STYLES)))
@@ -141,7 +160,7 @@ def make_truth(tutors: int, learners: int, seed: int) -> Truth:
         learner_topic=learner_topic,
         learner_style=learner_style,
         learner_languages=learner_languages,
-        generosity=rng.normal(0, 0.6, learners),
+        generosity=rng.normal(0, design.generosity_sd, learners),
         learner_zone=[ZONES[int(i)] for i in rng.integers(len(ZONES), size=learners)],
         learner_gives_availability=rng.random(learners) < 0.7,
     )

@@ -35,5 +35,10 @@ class Command(BaseCommand):
             "outcome: share of held-out session pairs whose better outcome the policy scored "
             "higher (0.5 = chance); NDCG/hit@1: agreement with the slates' bookings"
         )
+        if result.confidence is not None:
+            self.stdout.write(
+                f"the best blend beats the served model in {result.confidence:.0%} of "
+                "bootstrap resamples of the held-out sessions"
+            )
         verdict = "would be promoted" if result.promote else "would not be promoted"
         self.stdout.write(f"best blend {result.best_blend:.2f}: {verdict} ({result.reason})")
