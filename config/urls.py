@@ -4,7 +4,7 @@ from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path, re_path
 
-from peerlearn.api.api import api
+from config.api import api
 from peerlearn.common import health, metrics, pwa
 from peerlearn.common import views as common_views
 from peerlearn.guide import views as guide_views

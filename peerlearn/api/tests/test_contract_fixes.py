@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from django.test import Client
 
-from peerlearn.api.api import api
+from config.api import api
 from peerlearn.common.testing import make_user
 
 pytestmark = pytest.mark.django_db

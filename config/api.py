@@ -24,6 +24,10 @@ from pydantic.json_schema import CoreModeRef, CoreRef, DefsRef
 
 from peerlearn.accounts.api import router as accounts_router
 from peerlearn.analytics.api import router as analytics_router
+from peerlearn.api.auth import API_AUTH
+from peerlearn.api.errors import ERROR_STATUSES, ErrorOut, error_body, install_error_handlers
+from peerlearn.api.ratelimit import ApiRateThrottle
+from peerlearn.api.strict import install as install_strict_bodies
 from peerlearn.forum.api import router as forum_router
 from peerlearn.gamification.api import router as gamification_router
 from peerlearn.live.api import router as live_router
@@ -35,11 +39,6 @@ from peerlearn.notifications.api import router as notifications_router
 from peerlearn.practice.api import router as practice_router
 from peerlearn.reviews.api import router as reviews_router
 from peerlearn.scheduling.api import router as scheduling_router
-
-from .auth import API_AUTH
-from .errors import ERROR_STATUSES, ErrorOut, error_body, install_error_handlers
-from .ratelimit import ApiRateThrottle
-from .strict import install as install_strict_bodies
 
 DESCRIPTION = """\
 PeerLearn's JSON API. Authenticate with a JWT access token from allauth's headless app
