@@ -5,12 +5,13 @@ from django.contrib import admin
 from django.urls import include, path, re_path
 
 from config.api import api
+from peerlearn.analytics import views as analytics_views
 from peerlearn.common import health, metrics, pwa
 from peerlearn.common import views as common_views
 from peerlearn.guide import views as guide_views
 
 urlpatterns = [
-    path("", common_views.home, name="home"),
+    path("", analytics_views.home, name="home"),
     path("readyz", health.readyz, name="readyz"),
     path("manifest.webmanifest", pwa.manifest, name="manifest"),
     path("sw.js", pwa.service_worker, name="service_worker"),
