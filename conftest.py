@@ -20,7 +20,7 @@ os.environ.setdefault("DB_POOL_MAX", "0")
 
 
 @pytest.fixture(scope="session")
-def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):  # type: ignore[no-untyped-def]
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
     """No PostgreSQL connection pool in the test process: race() in common.testing gives each of
     many threads its own connection at once, more than a pool sized for one web process holds
     (the threads would wait on the pool and the race would not happen), and the test database
@@ -49,26 +49,26 @@ def chromium_path() -> str | None:
 
 
 @pytest.fixture(autouse=True)
-def _immediate_tasks(settings):  # type: ignore[no-untyped-def]
+def _immediate_tasks(settings):
     """Tasks run as soon as they are enqueued (tests of the worker itself override this)."""
     settings.TASKS = {"default": {"BACKEND": "peerlearn.common.task_backends.TestTaskBackend"}}
 
 
 @pytest.fixture(autouse=True)
-def _in_memory_channel_layer(settings):  # type: ignore[no-untyped-def]
+def _in_memory_channel_layer(settings):
     """In-process tests use the in-memory channel layer even when REDIS_URL points the site
     at Redis; the Redis layer is tested across real server processes (live/test_multiprocess)."""
     settings.CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
 
 
 @pytest.fixture(autouse=True)
-def _fast_password_hashing(settings):  # type: ignore[no-untyped-def]
+def _fast_password_hashing(settings):
     """Argon2 (the production hasher, see test_project) for every test user only costs time."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture(autouse=True)
-def _media_in_tmp(settings, tmp_path):  # type: ignore[no-untyped-def]
+def _media_in_tmp(settings, tmp_path):
     """Uploaded files of each test go to its own temporary folder."""
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.PRIVATE_MEDIA_ROOT = tmp_path / "private"
@@ -84,7 +84,7 @@ def _media_in_tmp(settings, tmp_path):  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture(autouse=True)
-def _tutor_index_snapshots_in_tmp(settings, tmp_path):  # type: ignore[no-untyped-def]
+def _tutor_index_snapshots_in_tmp(settings, tmp_path):
     """Each test keeps tutor index snapshots in its own folder (never one built from another
     test's rows) and starts no warm-up thread when it imports a server entry point."""
     settings.MATCHING_INDEX_DIR = str(tmp_path / "matching-index")
@@ -92,7 +92,7 @@ def _tutor_index_snapshots_in_tmp(settings, tmp_path):  # type: ignore[no-untype
 
 
 @pytest.fixture(autouse=True)
-def _fresh_cache():  # type: ignore[no-untyped-def]
+def _fresh_cache():
     """Rate-limit counters live in the cache; each test starts with none."""
     from django.core.cache import cache
 

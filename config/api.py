@@ -1,6 +1,7 @@
 """The one NinjaAPI at /api/v1/: auth, error handlers, rate limit and a router per app.
 
-OpenAPI document: /api/v1/openapi.json; interactive docs: /api/v1/docs. See docs/api.md.
+OpenAPI document: /api/v1/openapi.json; reference: /api/v1/docs; Swagger UI: /api/v1/docs/try.
+See docs/api.md.
 """
 
 from __future__ import annotations
@@ -138,7 +139,9 @@ class PeerLearnAPI(NinjaAPI):
                 # ninja's root is an HTML 404; keep its name (ninja reverses it), answer in JSON.
                 p = URLPattern(p.pattern, self._index, p.default_args, p.name)
             wrapped.append(self._with_json_405(p) if isinstance(p, URLPattern) else p)
-        wrapped.append(re_path(r"^.*$", self._unknown_path, name="unknown-path"))
+        # [\s\S], not ".": a path parameter may hold a newline (%0A), which "." would let fall
+        # through to the site's HTML 404.
+        wrapped.append(re_path(r"^[\s\S]*$", self._unknown_path, name="unknown-path"))
         return wrapped, app_name, namespace
 
     @csrf_exempt
@@ -150,7 +153,8 @@ class PeerLearnAPI(NinjaAPI):
             "title": self.title,
             "version": self.version,
             "openapi": f"{root}{(self.openapi_url or '').lstrip('/')}",
-            "docs": f"{root}{(self.docs_url or '').lstrip('/')}",
+            "docs": f"{root}docs",  # the reference page (config/apireference.py)
+            "console": f"{root}{(self.docs_url or '').lstrip('/')}",
         }
         return self.create_response(request, index, status=200)
 
@@ -186,7 +190,7 @@ api = PeerLearnAPI(
     description=DESCRIPTION,
     urls_namespace="api",
     openapi_url="/openapi.json",
-    docs_url="/docs",
+    docs_url="/docs/try",  # Swagger UI; /docs is the reference (config/apireference.py)
     auth=API_AUTH,
     throttle=[ApiRateThrottle()],
 )

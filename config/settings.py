@@ -92,6 +92,7 @@ MIDDLEWARE = [
     "allauth.account.middleware.AccountMiddleware",
     "allauth.usersessions.middleware.UserSessionsMiddleware",
     "peerlearn.accounts.middleware.UserTimezoneMiddleware",
+    "peerlearn.common.middleware.ServiceErrorMiddleware",  # last: sees views' errors first
 ]
 
 ROOT_URLCONF = "config.urls"

@@ -4,6 +4,7 @@ from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path, re_path
 
+from config import apireference
 from config.api import api
 from peerlearn.analytics import views as analytics_views
 from peerlearn.common import health, metrics, pwa
@@ -20,6 +21,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
     path("_allauth/", include("allauth.headless.urls")),
+    path("api/v1/docs", apireference.reference_page, name="api-reference"),
     path("api/v1/", api.urls),
     path("", include("peerlearn.accounts.urls")),
     path("notifications/", include("peerlearn.notifications.urls")),

@@ -6,7 +6,8 @@ never import them; tests that do have ``WARM_UP`` off):
   API: ~1.7 s that the first request of each process paid before);
 - the recommendations' tutor index is loaded from a snapshot (milliseconds) or built (seconds)
   in a background thread, since it needs the database; a request that needs it meanwhile waits
-  for that thread (the index lock) instead of building a second copy."""
+  for that thread (the index lock) instead of building a second copy;
+- then, in the same thread, the OpenAPI document and the API reference page (``/api/v1/docs``)."""
 
 from __future__ import annotations
 
@@ -28,9 +29,25 @@ def start() -> threading.Thread | None:
         return None
     get_resolver().url_patterns  # noqa: B018 (imports every URL module once)
     health.warm.clear()  # /readyz answers 503 until the index is loaded
-    thread = threading.Thread(target=load_tutor_index, name=THREAD_NAME, daemon=True)
+    thread = threading.Thread(target=warm_up, name=THREAD_NAME, daemon=True)
     thread.start()
     return thread
+
+
+def warm_up() -> None:
+    load_tutor_index()
+    build_api_reference()
+
+
+def build_api_reference() -> None:
+    """The OpenAPI document and the reference page made from it (a second or more of CPU that
+    the first visitor of ``/api/v1/docs`` would otherwise wait for)."""
+    from config.apireference import reference_body
+
+    try:
+        reference_body()
+    except Exception:
+        logger.warning("API reference warm-up failed", exc_info=True)
 
 
 def load_tutor_index() -> None:

@@ -22,6 +22,7 @@ import struct
 import subprocess
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -128,6 +129,7 @@ DENIED_SYSCALLS = {
 }
 AUDIT_ARCH_X86_64 = 0xC000003E
 X32_SYSCALL_BIT = 0x40000000
+MAX_SPARES = 4  # spare boxes kept at most (one per worker thread judging at once)
 PROCESSES = 96  # the whole box: supervisor, program, its threads and children
 IDLE_MEMORY_BYTES = 128 * 1024 * 1024  # a box waiting for its plan, and compiling Python
 
@@ -229,6 +231,11 @@ class Box:
         self.stderr = self.process.stderr.fileno()
         for fd in (self.stdin, self.stdout, self.stderr):
             os.set_blocking(fd, False)
+        # One selector for the box's whole life (request() waits on it once per test).
+        self.selector = selectors.DefaultSelector()
+        self.selector.register(self.stdout, selectors.EVENT_READ)
+        self.selector.register(self.stderr, selectors.EVENT_READ)
+        self.on_exit: Callable[[], None] | None = None  # Spares counts the boxes in use
         self.pending = b""
         self.stderr_tail = b""
         self.timed_out = False
@@ -268,6 +275,12 @@ class Box:
         if self.cgroup is not None:
             self.cgroup.set_memory(self.cgroup.memory_now() + limit_bytes)
 
+    def oom_kills(self) -> int:
+        """The box's OOM kills so far (0 without a cgroup: the fallback has no OOM killer)."""
+        if "events" not in self.counter_fds:
+            return 0
+        return cgroups.oom_kills(os.pread(self.counter_fds["events"], 4096, 0).decode())
+
     def alive(self) -> bool:
         return self.process.poll() is None
 
@@ -283,6 +296,9 @@ class Box:
     def __exit__(self, *exc_info: object) -> None:
         self.kill()
         REAPER.put(self)  # waiting for the box to be gone is nobody's latency
+        if self.on_exit is not None:
+            self.on_exit()
+            self.on_exit = None
 
     def kill(self) -> None:
         with contextlib.suppress(ProcessLookupError):
@@ -294,6 +310,7 @@ class Box:
         with contextlib.suppress(ProcessLookupError):
             os.killpg(self.process.pid, signal.SIGKILL)
         self.process.wait()
+        self.selector.close()
         for stream in (self.process.stdin, self.process.stdout, self.process.stderr):
             if stream is not None:
                 stream.close()
@@ -315,43 +332,58 @@ class Box:
         """Send one message (if any) and wait for the reply line; None if the box died or time
         ran out."""
         outgoing = memoryview(b"" if message is None else (json.dumps(message) + "\n").encode())
-        with selectors.DefaultSelector() as selector:
-            selector.register(self.stdout, selectors.EVENT_READ)
-            selector.register(self.stderr, selectors.EVENT_READ)
+        if outgoing:
+            try:  # a test's message nearly always fits in the pipe: no wait for it at all
+                outgoing = outgoing[os.write(self.stdin, outgoing) :]
+            except BlockingIOError:
+                pass
+            except BrokenPipeError:
+                return None
+        if outgoing:
+            self.selector.register(self.stdin, selectors.EVENT_WRITE)
+        try:
+            if not self._wait_for_line(outgoing, deadline, max_reply):
+                return None
+        finally:
             if outgoing:
-                selector.register(self.stdin, selectors.EVENT_WRITE)
-            while b"\n" not in self.pending:
-                remaining = deadline - time.monotonic()
-                if remaining <= 0:
-                    self.timed_out = True
-                    return None
-                for key, _ in selector.select(remaining):
-                    fd = key.fd
-                    if fd == self.stdin:
-                        try:
-                            outgoing = outgoing[os.write(fd, outgoing) :]
-                        except BrokenPipeError:
-                            return None
-                        if not outgoing:
-                            selector.unregister(fd)
-                        continue
-                    chunk = os.read(fd, 1 << 20)
-                    if fd == self.stderr:
-                        self.stderr_tail = (self.stderr_tail + chunk)[-STDERR_KEEP:]
-                        if not chunk:
-                            selector.unregister(fd)
-                        continue
-                    if not chunk:
-                        return None
-                    self.pending += chunk
-                    if len(self.pending) > max_reply:
-                        return None
+                with contextlib.suppress(KeyError):
+                    self.selector.unregister(self.stdin)
         line, self.pending = self.pending.split(b"\n", 1)
         try:
             reply = loads_flat(line)  # what the program printed is inside it as strings
         except ValueError:
             return None
         return reply if isinstance(reply, dict) else None
+
+    def _wait_for_line(self, outgoing: memoryview, deadline: float, max_reply: int) -> bool:
+        """Write the rest of `outgoing` and read until a whole line is pending."""
+        while b"\n" not in self.pending:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                self.timed_out = True
+                return False
+            for key, _ in self.selector.select(remaining):
+                fd = key.fd
+                if fd == self.stdin:
+                    try:
+                        outgoing = outgoing[os.write(fd, outgoing) :]
+                    except BrokenPipeError:
+                        return False
+                    if not outgoing:
+                        self.selector.unregister(fd)
+                    continue
+                chunk = os.read(fd, 1 << 20)
+                if fd == self.stderr:
+                    self.stderr_tail = (self.stderr_tail + chunk)[-STDERR_KEEP:]
+                    if not chunk:
+                        self.selector.unregister(fd)
+                    continue
+                if not chunk:
+                    return False
+                self.pending += chunk
+                if len(self.pending) > max_reply:
+                    return False
+        return True
 
     def failure(self) -> str:
         """What went wrong, from bwrap's or the supervisor's stderr."""
@@ -367,20 +399,25 @@ class Box:
 
 
 class Spares:
-    """One box started ahead of need, so a submission never waits for bwrap and Python to start.
+    """Boxes started ahead of need, so a submission never waits for bwrap and Python to start.
 
     A spare box has run nothing: it holds a fresh supervisor waiting for its first plan, and is
-    used for exactly one submission, then killed like any box. It is started by one long-lived
-    thread (bwrap's --die-with-parent follows the thread that started it). Boxes are only taken
-    for the same configuration (bwrap, Python, cgroup mode) they were made with.
+    used for exactly one submission, then killed like any box. As many are kept as boxes were
+    ever in use at once in this process (one per concurrent worker thread, at most MAX_SPARES):
+    with one spare for two workers, the second would start its box cold, and two workers would
+    wait on one another. They are started by one long-lived thread (bwrap's --die-with-parent
+    follows the thread that started it), all the missing ones at once, then waited for. Boxes
+    are only taken for the same configuration (bwrap, Python, cgroup mode) they were made with.
     PEERLEARN_JUDGE_SPARE=0 turns it off.
     """
 
     def __init__(self) -> None:
         self.condition = threading.Condition()
-        self.ready: dict[tuple[str, ...], Box] = {}
+        self.ready: dict[tuple[str, ...], list[Box]] = {}
         self.wanted: tuple[str, ...] | None = None
         self.thread: threading.Thread | None = None
+        self.in_use = 0
+        self.count = 1  # spares to keep: the most boxes in use at once so far
 
     @staticmethod
     def key(python: str) -> tuple[str, ...]:
@@ -392,48 +429,81 @@ class Spares:
         if os.environ.get("PEERLEARN_JUDGE_SPARE", "1") == "0":
             return Box(python)
         with self.condition:
-            box = self.ready.pop(key, None)
+            boxes = self.ready.get(key, [])
+            box = boxes.pop(0) if boxes else None
+            self.in_use += 1
+            self.count = min(MAX_SPARES, max(self.count, self.in_use))
             self._want(key)
-        if box is not None and box.alive():
-            return box
-        if box is not None:
-            box.close()
-        return Box(python)
+        try:
+            if box is not None and box.alive():
+                box.on_exit = self._returned
+                return box
+            if box is not None:
+                box.close()
+            box = Box(python)
+        except BaseException:
+            self._returned()
+            raise
+        box.on_exit = self._returned
+        return box
+
+    def _returned(self) -> None:
+        with self.condition:
+            self.in_use -= 1
 
     def _want(self, key: tuple[str, ...]) -> None:
-        """Ask the spares thread (started on first use) for a box of `key`; hold the lock."""
+        """Ask the spares thread (started on first use) for boxes of `key`; hold the lock."""
         self.wanted = key
         if self.thread is None:
             self.thread = threading.Thread(target=self._keep, name="judge-spares", daemon=True)
             self.thread.start()
         self.condition.notify()
 
+    def _missing(self) -> int:
+        if self.wanted is None:
+            return 0
+        return self.count - len(self.ready.get(self.wanted, []))
+
     def _keep(self) -> None:
         while True:
             with self.condition:
-                while self.wanted is None or self.wanted in self.ready:
+                while self._missing() <= 0:
                     self.condition.wait()
                 key = self.wanted
-                stale = [box for other, box in self.ready.items() if other != key]
-                self.ready = {other: box for other, box in self.ready.items() if other == key}
+                assert key is not None
+                missing = self._missing()
+                stale = [
+                    box for other, boxes in self.ready.items() if other != key for box in boxes
+                ]
+                self.ready = {key: self.ready.get(key, [])}
             for box in stale:
                 box.close()
+            spares: list[Box] = []
+            started: list[Box] = []
             try:
-                spare = Box(key[0])
-                if not spare.started(time.monotonic() + START_TIMEOUT_S):
-                    spare.close()
-                    raise SandboxUnavailable("the spare box did not start")
+                for _ in range(missing):
+                    spares.append(Box(key[0]))
+                deadline = time.monotonic() + START_TIMEOUT_S
+                started = [spare for spare in spares if spare.started(deadline)]
+                if not started:
+                    raise SandboxUnavailable("no spare box started")
             except Exception:  # judge() reports the problem when it comes to it
+                started = []
                 with self.condition:
                     if self.wanted == key:
-                        self.wanted = None  # judge() reports the problem when it comes to it
+                        self.wanted = None
+            for spare in spares:
+                if spare not in started:
+                    spare.close()
+            if not started:
                 continue
             with self.condition:
-                kept = self.key(key[0]) == key and key not in self.ready
+                kept = self.key(key[0]) == key and self.wanted == key
                 if kept:
-                    self.ready[key] = spare
+                    self.ready.setdefault(key, []).extend(started)
             if not kept:
-                spare.close()
+                for spare in started:
+                    spare.close()
 
     def wait_ready(self, python: str, timeout: float) -> bool:
         """Whether a spare box for `python` is ready (waiting up to `timeout` seconds)."""
@@ -443,14 +513,15 @@ class Spares:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             with self.condition:
-                if key in self.ready:
+                if self.ready.get(key):
                     return True
             time.sleep(0.002)
         return False
 
     def close_all(self) -> None:
         with self.condition:
-            boxes, self.ready, self.wanted = list(self.ready.values()), {}, None
+            boxes = [box for spares in self.ready.values() for box in spares]
+            self.ready, self.wanted = {}, None
         for box in boxes:
             box.close()
 

@@ -170,6 +170,15 @@ def _remove_stale(hierarchy: Hierarchy) -> None:
                     entry.rmdir()
 
 
+def oom_kills(events: str) -> int:
+    """The OOM kill count of memory.events (v2) or memory.oom_control (v1)."""
+    for line in events.splitlines():
+        key, _, value = line.partition(" ")
+        if key == "oom_kill":
+            return int(value)
+    return 0
+
+
 class BoxCgroup:
     """The control group(s) of one box."""
 

@@ -121,45 +121,76 @@ class _Request:
     def run(self) -> dict[str, Any]:
         deadline = time.monotonic() + submission_budget_s(self.time_limit_ms, len(self.tests))
         results: list[dict[str, Any]] = []
-        with SPARES.take(languages.toolchain_path("python")) as box:
-            box.set_memory(languages.COMPILE_MEMORY)
-            compiled = None
-            if box.started(deadline):
-                plan = {**self.plan, "meter": box.meter()}
-                compiled = box.request(plan, deadline, self.max_reply)
-            if compiled is None:
-                if box.timed_out:
-                    return _summary(
-                        results, self.tests, "compile_error", "compilation took too long"
-                    )
-                failure = box.failure()
-                if failure.startswith("bwrap:") or "bwrap: " in failure:
-                    raise SandboxUnavailable(f"bubblewrap cannot create the sandbox: {failure}")
-                raise BoxFault(f"the box ended before compiling: {failure}")
-            if compiled.get("status") == "internal_error":
-                raise BoxFault(f"the supervisor failed compiling: {compiled.get('fault', '')}")
-            if not compiled.get("ok"):
-                return _summary(results, self.tests, "compile_error", str(compiled.get("output")))
-            box.set_memory(self.limits["memory_bytes"])
-            stopped = False
-            for index, test in enumerate(self.tests):
-                if stopped or box.timed_out:
-                    result = _skipped(index)
-                else:
-                    try:
-                        result = self._one(box, index, test, deadline)
-                    except _CompileError as error:  # found by the first run (JavaScript)
-                        return _summary([], self.tests, "compile_error", str(error))
-                    stopped = bool(test.get("hidden")) and result["verdict"] not in PASSING
-                results.append(result)
-                if self.on_progress is not None:
-                    self.on_progress(index + 1, len(self.tests), result)
-        return _summary(results, self.tests, None, str(compiled.get("output", "")))
+        output = ""
+        stopped = False
+        # Normally one box judges every test. Only when the kernel's OOM killer took the box
+        # down with a test (its supervisor or bwrap chosen as a victim) does that test end as
+        # Memory Limit Exceeded and the tests after it run in a fresh box.
+        while len(results) < len(self.tests):
+            with SPARES.take(languages.toolchain_path("python")) as box:
+                compiled = self._compile(box, deadline)
+                if isinstance(compiled, str):
+                    return self._rest_skipped(results, compiled)
+                output = output or str(compiled.get("output", ""))
+                box.set_memory(self.limits["memory_bytes"])
+                while len(results) < len(self.tests):
+                    index = len(results)
+                    test = self.tests[index]
+                    if box.timed_out or stopped:
+                        result = _skipped(index)
+                    else:
+                        try:
+                            result = self._one(box, index, test, deadline)
+                        except _CompileError as error:  # found by the first run (JavaScript)
+                            return _summary([], self.tests, "compile_error", str(error))
+                        stopped = bool(test.get("hidden")) and result["verdict"] not in PASSING
+                    results.append(result)
+                    if self.on_progress is not None:
+                        self.on_progress(index + 1, len(self.tests), result)
+                    if result.pop("box_lost", False) and not stopped:
+                        break  # the rest in a fresh box
+        return _summary(results, self.tests, None, output)
+
+    def _compile(self, box: Box, deadline: float) -> dict[str, Any] | str:
+        """The supervisor's "compiled" reply, or the compile error (a message) it ends in."""
+        box.set_memory(languages.COMPILE_MEMORY)
+        oom_kills = box.oom_kills()
+        compiled = None
+        if box.started(deadline):
+            plan = {**self.plan, "meter": box.meter()}
+            compiled = box.request(plan, deadline, self.max_reply)
+        if compiled is None:
+            if box.timed_out:
+                return "compilation took too long"
+            if box.oom_kills() > oom_kills:
+                return f"compilation needed more than {languages.COMPILE_MEMORY >> 20} MB"
+            failure = box.failure()
+            if failure.startswith("bwrap:") or "bwrap: " in failure:
+                raise SandboxUnavailable(f"bubblewrap cannot create the sandbox: {failure}")
+            raise BoxFault(f"the box ended before compiling: {failure}")
+        if compiled.get("status") == "internal_error":
+            raise BoxFault(f"the supervisor failed compiling: {compiled.get('fault', '')}")
+        if not compiled.get("ok"):
+            return str(compiled.get("output"))
+        return compiled
+
+    def _rest_skipped(self, results: list[dict[str, Any]], compile_output: str) -> dict[str, Any]:
+        """A compile error; or, in a fresh box after an OOM kill, the remaining tests skipped."""
+        if not results:
+            return _summary(results, self.tests, "compile_error", compile_output)
+        results += [_skipped(index) for index in range(len(results), len(self.tests))]
+        return _summary(results, self.tests, None, compile_output)
 
     def _one(self, box: Box, index: int, test: dict[str, Any], deadline: float) -> dict[str, Any]:
+        oom_kills = box.oom_kills()
         reply = box.request(_test_message(self.kind, test), deadline, self.max_reply)
         if reply is None and box.timed_out:
             result = {**_skipped(index), "verdict": "time_limit_exceeded"}
+        elif reply is None and box.oom_kills() > oom_kills:
+            # The OOM killer took the supervisor (or bwrap) too: the box passed its limit.
+            memory_kb = self.memory_limit_mb * 1024
+            result = {**_skipped(index), "verdict": "memory_limit_exceeded"}
+            result["memory_kb"] = memory_kb
         elif reply is None:
             raise BoxFault(f"the box ended during test {index}: {box.failure()}")
         elif reply.get("status") == "internal_error":
@@ -170,6 +201,8 @@ class _Request:
             result = _grade(index, reply, test, self.kind, self.compare, self.tolerance)
         if test.get("hidden"):
             result = self._hidden(result)
+        if reply is None and not box.timed_out:
+            result["box_lost"] = True
         return result
 
     def _hidden(self, result: dict[str, Any]) -> dict[str, Any]:

@@ -53,6 +53,6 @@ class AccountAdapter(DefaultAccountAdapter):
     def confirm_email(self, request: HttpRequest, email_address: EmailAddress) -> bool:
         confirmed = super().confirm_email(request, email_address)
         if confirmed:
-            user: User = email_address.user  # type: ignore[assignment]
+            user: User = email_address.user
             services.institution_link_from_email(user=user, email=email_address.email)
         return confirmed

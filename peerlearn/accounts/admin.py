@@ -150,7 +150,7 @@ class UserAdmin(RecordAdmin):
         return bool(request.user.is_superuser)
 
 
-class InstitutionDomainInline(admin.TabularInline):  # type: ignore[type-arg]
+class InstitutionDomainInline(admin.TabularInline):
     model = InstitutionDomain
     extra = 1
 

@@ -44,7 +44,7 @@ class StaffPermissions:
         return request.user.has_perm(f"{self.opts.app_label}.change_{self.opts.model_name}")
 
 
-class BaseAdmin(StaffPermissions, admin.ModelAdmin):  # type: ignore[type-arg]
+class BaseAdmin(StaffPermissions, admin.ModelAdmin):
     """Defaults for big tables: no full count on every page, a sane page size."""
 
     show_full_result_count = False
@@ -64,7 +64,7 @@ class RecordAdmin(BaseAdmin):
         return False
 
 
-class RecordInline(admin.TabularInline):  # type: ignore[type-arg]
+class RecordInline(admin.TabularInline):
     """A read-only inline list of related records."""
 
     extra = 0

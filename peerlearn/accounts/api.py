@@ -15,12 +15,11 @@ from typing import Any
 from django.db.models import QuerySet
 from django.http import FileResponse, HttpRequest
 from ninja import File, Form, Router, Status, UploadedFile
-from ninja.pagination import PageNumberPagination, paginate
+from ninja.pagination import paginate
 
 from peerlearn.api.auth import optional_user, request_user
 from peerlearn.api.errors import ERROR_RESPONSES
-from peerlearn.api.helpers import api_field_names, ok, require_timezone
-from peerlearn.common.errors import Forbidden
+from peerlearn.api.helpers import Page, api_field_names, ok, require_timezone
 
 from . import selectors, services
 from .models import (
@@ -198,7 +197,7 @@ def availability_put(request: HttpRequest, payload: AvailabilityIn) -> dict[str,
 
 
 @me.get("/me/availability/exceptions", response=ok(list[ExceptionOut]))
-@paginate(PageNumberPagination)
+@paginate(Page)
 def exceptions_list(
     request: HttpRequest, from_date: date | None = None
 ) -> list[AvailabilityException]:
@@ -247,7 +246,7 @@ def verification_post(
 
 
 @me.get("/me/verifications", response=ok(list[VerificationOut]))
-@paginate(PageNumberPagination)
+@paginate(Page)
 def verifications_mine(request: HttpRequest) -> QuerySet[VerificationRequest]:
     return selectors.verification_requests_for(user=request_user(request))
 
@@ -296,7 +295,7 @@ def user_availability(
 
 
 @catalogue.get("/institutions", response=ok(list[InstitutionOut]))
-@paginate(PageNumberPagination)
+@paginate(Page)
 def institutions_list(request: HttpRequest) -> QuerySet[Institution]:
     """Institutions with their number of active members, largest first."""
     return selectors.institution_list_with_member_counts()
@@ -317,14 +316,12 @@ def subjects_list(request: HttpRequest, q: str | None = None) -> list[Subject]:
 @verification.get(
     "/verifications", response=ok(list[QueueItemOut]), summary="The moderators' queue"
 )
-@paginate(PageNumberPagination)
+@paginate(Page)
 def verification_queue(
     request: HttpRequest,
     status: VerificationRequest.Status = VerificationRequest.Status.PENDING,
 ) -> QuerySet[VerificationRequest]:
-    if not request_user(request).is_moderator:
-        raise Forbidden("Only moderators see the verification queue.")
-    return selectors.verification_queue(status=status.value)
+    return selectors.verification_queue(actor=request_user(request), status=status.value)
 
 
 @verification.get(

@@ -12,7 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from peerlearn.common import hooks
-from peerlearn.common.errors import Conflict, Forbidden, ServiceError
+from peerlearn.common.errors import Conflict, Forbidden, Invalid
 from peerlearn.common.realtime import ForceDisconnectMessage, send_to_group, user_group
 
 from .audit import audit_record
@@ -25,9 +25,7 @@ SUSPENDED_NOTICE = "Your account was suspended."
 def _clean_reason(reason: str) -> str:
     text = " ".join((reason or "").split())
     if not text:
-        raise ServiceError(
-            "Give a reason; the person will see it.", code="required", field="reason"
-        )
+        raise Invalid("Give a reason; the person will see it.", code="required", field="reason")
     return text[:1000]
 
 

@@ -13,7 +13,7 @@ from django.apps import apps as global_apps
 from django.contrib.auth.management import create_permissions
 from django.db import transaction
 
-from peerlearn.common.errors import Forbidden, ServiceError
+from peerlearn.common.errors import Forbidden, Invalid
 
 from .models import User
 
@@ -69,6 +69,14 @@ ROLE_GROUPS = {
 }
 
 
+def require_moderator(actor: User | None, message: str = "Only moderators can do this.") -> None:
+    """The one moderation permission check (``User.is_moderator``: ``accounts.moderate``),
+    for the moderation queues' selectors and the services that carry out a decision: ``Forbidden``
+    for anyone else. ``actor`` None is the system (commands, seeding), which may."""
+    if actor is not None and not actor.is_moderator:
+        raise Forbidden(message)
+
+
 def _codename_pairs(names: tuple[str, ...]) -> list[tuple[str, str]]:
     return [(name.split(".")[0], name.split(".")[1]) for name in names]
 
@@ -113,7 +121,7 @@ def staff_role_set(*, actor: User | None, user: User, role: str) -> User:
     from .audit import audit_record
 
     if role not in User.Role.values:
-        raise ServiceError("Unknown role.", code="invalid_role", field="role")
+        raise Invalid("Unknown role.", code="invalid_role", field="role")
     if actor is not None and not actor.is_superuser:
         raise Forbidden("Only a superuser can change staff roles.")
     from django.contrib.auth.models import Group

@@ -29,6 +29,7 @@ from .models import (
     User,
     VerificationRequest,
 )
+from .roles import require_moderator
 
 
 def user_get_public(*, user_id: int) -> User:
@@ -203,6 +204,12 @@ def day_intervals(
     return sorted(free)
 
 
+def access_verification_for_decision(*, actor: User, request_id: int) -> VerificationRequest:
+    """A request a moderator is about to decide (``Forbidden`` for anyone else)."""
+    require_moderator(actor, "Only moderators decide verification requests.")
+    return access_verification_document(user=actor, request_id=request_id)
+
+
 def access_verification_document(*, user: User, request_id: int) -> VerificationRequest:
     """The verification request if ``user`` is its owner or a moderator; NotFound otherwise
     (a stranger cannot even learn that the document exists)."""
@@ -220,8 +227,10 @@ def access_verification_document(*, user: User, request_id: int) -> Verification
 
 
 def verification_queue(
-    *, status: str = VerificationRequest.Status.PENDING
+    *, actor: User | None = None, status: str = VerificationRequest.Status.PENDING
 ) -> QuerySet[VerificationRequest]:
+    """The moderators' queue (``Forbidden`` for anyone else; ``actor`` None: the system)."""
+    require_moderator(actor, "Only moderators see the verification queue.")
     return (
         VerificationRequest.objects.filter(status=status)
         .select_related("teaching_subject__user__profile", "teaching_subject__subject__parent")

@@ -15,7 +15,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from peerlearn.common import hooks
-from peerlearn.common.errors import Conflict, Forbidden, NotFound, ServiceError
+from peerlearn.common.errors import Conflict, Forbidden, Invalid, NotFound
 from peerlearn.common.uploads import DOCUMENT_TYPES, IMAGE_TYPES, check_upload, reencode_image
 
 from . import selectors
@@ -36,6 +36,7 @@ from .models import (
     VerificationDecision,
     VerificationRequest,
 )
+from .roles import require_moderator
 from .tasks import send_verification_decision_email
 
 LANGUAGE_CODES = {
@@ -156,7 +157,7 @@ def _check_choices(values: Iterable[str], allowed: Iterable[str], field: str) ->
     cleaned = []
     for value in values:
         if value not in allowed_set:
-            raise ServiceError(f"Unknown value {value!r}.", code="invalid_choice", field=field)
+            raise Invalid(f"Unknown value {value!r}.", code="invalid_choice", field=field)
         if value not in cleaned:
             cleaned.append(value)
     return cleaned
@@ -167,25 +168,25 @@ def profile_update(*, actor: User, user: User, data: ProfileInput) -> Profile:
     a verified institutional email address."""
     _require_self_or_admin(actor, user)
     if not data.display_name.strip():
-        raise ServiceError("A display name is required.", code="required", field="display_name")
+        raise Invalid("A display name is required.", code="required", field="display_name")
     if data.timezone not in zoneinfo.available_timezones():
-        raise ServiceError("Unknown time zone.", code="invalid_timezone", field="timezone")
+        raise Invalid("Unknown time zone.", code="invalid_timezone", field="timezone")
     if (data.latitude is None) != (data.longitude is None):
-        raise ServiceError(
+        raise Invalid(
             "Give both latitude and longitude, or neither.",
             code="invalid_location",
             field="latitude",
         )
     if data.latitude is not None and not -90 <= data.latitude <= 90:
-        raise ServiceError(
+        raise Invalid(
             "Latitude must be between -90 and 90.", code="invalid_location", field="latitude"
         )
     if data.longitude is not None and not -180 <= data.longitude <= 180:
-        raise ServiceError(
+        raise Invalid(
             "Longitude must be between -180 and 180.", code="invalid_location", field="longitude"
         )
     if data.year_of_study is not None and not 1 <= data.year_of_study <= 10:
-        raise ServiceError(
+        raise Invalid(
             "Year of study must be between 1 and 10.", code="invalid_year", field="year_of_study"
         )
     profile = profile_ensure(user=user)
@@ -241,9 +242,9 @@ def _get_subject(subject_id: int, *, allow_area: bool = False) -> Subject:
     try:
         subject = Subject.objects.get(pk=subject_id)
     except Subject.DoesNotExist as exc:
-        raise ServiceError("Unknown subject.", code="invalid_subject", field="subject") from exc
+        raise Invalid("Unknown subject.", code="invalid_subject", field="subject") from exc
     if subject.kind == Subject.Kind.AREA and not allow_area:
-        raise ServiceError(
+        raise Invalid(
             "Pick a subject or a topic, not a whole area.", code="invalid_subject", field="subject"
         )
     return subject
@@ -251,7 +252,7 @@ def _get_subject(subject_id: int, *, allow_area: bool = False) -> Subject:
 
 def learning_subject_set(*, actor: User, subject_id: int, level: str) -> LearningSubject:
     if level not in Level.values:
-        raise ServiceError("Unknown level.", code="invalid_choice", field="level")
+        raise Invalid("Unknown level.", code="invalid_choice", field="level")
     subject = _get_subject(subject_id)
     item, _ = LearningSubject.objects.update_or_create(
         user=actor, subject=subject, defaults={"level": level}
@@ -272,7 +273,7 @@ def teaching_subject_set(
     Changing the evidence of a verified subject keeps the verification: the document is what
     was checked, not the free-text note."""
     if proficiency not in Level.values:
-        raise ServiceError("Unknown proficiency.", code="invalid_choice", field="proficiency")
+        raise Invalid("Unknown proficiency.", code="invalid_choice", field="proficiency")
     subject = _get_subject(subject_id)
     with transaction.atomic():
         item, _ = TeachingSubject.objects.update_or_create(
@@ -312,25 +313,25 @@ def availability_replace(
     by_day: dict[int, list[WindowInput]] = {}
     for index, w in enumerate(windows):
         if not 0 <= w.weekday <= 6:
-            raise ServiceError(
+            raise Invalid(
                 "Weekday must be 0 (Monday) to 6 (Sunday).",
                 code="invalid_weekday",
                 field=f"windows.{index}.weekday",
             )
         if w.start_time >= w.end_time:
-            raise ServiceError(
+            raise Invalid(
                 "A window must end after it starts.",
                 code="invalid_window",
                 field=f"windows.{index}.end_time",
             )
         by_day.setdefault(w.weekday, []).append(w)
     if len(windows) > 70:
-        raise ServiceError("At most 70 windows a week.", code="too_many_windows", field="windows")
+        raise Invalid("At most 70 windows a week.", code="too_many_windows", field="windows")
     for day_windows in by_day.values():
         day_windows.sort(key=lambda w: w.start_time)
         for earlier, later in itertools.pairwise(day_windows):
             if later.start_time < earlier.end_time:
-                raise ServiceError(
+                raise Invalid(
                     f"Windows overlap on {selectors.WEEKDAY_NAMES[earlier.weekday]}.",
                     code="overlapping_windows",
                     field="windows",
@@ -357,26 +358,24 @@ def availability_exception_add(
     note: str = "",
 ) -> AvailabilityException:
     if kind not in AvailabilityException.Kind.values:
-        raise ServiceError("Unknown kind of exception.", code="invalid_choice", field="kind")
+        raise Invalid("Unknown kind of exception.", code="invalid_choice", field="kind")
     if (start_time is None) != (end_time is None):
-        raise ServiceError(
+        raise Invalid(
             "Give both start and end, or neither for the whole day.",
             code="invalid_window",
             field="end_time",
         )
     if start_time is not None and end_time is not None and start_time >= end_time:
-        raise ServiceError(
-            "The end must come after the start.", code="invalid_window", field="end_time"
-        )
+        raise Invalid("The end must come after the start.", code="invalid_window", field="end_time")
     if kind == AvailabilityException.Kind.AVAILABLE and start_time is None:
-        raise ServiceError(
+        raise Invalid(
             "Extra availability needs a start and an end.",
             code="invalid_window",
             field="start_time",
         )
     today = timezone.now().astimezone(zoneinfo.ZoneInfo(profile_ensure(user=actor).timezone)).date()
     if on < today:
-        raise ServiceError("That date has passed.", code="date_in_past", field="date")
+        raise Invalid("That date has passed.", code="date_in_past", field="date")
     return AvailabilityException.objects.create(
         user=actor,
         date=on,
@@ -401,7 +400,7 @@ def verification_submit(
     try:
         teaching = TeachingSubject.objects.get(user=actor, subject_id=subject_id)
     except TeachingSubject.DoesNotExist as exc:
-        raise ServiceError(
+        raise Invalid(
             "Add the subject to what you teach first.", code="not_teaching", field="subject"
         ) from exc
     checked = check_upload(upload, allowed={**DOCUMENT_TYPES, **IMAGE_TYPES}, field="document")
@@ -428,11 +427,10 @@ def verification_decide(
 ) -> VerificationDecision:
     """A moderator approves or rejects a pending request. The decision is recorded (who, when,
     why), the subject's verified mark follows, and the tutor is emailed after commit."""
-    if not actor.is_moderator:
-        raise Forbidden("Only moderators decide verification requests.")
+    require_moderator(actor, "Only moderators decide verification requests.")
     reason = reason.strip()
     if not reason:
-        raise ServiceError("Give a reason; the tutor will see it.", code="required", field="reason")
+        raise Invalid("Give a reason; the tutor will see it.", code="required", field="reason")
     with transaction.atomic():
         try:
             request = (

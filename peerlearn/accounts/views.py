@@ -6,13 +6,13 @@ from allauth.account.decorators import reauthentication_required
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
-from peerlearn.common.errors import NotFound, ServiceError
-from peerlearn.common.web import form_error_from_service, paginate
+from peerlearn.common.errors import ServiceError
+from peerlearn.common.web import form_error, paginate
 
 from . import datarights, selectors, services
 from .forms import (
@@ -26,6 +26,7 @@ from .forms import (
     WeeklyAvailabilityForm,
 )
 from .models import LearningStyle, SessionFormat, User, VerificationRequest
+from .requests import AuthedRequest
 from .services import LANGUAGE_CODES
 
 
@@ -34,14 +35,11 @@ def _viewer_tz(request: HttpRequest) -> str:
 
 
 def profile_detail(request: HttpRequest, user_id: int) -> HttpResponse:
-    try:
-        person = selectors.user_get_public(user_id=user_id)
-    except NotFound as exc:
-        raise Http404(exc.message) from exc
+    person = selectors.user_get_public(user_id=user_id)
     services.profile_ensure(user=person)
     distance = None
     if request.user.is_authenticated and request.user.pk != person.pk:
-        viewer_profile = services.profile_ensure(user=request.user)  # type: ignore[arg-type]
+        viewer_profile = services.profile_ensure(user=request.user)
         distance = selectors.rounded_distance_km(viewer_profile, person.profile)
     grid = selectors.availability_week_grid(owner=person, viewer_tz=_viewer_tz(request))
     return render(
@@ -62,8 +60,8 @@ def profile_detail(request: HttpRequest, user_id: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def profile_edit(request: HttpRequest) -> HttpResponse:
-    user: User = request.user  # type: ignore[assignment]
+def profile_edit(request: AuthedRequest) -> HttpResponse:
+    user: User = request.user
     profile = services.profile_ensure(user=user)
     initial = {
         f: getattr(profile, f)
@@ -87,7 +85,7 @@ def profile_edit(request: HttpRequest) -> HttpResponse:
         try:
             services.profile_update(actor=user, user=user, data=form.to_input())
         except ServiceError as exc:
-            form_error_from_service(form, exc)
+            form_error(form, exc)
         else:
             messages.success(request, "Your profile is saved.")
             return redirect("accounts:profile_edit")
@@ -100,8 +98,8 @@ def profile_edit(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def avatar_upload(request: HttpRequest) -> HttpResponse:
-    user: User = request.user  # type: ignore[assignment]
+def avatar_upload(request: AuthedRequest) -> HttpResponse:
+    user: User = request.user
     form = AvatarForm(request.POST, request.FILES)
     if request.POST.get("remove"):
         services.avatar_remove(actor=user, user=user)
@@ -121,8 +119,8 @@ def avatar_upload(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def subjects_edit(request: HttpRequest) -> HttpResponse:
-    user: User = request.user  # type: ignore[assignment]
+def subjects_edit(request: AuthedRequest) -> HttpResponse:
+    user: User = request.user
     learn_form = LearningSubjectForm(prefix="learn")
     teach_form = TeachingSubjectForm(prefix="teach")
     if request.method == "POST":
@@ -173,8 +171,8 @@ def subjects_edit(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def availability_edit(request: HttpRequest) -> HttpResponse:
-    user: User = request.user  # type: ignore[assignment]
+def availability_edit(request: AuthedRequest) -> HttpResponse:
+    user: User = request.user
     profile = services.profile_ensure(user=user)
     windows = selectors.availability_for(user=user)
     form = WeeklyAvailabilityForm(initial_windows=windows)
@@ -189,7 +187,7 @@ def availability_edit(request: HttpRequest) -> HttpResponse:
                     try:
                         services.availability_replace(actor=user, user=user, windows=parsed)
                     except ServiceError as exc:
-                        form_error_from_service(form, exc)
+                        form_error(form, exc)
                     else:
                         messages.success(request, "Your weekly availability is saved.")
                         return redirect("accounts:availability_edit")
@@ -207,7 +205,7 @@ def availability_edit(request: HttpRequest) -> HttpResponse:
                         note=d["note"],
                     )
                 except ServiceError as exc:
-                    form_error_from_service(exception_form, exc)
+                    form_error(exception_form, exc)
                 else:
                     messages.success(request, "Exception added.")
                     return redirect("accounts:availability_edit")
@@ -246,8 +244,8 @@ def subject_catalogue(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def verification_mine(request: HttpRequest) -> HttpResponse:
-    user: User = request.user  # type: ignore[assignment]
+def verification_mine(request: AuthedRequest) -> HttpResponse:
+    user: User = request.user
     teaching = list(user.teaching_subjects.select_related("subject"))
     form = VerificationUploadForm(teaching=teaching)
     if request.method == "POST":
@@ -261,7 +259,7 @@ def verification_mine(request: HttpRequest) -> HttpResponse:
                     note=form.cleaned_data["note"],
                 )
             except ServiceError as exc:
-                form_error_from_service(form, exc)
+                form_error(form, exc)
             else:
                 messages.success(request, "Evidence uploaded. A moderator will review it.")
                 return redirect("accounts:verification_mine")
@@ -276,20 +274,12 @@ def verification_mine(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _require_moderator(request: HttpRequest) -> User:
-    user = request.user
-    if not user.is_authenticated or not user.is_moderator:  # type: ignore[union-attr]
-        raise Http404("Not found")
-    return user  # type: ignore[return-value]
-
-
 @login_required
-def verification_queue(request: HttpRequest) -> HttpResponse:
-    _require_moderator(request)
+def verification_queue(request: AuthedRequest) -> HttpResponse:
     status = request.GET.get("status", VerificationRequest.Status.PENDING)
     if status not in VerificationRequest.Status.values:
         status = VerificationRequest.Status.PENDING
-    page = paginate(request, selectors.verification_queue(status=status))
+    page = paginate(request, selectors.verification_queue(actor=request.user, status=status))
     return render(
         request,
         "accounts/verification_queue.html",
@@ -299,12 +289,9 @@ def verification_queue(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def verification_review(request: HttpRequest, request_id: int) -> HttpResponse:
-    moderator = _require_moderator(request)
-    try:
-        item = selectors.access_verification_document(user=moderator, request_id=request_id)
-    except NotFound as exc:
-        raise Http404(exc.message) from exc
+def verification_review(request: AuthedRequest, request_id: int) -> HttpResponse:
+    moderator = request.user
+    item = selectors.access_verification_for_decision(actor=moderator, request_id=request_id)
     form = VerificationDecisionForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -315,7 +302,7 @@ def verification_review(request: HttpRequest, request_id: int) -> HttpResponse:
                 reason=form.cleaned_data["reason"],
             )
         except ServiceError as exc:
-            form_error_from_service(form, exc)
+            form_error(form, exc)
         else:
             messages.success(request, "Decision recorded; the tutor has been emailed.")
             return redirect("accounts:verification_queue")
@@ -323,13 +310,10 @@ def verification_review(request: HttpRequest, request_id: int) -> HttpResponse:
 
 
 @login_required
-def verification_document(request: HttpRequest, request_id: int) -> FileResponse:
+def verification_document(request: AuthedRequest, request_id: int) -> FileResponse:
     """The only way to fetch a verification document: owner or moderator, always as a download."""
-    user: User = request.user  # type: ignore[assignment]
-    try:
-        item = selectors.access_verification_document(user=user, request_id=request_id)
-    except NotFound as exc:
-        raise Http404(exc.message) from exc
+    user: User = request.user
+    item = selectors.access_verification_document(user=user, request_id=request_id)
     services.verification_document_opened(actor=user, request=item)
     response = FileResponse(
         item.document.open("rb"),
@@ -348,9 +332,9 @@ def verification_document(request: HttpRequest, request_id: int) -> FileResponse
 
 @login_required
 @reauthentication_required
-def account_data(request: HttpRequest) -> HttpResponse:
+def account_data(request: AuthedRequest) -> HttpResponse:
     """Export and deletion: a page only shown after the password (or MFA) was just confirmed."""
-    user: User = request.user  # type: ignore[assignment]
+    user: User = request.user
     context = {
         "exports": user.data_exports.order_by("-created_at")[:5],
         "now": timezone.now(),
@@ -360,8 +344,8 @@ def account_data(request: HttpRequest) -> HttpResponse:
     return render(request, "accounts/account_data.html", context)
 
 
-def _data_action(request: HttpRequest, action: str) -> HttpResponse:
-    user: User = request.user  # type: ignore[assignment]
+def _data_action(request: AuthedRequest, action: str) -> HttpResponse:
+    user = request.user
     if request.method != "POST":  # back from re-authenticating: show the page to press again
         return redirect("accounts:account_data")
     try:
@@ -382,31 +366,28 @@ def _data_action(request: HttpRequest, action: str) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 @reauthentication_required
-def account_export(request: HttpRequest) -> HttpResponse:
+def account_export(request: AuthedRequest) -> HttpResponse:
     return _data_action(request, "export")
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 @reauthentication_required
-def account_delete(request: HttpRequest) -> HttpResponse:
+def account_delete(request: AuthedRequest) -> HttpResponse:
     return _data_action(request, "delete")
 
 
 @login_required
 @require_POST
-def account_delete_cancel(request: HttpRequest) -> HttpResponse:
+def account_delete_cancel(request: AuthedRequest) -> HttpResponse:
     return _data_action(request, "undo")
 
 
 @login_required
-def account_export_download(request: HttpRequest, export_id: int) -> FileResponse:
+def account_export_download(request: AuthedRequest, export_id: int) -> FileResponse:
     """The owner's archive, while it lasts; always a download."""
-    user: User = request.user  # type: ignore[assignment]
-    try:
-        export = datarights.access_data_export(user=user, export_id=export_id)
-    except NotFound as exc:
-        raise Http404(exc.message) from exc
+    user: User = request.user
+    export = datarights.access_data_export(user=user, export_id=export_id)
     response = FileResponse(
         export.archive.open("rb"),
         as_attachment=True,

@@ -104,7 +104,7 @@ def learner_dashboard(*, user: User, now: datetime | None = None) -> LearnerDash
             user=user, mode=Submission.Mode.SUBMIT, created_at__gte=since
         ).values_list("created_at", flat=True)
     )
-    per_week: dict[date, list[float]] = {w: [0, 0.0, 0, 0] for w in weeks}  # type: ignore[misc]
+    per_week: dict[date, list[float]] = {w: [0, 0.0, 0, 0] for w in weeks}
     for b in bookings:
         w = week_start(b.starts_at.astimezone(tz).date())
         if w in per_week:

@@ -12,7 +12,7 @@ from django.db.models import Q, Sum
 from django.utils import timezone
 
 from peerlearn.accounts.models import Institution, User
-from peerlearn.common.errors import Forbidden, ServiceError
+from peerlearn.common.errors import Forbidden, Invalid
 from peerlearn.practice.models import Submission
 from peerlearn.reviews.models import ALL_DIMENSIONS
 
@@ -81,11 +81,11 @@ def filters_parse(scope: AnalyticsScope, params: dict[str, Any]) -> Filters:
         raw_institution = params.get("institution") or ""
         institution_id = int(raw_institution) if raw_institution else None
     except ValueError as exc:
-        raise ServiceError("Dates are YYYY-MM-DD; the institution is a number.") from exc
+        raise Invalid("Dates are YYYY-MM-DD; the institution is a number.") from exc
     if end < start:
-        raise ServiceError("The range ends before it starts.", code="bad_range", field="end")
+        raise Invalid("The range ends before it starts.", code="bad_range", field="end")
     if (end - start).days + 1 > MAX_RANGE_DAYS:
-        raise ServiceError("Pick at most a year.", code="bad_range", field="start")
+        raise Invalid("Pick at most a year.", code="bad_range", field="start")
     if scope.institution_ids is not None:
         if institution_id is not None and institution_id not in scope.institution_ids:
             raise Forbidden("That institution is outside what you may see.")

@@ -10,7 +10,7 @@ from django.db.models import Count
 from django.utils import timezone
 
 from peerlearn.accounts.models import Profile, Subject, User
-from peerlearn.common.errors import NotFound, ServiceError
+from peerlearn.common.errors import Invalid, NotFound
 from peerlearn.practice.selectors import user_zone
 
 from . import metrics
@@ -35,7 +35,7 @@ def rollup_days(*, start: date, end: date) -> int:
     is done a month per transaction, oldest first (the weekly and monthly active counts read
     the days before). Returns the number of metric rows written."""
     if end < start:
-        raise ServiceError("The range ends before it starts.", code="bad_range")
+        raise Invalid("The range ends before it starts.", code="bad_range")
     written = 0
     chunk_start = start
     while chunk_start <= end:
@@ -134,23 +134,21 @@ def goal_create(
 ) -> LearnerGoal:
     """A goal of ``actor``'s from today (their zone) to ``due_on``; at most ten at a time."""
     if kind not in LearnerGoal.Kind.values:
-        raise ServiceError("Pick what the goal counts.", code="bad_kind", field="kind")
+        raise Invalid("Pick what the goal counts.", code="bad_kind", field="kind")
     if not 1 <= target <= 1000:
-        raise ServiceError("Set a target from 1 to 1000.", code="bad_target", field="target")
+        raise Invalid("Set a target from 1 to 1000.", code="bad_target", field="target")
     today = timezone.now().astimezone(user_zone(actor)).date()
     if due_on < today or due_on > today + timedelta(days=366):
-        raise ServiceError(
-            "Pick a date from today to a year from now.", code="bad_due", field="due_on"
-        )
+        raise Invalid("Pick a date from today to a year from now.", code="bad_due", field="due_on")
     subject = None
     if subject_id is not None:
         subject = Subject.objects.filter(pk=subject_id).first()
         if subject is None:
-            raise ServiceError("No such subject.", code="bad_subject", field="subject")
+            raise Invalid("No such subject.", code="bad_subject", field="subject")
     with transaction.atomic():
         list(User.objects.select_for_update().filter(pk=actor.pk))
         if LearnerGoal.objects.filter(user=actor).count() >= GOALS_PER_LEARNER:
-            raise ServiceError("You have ten goals; remove one first.", code="too_many_goals")
+            raise Invalid("You have ten goals; remove one first.", code="too_many_goals")
         return LearnerGoal.objects.create(
             user=actor, kind=kind, subject=subject, target=target, starts_on=today, due_on=due_on
         )

@@ -17,8 +17,9 @@ from django.views.decorators.http import require_POST
 from peerlearn.accounts import selectors as account_selectors
 from peerlearn.accounts import services as account_services
 from peerlearn.accounts.models import LearningSubject, User
+from peerlearn.accounts.requests import AuthedRequest
 from peerlearn.common.errors import Forbidden, ServiceError
-from peerlearn.common.web import form_error_from_service
+from peerlearn.common.web import form_error
 
 from . import dashboards, selectors, services
 from .forms import GoalForm
@@ -30,15 +31,9 @@ def home(request: HttpRequest) -> HttpResponse:
     showcase = account_selectors.home_showcase()  # cached: constant cost in the tutor count
     context: dict[str, object] = {"counts": showcase.counts, "featured": showcase.featured}
     if request.user.is_authenticated:
-        account_services.profile_ensure(user=request.user)  # type: ignore[arg-type]
-        context["dashboard"] = home_dashboard(user=request.user)  # type: ignore[arg-type]
+        account_services.profile_ensure(user=request.user)
+        context["dashboard"] = home_dashboard(user=request.user)
     return render(request, "home.html", context)
-
-
-def _user(request: HttpRequest) -> User:
-    user = request.user
-    assert isinstance(user, User)
-    return user
 
 
 def csv_response(table: Table, filename: str) -> HttpResponse:
@@ -69,9 +64,9 @@ def _export(request: HttpRequest, tables: dict[str, Table], prefix: str) -> Http
 
 
 @login_required
-def admin_dashboard(request: HttpRequest) -> HttpResponse:
+def admin_dashboard(request: AuthedRequest) -> HttpResponse:
     try:
-        scope = selectors.access_analytics(_user(request))
+        scope = selectors.access_analytics(request.user)
     except Forbidden as exc:
         return render(request, "analytics/forbidden.html", {"message": exc.message}, status=403)
     error = ""
@@ -103,8 +98,8 @@ def admin_dashboard(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def learner(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
+def learner(request: AuthedRequest) -> HttpResponse:
+    user = request.user
     board = dashboards.learner_dashboard(user=user)
     exported = _export(request, board.tables, "my-learning")
     if exported is not None:
@@ -123,8 +118,8 @@ def _goal_form(user: User, data: Any = None) -> GoalForm:
 
 @login_required
 @require_POST
-def goal_add(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
+def goal_add(request: AuthedRequest) -> HttpResponse:
+    user = request.user
     form = _goal_form(user, request.POST)
     if form.is_valid():
         subject = form.cleaned_data["subject"]
@@ -137,7 +132,7 @@ def goal_add(request: HttpRequest) -> HttpResponse:
                 subject_id=subject.pk if subject else None,
             )
         except ServiceError as exc:
-            form_error_from_service(form, exc)
+            form_error(form, exc)
         else:
             messages.success(request, "Goal added.")
             return redirect("analytics:learner")
@@ -149,9 +144,9 @@ def goal_add(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def goal_delete(request: HttpRequest, goal_id: int) -> HttpResponse:
+def goal_delete(request: AuthedRequest, goal_id: int) -> HttpResponse:
     try:
-        services.goal_delete(actor=_user(request), goal_id=goal_id)
+        services.goal_delete(actor=request.user, goal_id=goal_id)
     except ServiceError as exc:
         messages.error(request, exc.message)
     else:
@@ -160,8 +155,8 @@ def goal_delete(request: HttpRequest, goal_id: int) -> HttpResponse:
 
 
 @login_required
-def tutor(request: HttpRequest) -> HttpResponse:
-    board = dashboards.tutor_dashboard(user=_user(request))
+def tutor(request: AuthedRequest) -> HttpResponse:
+    board = dashboards.tutor_dashboard(user=request.user)
     exported = _export(request, board.tables, "my-teaching")
     if exported is not None:
         return exported

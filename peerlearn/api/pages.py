@@ -1,7 +1,7 @@
 """Fast pages for the API's busiest lists: one query for a page and its total, items written
 straight to JSON.
 
-``@fast_page(item)`` goes where ``@paginate(PageNumberPagination)`` went. The operation keeps its
+``@fast_page(item)`` goes where ``@paginate(Page)`` went. The operation keeps its
 parameters (``page``, ``page_size``), its ``{"items": [...], "count": n}`` shape and its OpenAPI
 document (ninja's own pagination still declares them); what changes is the cost:
 
@@ -25,6 +25,7 @@ from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db.models import Count, QuerySet, Window
 from django.http import HttpRequest, HttpResponse
+from ninja import Field, Schema
 from ninja.pagination import PageNumberPagination, paginate
 from ninja.renderers import JSONRenderer
 
@@ -39,7 +40,19 @@ def json_time(moment: datetime | None) -> str | None:
     return None if moment is None else str(_encoder.default(moment))
 
 
-class OneQueryPage(PageNumberPagination):
+MAX_PAGE = 1_000_000  # documented as the maximum: no list here has that many pages
+
+
+class Page(PageNumberPagination):
+    """ninja's page-number pagination with the page number bounded in the document, so a page
+    number past anything the database can offset (2**70) is a documented 422, not a surprise."""
+
+    class Input(Schema):
+        page: int = Field(1, ge=1, le=MAX_PAGE)
+        page_size: int | None = Field(None, ge=1)
+
+
+class OneQueryPage(Page):
     """ninja's page-number pagination, with the total counted in the page's own query."""
 
     def paginate_queryset(

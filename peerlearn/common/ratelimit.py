@@ -9,12 +9,9 @@ from __future__ import annotations
 
 from django.core.cache import cache
 
-from .errors import ServiceError
+from .errors import RateLimited
 
-
-class RateLimited(ServiceError):
-    status = 429
-    default_code = "rate_limited"
+__all__ = ["RateLimited", "check", "clear", "hit", "hit_window"]
 
 
 def hit_window(key: str, *, window_seconds: int) -> tuple[int, int]:

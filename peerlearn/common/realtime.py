@@ -245,7 +245,7 @@ def database_sync_to_async[**P, R](func: Callable[P, R]) -> Callable[P, Awaitabl
     thread-sensitive call of the process queues for (which made all the database work of a
     process's sockets one at a time). Each call is complete in itself (its own transaction),
     so none needs a particular thread."""
-    return DatabaseSyncToAsync(func, thread_sensitive=False, executor=_executor)  # type: ignore[return-value]
+    return DatabaseSyncToAsync(func, thread_sensitive=False, executor=_executor)
 
 
 # --- rate limits ----------------------------------------------------------------------------

@@ -26,7 +26,7 @@ class SessionStore(CachedDBStore):
             logger.warning("session cache unavailable, reading the database", exc_info=True)
             data = None
         if data is not None:
-            return data  # type: ignore[no-any-return]
+            return data
         stored = self._get_session_from_db()  # type: ignore[attr-defined]
         if not stored:
             return {}

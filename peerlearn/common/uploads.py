@@ -14,7 +14,7 @@ from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
 from PIL import Image, UnidentifiedImageError
 
-from .errors import ServiceError
+from .errors import Invalid
 
 IMAGE_TYPES = {"image/png": "png", "image/jpeg": "jpg", "image/webp": "webp", "image/gif": "gif"}
 DOCUMENT_TYPES = {"application/pdf": "pdf"}
@@ -49,25 +49,25 @@ def check_upload(
     """Read the upload, sniff its real type from the bytes and refuse anything not allowed."""
     limit = max_bytes or settings.MAX_UPLOAD_BYTES
     if upload.size is not None and upload.size > limit:
-        raise ServiceError(
+        raise Invalid(
             f"The file is too large (limit {limit // (1024 * 1024)} MB).",
             code="file_too_large",
             field=field,
         )
     content = upload.read(limit + 1)
     if len(content) > limit:
-        raise ServiceError(
+        raise Invalid(
             f"The file is too large (limit {limit // (1024 * 1024)} MB).",
             code="file_too_large",
             field=field,
         )
     if not content:
-        raise ServiceError("The file is empty.", code="file_empty", field=field)
+        raise Invalid("The file is empty.", code="file_empty", field=field)
     kind = filetype.guess(content)
     mime = kind.mime if kind else ""
     if mime not in allowed:
         accepted = ", ".join(sorted(ext.upper() for ext in set(allowed.values())))
-        raise ServiceError(
+        raise Invalid(
             f"This kind of file is not accepted. Use {accepted}.", code="file_type", field=field
         )
     if mime in IMAGE_TYPES:
@@ -85,14 +85,10 @@ def _check_image(content: bytes, *, field: str) -> None:
         with Image.open(io.BytesIO(content)) as img:
             width, height = img.size
             if width * height > MAX_IMAGE_PIXELS:
-                raise ServiceError(
-                    "The image has too many pixels.", code="image_too_large", field=field
-                )
+                raise Invalid("The image has too many pixels.", code="image_too_large", field=field)
             img.verify()
     except (UnidentifiedImageError, OSError, SyntaxError, Image.DecompressionBombError) as exc:
-        raise ServiceError(
-            "The image could not be read.", code="image_invalid", field=field
-        ) from exc
+        raise Invalid("The image could not be read.", code="image_invalid", field=field) from exc
 
 
 def reencode_image(content: bytes, *, max_side: int, square: bool = False) -> ContentFile[bytes]:

@@ -31,7 +31,7 @@ def _read_mailbox(folder: Path, limit: int = 50) -> list[dict[str, str]]:
         for chunk in path.read_bytes().split(b"\n" + b"-" * 79 + b"\n"):
             if not chunk.strip():
                 continue
-            msg: EmailMessage = message_from_bytes(chunk.strip(), policy=policy.default)  # type: ignore[assignment]
+            msg: EmailMessage = message_from_bytes(chunk.strip(), policy=policy.default)
             body = msg.get_body(preferencelist=("plain", "html"))
             messages.append(
                 {

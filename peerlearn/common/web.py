@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from django import forms
 from django.core.paginator import Page, Paginator
 from django.db.models import QuerySet
@@ -11,10 +13,12 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from .errors import ServiceError
 
 
-def form_error_from_service(form: forms.Form, exc: ServiceError) -> None:
-    """Show a service's refusal on the form, next to the field it names when there is one."""
-    field = exc.field if exc.field in form.fields else None
-    form.add_error(field, exc.message)
+def form_error(form: forms.Form, exc: ServiceError, aliases: Mapping[str, str] = {}) -> None:
+    """Show a service's refusal on the form: next to the (visible) field it names when there is
+    one (``aliases`` maps a service's field name to the form's), else above the form."""
+    name = aliases.get(exc.field or "", exc.field)
+    visible = name in form.fields and not form.fields[name].widget.is_hidden
+    form.add_error(name if visible else None, exc.message)
 
 
 def paginate(request: HttpRequest, items: QuerySet | list, per_page: int = 20) -> Page:
@@ -25,9 +29,17 @@ def is_htmx(request: HttpRequest) -> bool:
     return request.headers.get("HX-Request") == "true"
 
 
+def safe_referer(request: HttpRequest, default: str) -> str:
+    """The page the request came from when it is on this site, else ``default``."""
+    return _on_site(request, request.headers.get("Referer") or "", default)
+
+
 def safe_next(request: HttpRequest, default: str) -> str:
     """The POSTed ``next`` page when it is on this site, else ``default``."""
-    target = request.POST.get("next") or ""
+    return _on_site(request, request.POST.get("next") or "", default)
+
+
+def _on_site(request: HttpRequest, target: str, default: str) -> str:
     if target and url_has_allowed_host_and_scheme(
         target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     ):

@@ -11,12 +11,12 @@ from typing import Any, Literal
 
 from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema, Status
-from ninja.pagination import PageNumberPagination, paginate
+from ninja.pagination import paginate
 
 from peerlearn.accounts.models import display_name
 from peerlearn.api.auth import request_user
 from peerlearn.api.helpers import ok
-from peerlearn.api.pages import fast_page, json_time
+from peerlearn.api.pages import Page, fast_page, json_time
 
 from . import selectors, services
 from .models import BODY_MAX, REASON_MAX, TITLE_MAX, Category, Reply, Thread
@@ -171,7 +171,7 @@ def _page_tags(rows: list[dict[str, Any]], request: HttpRequest) -> dict[int, li
 
 @router.get("/forum/threads", response=ok(list[ThreadOut]), summary="Threads")
 @fast_page(thread_item, page_size=25, prepare=_page_tags)
-def threads_list(request: HttpRequest, filters: Query[ThreadFilters]):  # type: ignore[no-untyped-def]
+def threads_list(request: HttpRequest, filters: Query[ThreadFilters]):
     user = request_user(request)
     category = selectors.access_category(user, filters.category) if filters.category else None
     threads = selectors.thread_list(user, category=category, sort=filters.sort, tag=filters.tag)
@@ -199,8 +199,8 @@ def thread_get(request: HttpRequest, thread_id: int) -> Thread:
 @router.get(
     "/forum/threads/{thread_id}/replies", response=ok(list[ReplyOut]), summary="A thread's replies"
 )
-@paginate(PageNumberPagination, page_size=30)
-def replies_list(request: HttpRequest, thread_id: int):  # type: ignore[no-untyped-def]
+@paginate(Page, page_size=30)
+def replies_list(request: HttpRequest, thread_id: int):
     user = request_user(request)
     return selectors.replies_of(user, selectors.access_thread(user, thread_id))
 
@@ -237,8 +237,8 @@ def accept(request: HttpRequest, thread_id: int, payload: AcceptIn) -> Thread:
 
 
 @router.get("/forum/search", response=ok(list[ThreadOut]), summary="Search threads and replies")
-@paginate(PageNumberPagination, page_size=25)
-def search(request: HttpRequest, filters: Query[SearchFilters]):  # type: ignore[no-untyped-def]
+@paginate(Page, page_size=25)
+def search(request: HttpRequest, filters: Query[SearchFilters]):
     return selectors.thread_search(
         request_user(request),
         selectors.SearchFilters(

@@ -27,6 +27,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 
 from peerlearn.accounts.models import User
+from peerlearn.accounts.roles import require_moderator
 from peerlearn.common.errors import NotFound
 
 from .models import (
@@ -272,8 +273,10 @@ def thread_search(user: Viewer, filters: SearchFilters) -> QuerySet[Thread]:
 # --- moderation ---------------------------------------------------------------------------------
 
 
-def flag_queue() -> dict[str, Any]:
-    """Open flags grouped by post: threads and replies with at least one unresolved flag."""
+def flag_queue(*, actor: User | None = None) -> dict[str, Any]:
+    """Open flags grouped by post: threads and replies with at least one unresolved flag.
+    Moderators only (``Forbidden``; ``actor`` None: the system)."""
+    require_moderator(actor, "Only moderators can do that.")
     # Counted, then filtered on the count: a bare filter on the flags' resolved_at also matches
     # a post with no flag at all (the outer join's empty row has a null resolved_at).
     open_flag = Q(flags__resolved_at__isnull=True, flags__isnull=False)

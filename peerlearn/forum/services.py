@@ -20,10 +20,12 @@ from django.utils.text import slugify
 
 from peerlearn.accounts.audit import audit_record
 from peerlearn.accounts.models import User
+from peerlearn.accounts.roles import require_moderator
 from peerlearn.common import hooks, ratelimit
-from peerlearn.common.errors import Conflict, Forbidden, ServiceError
+from peerlearn.common.errors import Conflict, Forbidden, Invalid
 from peerlearn.common.markdown import render_markdown
 from peerlearn.common.realtime import broadcast
+from peerlearn.notifications.models import Notification
 from peerlearn.notifications.services import notify
 
 from . import events, selectors
@@ -74,24 +76,20 @@ def reply_url(reply: Reply) -> str:
 def _clean_body(body: str) -> str:
     body = (body or "").strip()
     if not body:
-        raise ServiceError("Write something first.", code="required", field="body")
+        raise Invalid("Write something first.", code="required", field="body")
     if len(body) > BODY_MAX:
-        raise ServiceError(
-            f"Posts are at most {BODY_MAX} characters.", code="too_long", field="body"
-        )
+        raise Invalid(f"Posts are at most {BODY_MAX} characters.", code="too_long", field="body")
     return body
 
 
 def _clean_title(title: str) -> str:
     title = " ".join((title or "").split())
     if len(title) < 5:
-        raise ServiceError(
+        raise Invalid(
             "Give the thread a title of at least 5 characters.", code="required", field="title"
         )
     if len(title) > TITLE_MAX:
-        raise ServiceError(
-            f"Titles are at most {TITLE_MAX} characters.", code="too_long", field="title"
-        )
+        raise Invalid(f"Titles are at most {TITLE_MAX} characters.", code="too_long", field="title")
     return title
 
 
@@ -105,18 +103,18 @@ def clean_tags(tags: Iterable[str] | str) -> list[str]:
         if not name:
             continue
         if not TAG_RE.match(name):
-            raise ServiceError(f"“{raw}” is not a tag.", code="invalid_tag", field="tags")
+            raise Invalid(f"“{raw}” is not a tag.", code="invalid_tag", field="tags")
         if name not in names:
             names.append(name)
     if len(names) > TAGS_MAX:
-        raise ServiceError(f"At most {TAGS_MAX} tags.", code="too_many_tags", field="tags")
+        raise Invalid(f"At most {TAGS_MAX} tags.", code="too_many_tags", field="tags")
     return names
 
 
 def _clean_reason(reason: str) -> str:
     reason = " ".join((reason or "").split())
     if not reason:
-        raise ServiceError("Give a reason.", code="required", field="reason")
+        raise Invalid("Give a reason.", code="required", field="reason")
     return reason[:REASON_MAX]
 
 
@@ -133,11 +131,6 @@ def _update_search_vector(model: type[Thread] | type[Reply], pk: int) -> None:
     else:
         vector = SearchVector("body", weight="B", config="english")
     model.objects.filter(pk=pk).update(search_vector=vector)
-
-
-def _require_moderator(actor: User) -> None:
-    if not actor.is_moderator:
-        raise Forbidden("Only moderators can do that.")
 
 
 def preview(*, body: str) -> str:
@@ -176,7 +169,7 @@ def thread_create(
         ):
             notify(
                 user=sub.user,
-                kind="reply",
+                kind=Notification.Kind.REPLY,
                 title=f"New thread in {category.name}: {title}",
                 body=body[:300],
                 url=thread_url(thread),
@@ -239,7 +232,7 @@ def reply_create(*, actor: User, thread_id: int, body: str) -> Reply:
             is_mention = user.pk in mentioned
             notify(
                 user=user,
-                kind="mention" if is_mention else "reply",
+                kind=Notification.Kind.MENTION if is_mention else Notification.Kind.REPLY,
                 title=(
                     f"{name} mentioned you in “{thread.title}”"
                     if is_mention
@@ -321,9 +314,9 @@ def vote_cast(
     UNIQUE constraint keeps one vote per person and post. Votes on one's own post are refused.
     """
     if value not in (-1, 0, 1):
-        raise ServiceError("A vote is +1, -1 or 0.", code="invalid_vote", field="value")
+        raise Invalid("A vote is +1, -1 or 0.", code="invalid_vote", field="value")
     if (thread_id is None) == (reply_id is None):
-        raise ServiceError("Vote on a thread or a reply.", code="invalid_target")
+        raise Invalid("Vote on a thread or a reply.", code="invalid_target")
     _limit("vote", actor, message="Too many votes. Wait a while.")
     model: type[Thread] | type[Reply]
     post: Thread | Reply
@@ -353,7 +346,7 @@ def vote_cast(
             hooks.publish(UpvoteGiven(voter_id=actor.pk, **target))
         score = Vote.objects.filter(**target).aggregate(s=Coalesce(Sum("value"), 0))["s"]
         model.objects.filter(pk=post.pk).update(score=score)
-        thread_pk = thread_id if thread_id is not None else post.thread_id  # type: ignore[union-attr,attr-defined]
+        thread_pk = thread_id if thread_id is not None else post.thread_id  # type: ignore[union-attr]
         event: events.ScoreEvent = {
             "type": "score",
             "post": "thread" if thread_id is not None else "reply",
@@ -376,7 +369,7 @@ def answer_accept(*, actor: User, thread_id: int, reply_id: int | None) -> Threa
         if reply_id is not None:
             reply = Reply.objects.filter(pk=reply_id, thread=thread, status=Status.VISIBLE).first()
             if reply is None:
-                raise ServiceError("That is not a reply of this thread.", code="invalid_reply")
+                raise Invalid("That is not a reply of this thread.", code="invalid_reply")
         thread.accepted_reply = reply
         thread.save(update_fields=["accepted_reply"])
         if reply is not None:
@@ -386,7 +379,7 @@ def answer_accept(*, actor: User, thread_id: int, reply_id: int | None) -> Threa
         if reply is not None and reply.author_id != actor.pk:
             notify(
                 user=reply.author,
-                kind="reply",
+                kind=Notification.Kind.REPLY,
                 title=f"Your answer to “{thread.title}” was accepted",
                 body="",
                 url=reply_url(reply),
@@ -406,7 +399,7 @@ def subscription_set(
     elif category_slug:
         target = {"category": selectors.access_category(actor, category_slug)}
     else:
-        raise ServiceError("Subscribe to a thread or a category.", code="invalid_target")
+        raise Invalid("Subscribe to a thread or a category.", code="invalid_target")
     if on:
         try:
             with transaction.atomic():
@@ -429,7 +422,7 @@ def flag_create(
     elif reply_id is not None:
         target = {"reply": selectors.access_reply(actor, reply_id)}
     else:
-        raise ServiceError("Flag a thread or a reply.", code="invalid_target")
+        raise Invalid("Flag a thread or a reply.", code="invalid_target")
     try:
         with transaction.atomic():
             return Flag.objects.create(reporter=actor, reason=reason, **target)
@@ -456,9 +449,9 @@ def thread_moderate(
 ) -> Thread:
     """Hide, show, remove, lock, unlock, pin, unpin or move a thread, or dismiss its flags;
     always with a reason, logged, open flags resolved; the author is told why."""
-    _require_moderator(actor)
+    require_moderator(actor, "Only moderators can do that.")
     if action not in THREAD_ACTIONS:
-        raise ServiceError("Unknown action.", code="invalid_action", field="action")
+        raise Invalid("Unknown action.", code="invalid_action", field="action")
     reason = _clean_reason(reason)
     with transaction.atomic():
         thread = Thread.objects.select_for_update().get(
@@ -491,7 +484,7 @@ def thread_moderate(
             label = ModerationAction.Action(action).label.lower()
             notify(
                 user=thread.author,
-                kind="reply",
+                kind=Notification.Kind.MODERATION,
                 title=f"A moderator {label} your thread “{thread.title}”",
                 body=f"Reason: {reason}",
                 url=thread_url(thread),
@@ -503,9 +496,9 @@ def thread_moderate(
 
 def reply_moderate(*, actor: User, reply_id: int, action: str, reason: str) -> Reply:
     """Hide, show or remove a reply, or dismiss its flags; with a reason the author sees."""
-    _require_moderator(actor)
+    require_moderator(actor, "Only moderators can do that.")
     if action not in REPLY_ACTIONS:
-        raise ServiceError("Unknown action.", code="invalid_action", field="action")
+        raise Invalid("Unknown action.", code="invalid_action", field="action")
     reason = _clean_reason(reason)
     with transaction.atomic():
         reply = Reply.objects.select_for_update().get(pk=selectors.access_reply(actor, reply_id).pk)
@@ -534,7 +527,7 @@ def reply_moderate(*, actor: User, reply_id: int, action: str, reason: str) -> R
             label = ModerationAction.Action(action).label.lower()
             notify(
                 user=reply.author,
-                kind="reply",
+                kind=Notification.Kind.MODERATION,
                 title=f"A moderator {label} your reply in “{reply.thread.title}”",
                 body=f"Reason: {reason}",
                 url=reply_url(reply),

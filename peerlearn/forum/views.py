@@ -3,21 +3,20 @@ person may not see is a 404, the same as nothing."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from functools import wraps
 from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
-from peerlearn.accounts.models import User
-from peerlearn.common.errors import NotFound, ServiceError
-from peerlearn.common.web import form_error_from_service, is_htmx, paginate
+from peerlearn.accounts.requests import AuthedRequest
+from peerlearn.accounts.roles import require_moderator
+from peerlearn.common.errors import REFUSALS, ServiceError
+from peerlearn.common.web import form_error, is_htmx, paginate
 
 from . import selectors, services
 from .forms import ReasonForm, ReplyForm, ThreadForm
@@ -25,23 +24,6 @@ from .models import Category, Reply, Thread
 
 REPLIES_PER_PAGE = 30
 THREADS_PER_PAGE = 25
-
-
-def _user(request: HttpRequest) -> User:
-    user = request.user
-    assert isinstance(user, User)
-    return user
-
-
-def not_found_as_404(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        try:
-            return view(request, *args, **kwargs)
-        except NotFound as exc:
-            raise Http404(exc.message) from exc
-
-    return wrapper
 
 
 def _wants_json(request: HttpRequest) -> bool:
@@ -85,7 +67,6 @@ def _sort(request: HttpRequest) -> str:
     return sort if sort in selectors.SORTS else "activity"
 
 
-@not_found_as_404
 def category(request: HttpRequest, slug: str) -> HttpResponse:
     cat = selectors.access_category(request.user, slug)
     sort = _sort(request)
@@ -118,9 +99,8 @@ def category(request: HttpRequest, slug: str) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-@not_found_as_404
-def thread_new(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
+def thread_new(request: AuthedRequest) -> HttpResponse:
+    user = request.user
     categories = list(selectors.visible_categories(user))
     chosen = request.POST.get("category") or request.GET.get("category", "")
     form = ThreadForm(request.POST or None)
@@ -137,7 +117,7 @@ def thread_new(request: HttpRequest) -> HttpResponse:
             if exc.code == "not_found":
                 form.add_error(None, "Choose a category.")
             else:
-                form_error_from_service(form, exc)
+                form_error(form, exc)
         else:
             return redirect(services.thread_url(thread))
     return render(
@@ -186,7 +166,6 @@ def quote_markdown(name: str, body: str) -> str:
     return f"> **{name}** wrote:\n>\n{quoted}\n\n"
 
 
-@not_found_as_404
 def thread(request: HttpRequest, thread_id: int) -> HttpResponse:
     t = selectors.access_thread(request.user, thread_id)
     return render(request, "forum/thread.html", _thread_context(request, t))
@@ -194,16 +173,15 @@ def thread(request: HttpRequest, thread_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-@not_found_as_404
-def reply(request: HttpRequest, thread_id: int) -> HttpResponse:
-    user = _user(request)
+def reply(request: AuthedRequest, thread_id: int) -> HttpResponse:
+    user = request.user
     t = selectors.access_thread(user, thread_id)
     form = ReplyForm(request.POST)
     if form.is_valid():
         try:
             r = services.reply_create(actor=user, thread_id=t.pk, body=form.cleaned_data["body"])
         except ServiceError as exc:
-            form_error_from_service(form, exc)
+            form_error(form, exc)
         else:
             return redirect(services.reply_url(r))
     context = _thread_context(request, t)
@@ -211,8 +189,10 @@ def reply(request: HttpRequest, thread_id: int) -> HttpResponse:
     return render(request, "forum/thread.html", context, status=400)
 
 
-def _post_edit(request: HttpRequest, *, thread: Thread | None, reply: Reply | None) -> HttpResponse:
-    user = _user(request)
+def _post_edit(
+    request: AuthedRequest, *, thread: Thread | None, reply: Reply | None
+) -> HttpResponse:
+    user = request.user
     target = thread or reply
     assert target is not None
     back = services.thread_url(thread) if thread else services.reply_url(reply)  # type: ignore[arg-type]
@@ -238,7 +218,7 @@ def _post_edit(request: HttpRequest, *, thread: Thread | None, reply: Reply | No
             else:
                 services.reply_edit(actor=user, reply_id=target.pk, body=form.cleaned_data["body"])
         except ServiceError as exc:
-            form_error_from_service(form, exc)
+            form_error(form, exc)
         else:
             messages.success(request, "Saved. The previous version is in the edit history.")
             return redirect(back)
@@ -257,21 +237,16 @@ def _post_edit(request: HttpRequest, *, thread: Thread | None, reply: Reply | No
 
 @login_required
 @require_http_methods(["GET", "POST"])
-@not_found_as_404
-def thread_edit(request: HttpRequest, thread_id: int) -> HttpResponse:
-    return _post_edit(
-        request, thread=selectors.access_thread(_user(request), thread_id), reply=None
-    )
+def thread_edit(request: AuthedRequest, thread_id: int) -> HttpResponse:
+    return _post_edit(request, thread=selectors.access_thread(request.user, thread_id), reply=None)
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
-@not_found_as_404
-def reply_edit(request: HttpRequest, reply_id: int) -> HttpResponse:
-    return _post_edit(request, thread=None, reply=selectors.access_reply(_user(request), reply_id))
+def reply_edit(request: AuthedRequest, reply_id: int) -> HttpResponse:
+    return _post_edit(request, thread=None, reply=selectors.access_reply(request.user, reply_id))
 
 
-@not_found_as_404
 def history(request: HttpRequest, kind: str, post_id: int) -> HttpResponse:
     if kind == "thread":
         t = selectors.access_thread(request.user, post_id)
@@ -288,8 +263,8 @@ def history(request: HttpRequest, kind: str, post_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def vote(request: HttpRequest, kind: str, post_id: int) -> HttpResponse:
-    user = _user(request)
+def vote(request: AuthedRequest, kind: str, post_id: int) -> HttpResponse:
+    user = request.user
     try:
         value = int(request.POST.get("value", "0"))
     except ValueError:
@@ -299,19 +274,16 @@ def vote(request: HttpRequest, kind: str, post_id: int) -> HttpResponse:
     if not back.startswith("/") or back.startswith("//"):
         back = reverse("forum:index")
     try:
-        score = services.vote_cast(actor=user, value=value, **target)  # type: ignore[arg-type]
-    except ServiceError as exc:
-        if isinstance(exc, NotFound):
-            raise Http404(exc.message) from exc
+        score = services.vote_cast(actor=user, value=value, **target)
+    except REFUSALS as exc:
         return _refused(request, back, exc)
     return _done(request, back, {"score": score, "value": value})
 
 
 @login_required
 @require_POST
-@not_found_as_404
-def accept(request: HttpRequest, thread_id: int) -> HttpResponse:
-    user = _user(request)
+def accept(request: AuthedRequest, thread_id: int) -> HttpResponse:
+    user = request.user
     raw = request.POST.get("reply", "")
     reply_id = int(raw) if raw.isdigit() else None
     url = services.thread_url(selectors.access_thread(user, thread_id))
@@ -328,9 +300,8 @@ def accept(request: HttpRequest, thread_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-@not_found_as_404
-def subscribe(request: HttpRequest, kind: str, key: str) -> HttpResponse:
-    user = _user(request)
+def subscribe(request: AuthedRequest, kind: str, key: str) -> HttpResponse:
+    user = request.user
     on = request.POST.get("on", "1") == "1"
     if kind == "thread":
         services.subscription_set(actor=user, on=on, thread_id=int(key))
@@ -346,9 +317,8 @@ def subscribe(request: HttpRequest, kind: str, key: str) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-@not_found_as_404
-def flag(request: HttpRequest, kind: str, post_id: int) -> HttpResponse:
-    user = _user(request)
+def flag(request: AuthedRequest, kind: str, post_id: int) -> HttpResponse:
+    user = request.user
     if kind == "thread":
         post: Thread | Reply = selectors.access_thread(user, post_id)
         back = services.thread_url(post)  # type: ignore[arg-type]
@@ -359,9 +329,9 @@ def flag(request: HttpRequest, kind: str, post_id: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         target = {"thread_id": post_id} if kind == "thread" else {"reply_id": post_id}
         try:
-            services.flag_create(actor=user, reason=form.cleaned_data["reason"], **target)  # type: ignore[arg-type]
+            services.flag_create(actor=user, reason=form.cleaned_data["reason"], **target)
         except ServiceError as exc:
-            form_error_from_service(form, exc)
+            form_error(form, exc)
         else:
             messages.success(request, "Thank you. A moderator will look at it.")
             return redirect(back)
@@ -372,11 +342,10 @@ def flag(request: HttpRequest, kind: str, post_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def preview(request: HttpRequest) -> HttpResponse:
+def preview(request: AuthedRequest) -> HttpResponse:
     return HttpResponse(services.preview(body=request.POST.get("body", "")))
 
 
-@not_found_as_404
 def reply_fragment(request: HttpRequest, reply_id: int) -> HttpResponse:
     """One reply as the thread page shows it to this viewer (fetched by the live script)."""
     r = selectors.access_reply(request.user, reply_id)
@@ -427,20 +396,15 @@ def search(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def moderation(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
-    if not user.is_moderator:
-        raise Http404("No such page.")
-    return render(request, "forum/moderation.html", selectors.flag_queue())
+def moderation(request: AuthedRequest) -> HttpResponse:
+    return render(request, "forum/moderation.html", selectors.flag_queue(actor=request.user))
 
 
 @login_required
 @require_POST
-@not_found_as_404
-def moderate(request: HttpRequest, kind: str, post_id: int) -> HttpResponse:
-    user = _user(request)
-    if not user.is_moderator:
-        raise Http404("No such page.")
+def moderate(request: AuthedRequest, kind: str, post_id: int) -> HttpResponse:
+    user = request.user
+    require_moderator(user, "Only moderators can do that.")  # before any flash message
     action = request.POST.get("action", "")
     reason = request.POST.get("reason", "")
     back = request.POST.get("next") or reverse("forum:moderation")
@@ -457,9 +421,7 @@ def moderate(request: HttpRequest, kind: str, post_id: int) -> HttpResponse:
             )
         else:
             services.reply_moderate(actor=user, reply_id=post_id, action=action, reason=reason)
-    except ServiceError as exc:
-        if isinstance(exc, NotFound):
-            raise
+    except REFUSALS as exc:
         return _refused(request, back, exc)
     messages.success(request, "Done. The author sees your reason.")
     return redirect(back)

@@ -13,10 +13,11 @@ from typing import Any, Literal
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from ninja import Field, Router, Schema
-from ninja.pagination import PageNumberPagination, paginate
+from ninja.pagination import paginate
 
 from peerlearn.api.auth import request_user
 from peerlearn.api.helpers import ok
+from peerlearn.api.pages import Page
 
 from . import selectors
 from .models import PointAward
@@ -90,7 +91,7 @@ class BoardOut(Schema):
     response=ok(list[AwardOut]),
     summary="My points ledger, newest first: every award with its cause",
 )
-@paginate(PageNumberPagination)
+@paginate(Page)
 def ledger(request: HttpRequest) -> QuerySet[PointAward]:
     return selectors.ledger_list(user=request_user(request))
 

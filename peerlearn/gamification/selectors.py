@@ -22,7 +22,7 @@ from django.utils import timezone
 
 from peerlearn.accounts.models import Institution, Subject, User
 from peerlearn.accounts.selectors import subject_and_descendants
-from peerlearn.common.errors import NotFound, ServiceError
+from peerlearn.common.errors import Invalid, NotFound
 
 from .badges import BADGES, Badge, Progress, badge_progress
 from .models import BadgeAward, PointAward, PointTotal
@@ -203,7 +203,7 @@ def period_bounds(period: str, zone: zoneinfo.ZoneInfo, now: datetime) -> tuple[
         first = today.replace(day=1)
         last = (first + timedelta(days=32)).replace(day=1)
     else:
-        raise ServiceError("Pick a week or a month.", code="invalid_period", field="period")
+        raise Invalid("Pick a week or a month.", code="invalid_period", field="period")
     return datetime.combine(first, time(0), zone), datetime.combine(last, time(0), zone)
 
 
@@ -241,7 +241,7 @@ def _scope_filter(
     if scope == "global":
         return rows, "Everyone"
     if scope_id is None:
-        raise ServiceError("Pick a subject or an institution.", code="required", field="id")
+        raise Invalid("Pick a subject or an institution.", code="required", field="id")
     if scope == "subject":
         subject = Subject.objects.filter(pk=scope_id).first()
         if subject is None:
@@ -252,7 +252,7 @@ def _scope_filter(
         if institution is None:
             raise NotFound("No such institution.")
         return rows.filter(user__profile__institution_id=institution.pk), institution.name
-    raise ServiceError("Unknown scope.", code="invalid_scope", field="scope")
+    raise Invalid("Unknown scope.", code="invalid_scope", field="scope")
 
 
 def board_zone(scope: str, viewer: User | None) -> zoneinfo.ZoneInfo:

@@ -17,6 +17,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from peerlearn.accounts.models import User
+from peerlearn.notifications.models import Notification
 from peerlearn.notifications.services import notify
 
 from .models import BadgeAward, PointAward, PointTotal
@@ -92,7 +93,7 @@ def _announce(user: User, badge_key: str) -> None:
     badge = BADGES_BY_KEY[badge_key]
     notify(
         user=user,
-        kind="badge",
+        kind=Notification.Kind.BADGE,
         title=f"Badge earned: {badge.name}",
         body=f"{badge.rule} — well done!",
         url=reverse("gamification:badges"),

@@ -10,12 +10,13 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from peerlearn.accounts.models import User
-from peerlearn.common.errors import NotFound, ServiceError
+from peerlearn.accounts.requests import AuthedRequest, current_user
+from peerlearn.common.errors import REFUSALS
 from peerlearn.common.web import is_htmx, paginate
 
 from . import rules, selectors
@@ -28,13 +29,9 @@ def _int_or_none(value: str | None) -> int | None:
         return None
 
 
-def _viewer(request: HttpRequest) -> User | None:
-    return request.user if isinstance(request.user, User) else None
-
-
 @require_GET
 def leaderboard(request: HttpRequest) -> HttpResponse:
-    viewer = _viewer(request)
+    viewer = current_user(request)
     period = request.GET.get("period", "week")
     period = period if period in selectors.PERIODS else "week"
     scope = request.GET.get("scope", "global")
@@ -53,9 +50,7 @@ def leaderboard(request: HttpRequest) -> HttpResponse:
     problem = ""
     try:
         board = selectors.leaderboard(period=period, scope=scope, scope_id=scope_id, viewer=viewer)
-    except NotFound as exc:
-        raise Http404(exc.message) from exc
-    except ServiceError as exc:
+    except REFUSALS as exc:
         problem = exc.message
 
     def link(to_period: str, to_scope: str, to_id: int | None) -> str:
@@ -88,12 +83,12 @@ def leaderboard(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
-def me(request: HttpRequest) -> HttpResponse:
+def me(request: AuthedRequest) -> HttpResponse:
     user = request.user
     assert isinstance(user, User)
     page = paginate(request, selectors.ledger_list(user=user), per_page=25)
     for award in page.object_list:
-        award.cause_label = selectors.cause_label(award.cause)  # type: ignore[attr-defined]
+        award.cause_label = selectors.cause_label(award.cause)
     context = {
         "page": page,
         "total": selectors.points_total(user=user),
@@ -109,7 +104,7 @@ def me(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
-def badges(request: HttpRequest) -> HttpResponse:
+def badges(request: AuthedRequest) -> HttpResponse:
     user = request.user
     assert isinstance(user, User)
     statuses = selectors.badges_list(user=user)

@@ -16,7 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from peerlearn.accounts.models import User
-from peerlearn.common.errors import NotFound, ServiceError
+from peerlearn.common.errors import Invalid, NotFound
 from peerlearn.common.markdown import render_markdown
 from peerlearn.common.realtime import broadcast, person
 from peerlearn.common.uploads import DOCUMENT_TYPES, IMAGE_TYPES, check_upload
@@ -99,13 +99,13 @@ def chat_post(
     in commit order and each event names the message before it (``ChatEvent.prev``)."""
     body = body.strip()
     if not body and file is None:
-        raise ServiceError("Type a message.", code="empty", field="body")
+        raise Invalid("Type a message.", code="empty", field="body")
     if len(body) > MAX_CHAT_CHARS:
-        raise ServiceError(
+        raise Invalid(
             f"Messages are at most {MAX_CHAT_CHARS} characters.", code="too_long", field="body"
         )
     if len(client_id) > MAX_CLIENT_ID_CHARS:
-        raise ServiceError("That message id is too long.", code="invalid", field="client_id")
+        raise Invalid("That message id is too long.", code="invalid", field="client_id")
     message = ChatMessage(
         room=room,
         author=actor,
@@ -236,10 +236,10 @@ def file_share(*, actor: User, room_id: int, upload: UploadedFile) -> ChatMessag
 
 def _clean_stroke(data: Any) -> dict[str, object]:
     if not isinstance(data, dict):
-        raise ServiceError("A stroke is an object.", code="invalid_stroke")
+        raise Invalid("A stroke is an object.", code="invalid_stroke")
     points = data.get("points")
     if not isinstance(points, list) or not 1 <= len(points) <= MAX_STROKE_POINTS:
-        raise ServiceError("A stroke has 1 to 2000 points.", code="invalid_stroke")
+        raise Invalid("A stroke has 1 to 2000 points.", code="invalid_stroke")
     clean_points = []
     for point in points:
         if not (
@@ -247,7 +247,7 @@ def _clean_stroke(data: Any) -> dict[str, object]:
             and len(point) == 2
             and all(isinstance(v, int | float) and math.isfinite(v) for v in point)
         ):
-            raise ServiceError("Points are [x, y] pairs.", code="invalid_stroke")
+            raise Invalid("Points are [x, y] pairs.", code="invalid_stroke")
         clean_points.append(
             [
                 round(min(max(float(point[0]), 0.0), 1.0), 4),
@@ -265,7 +265,7 @@ def _clean_stroke(data: Any) -> dict[str, object]:
     if not isinstance(width, int | float):
         width = 3.0
     if not math.isfinite(width):
-        raise ServiceError("A stroke's width is a finite number.", code="invalid_stroke")
+        raise Invalid("A stroke's width is a finite number.", code="invalid_stroke")
     width = min(max(float(width), 1.0), 40.0)
     erase = bool(data.get("erase", False))
     return {"points": clean_points, "color": color, "width": width, "erase": erase}
@@ -294,7 +294,7 @@ def notes_update(
     """Apply an edit made on ``base_version``. If others saved since, merge line-wise; if the
     edits collide, keep the server text and answer with a conflict holding both versions."""
     if len(text) > 100_000:
-        raise ServiceError("The notes are too long.", code="too_long", field="text")
+        raise Invalid("The notes are too long.", code="too_long", field="text")
     with transaction.atomic():
         notes = SharedNotes.objects.select_for_update().get(pk=selectors.notes(room=room).pk)
         merged = False

@@ -4,26 +4,24 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import FileResponse, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from peerlearn.accounts.models import User
-from peerlearn.common.errors import NotFound, ServiceError
+from peerlearn.accounts.requests import AuthedRequest
+from peerlearn.common.errors import REFUSALS, ServiceError
 from peerlearn.scheduling import selectors as scheduling_selectors
 
 from . import selectors, services
 
 
 @login_required
-def join(request: HttpRequest, booking_id: int) -> HttpResponse:
+def join(request: AuthedRequest, booking_id: int) -> HttpResponse:
     """The "Join" button of a confirmed booking."""
-    user: User = request.user  # type: ignore[assignment]
-    try:
-        booking = scheduling_selectors.access_booking(user=user, booking_id=booking_id)
-    except NotFound as exc:
-        raise Http404(exc.message) from exc
+    user: User = request.user
+    booking = scheduling_selectors.access_booking(user=user, booking_id=booking_id)
     room = selectors.room_for_booking(booking=booking)
     try:
         selectors.access_room(user=user, room_id=room.pk, live=True)
@@ -34,13 +32,10 @@ def join(request: HttpRequest, booking_id: int) -> HttpResponse:
 
 
 @login_required
-def room(request: HttpRequest, room_id: int) -> HttpResponse:
+def room(request: AuthedRequest, room_id: int) -> HttpResponse:
     """The live room while the join window is open; the session's record otherwise."""
-    user: User = request.user  # type: ignore[assignment]
-    try:
-        item = selectors.access_room(user=user, room_id=room_id)
-    except NotFound as exc:
-        raise Http404(exc.message) from exc
+    user: User = request.user
+    item = selectors.access_room(user=user, room_id=room_id)
     if item.practice_session is not None:
         return redirect("practice:session", uid=item.practice_session.uid)
     booking = item.booking
@@ -75,7 +70,7 @@ def room(request: HttpRequest, room_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def upload(request: HttpRequest, room_id: int) -> JsonResponse:
+def upload(request: AuthedRequest, room_id: int) -> JsonResponse:
     """Share a file in the room (over HTTP; announced in the chat)."""
     upload_file = request.FILES.get("file")
     if upload_file is None:
@@ -83,10 +78,8 @@ def upload(request: HttpRequest, room_id: int) -> JsonResponse:
             {"error": {"code": "required", "message": "Choose a file.", "fields": {}}}, status=400
         )
     try:
-        message = services.file_share(actor=request.user, room_id=room_id, upload=upload_file)  # type: ignore[arg-type]
-    except NotFound as exc:
-        raise Http404(exc.message) from exc
-    except ServiceError as exc:
+        message = services.file_share(actor=request.user, room_id=room_id, upload=upload_file)
+    except REFUSALS as exc:
         return JsonResponse(
             {"error": {"code": exc.code, "message": exc.message, "fields": {}}}, status=exc.status
         )
@@ -94,11 +87,8 @@ def upload(request: HttpRequest, room_id: int) -> JsonResponse:
 
 
 @login_required
-def file_download(request: HttpRequest, file_id: int) -> FileResponse:
-    try:
-        item = selectors.access_room_file(user=request.user, file_id=file_id)  # type: ignore[arg-type]
-    except NotFound as exc:
-        raise Http404(exc.message) from exc
+def file_download(request: AuthedRequest, file_id: int) -> FileResponse:
+    item = selectors.access_room_file(user=request.user, file_id=file_id)
     response = FileResponse(
         item.file.open("rb"),
         as_attachment=True,

@@ -9,7 +9,7 @@ from .models import Placement
 
 
 class SubjectChoices(forms.ModelMultipleChoiceField):
-    def label_from_instance(self, obj: Subject) -> str:  # type: ignore[override]
+    def label_from_instance(self, obj: Subject) -> str:
         # Names repeat under different parents ("Advanced (C1-C2)" of each language).
         return f"{obj.parent.name} › {obj.name}" if obj.parent is not None else obj.name
 

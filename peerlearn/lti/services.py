@@ -25,7 +25,7 @@ from pylti1p3.grade import Grade
 
 from peerlearn.accounts import services as accounts_services
 from peerlearn.accounts.models import Subject, User
-from peerlearn.common.errors import ServiceError
+from peerlearn.common.errors import Forbidden, Invalid
 from peerlearn.forum import services as forum_services
 from peerlearn.practice.models import PracticeTopic, Problem, Submission
 
@@ -40,8 +40,8 @@ AGS_SCORE_SCOPE = "https://purl.imsglobal.org/spec/lti-ags/scope/score"
 SCORE_MAXIMUM = 100.0
 
 
-class LaunchRefused(ServiceError):
-    status = 403
+class LaunchRefused(Forbidden):
+    """A launch this site will not accept; the view shows it as a page."""
 
 
 @dataclass
@@ -67,7 +67,7 @@ def _link_user(launch: LtiLaunch, lti_user: LtiUser, platform: PlatformLink) -> 
     account's owner, signed in, may link it (``identity_link``); linking it here would hand the
     account to whoever controls the platform's claim."""
     if lti_user.auth_user_id is not None:
-        return lti_user.auth_user  # type: ignore[return-value]
+        return lti_user.auth_user
     email = str(launch.get_claim("email") or "").strip().lower()
     existing = User.objects.filter(email__iexact=email).first() if email else None
     if existing is not None:
@@ -235,7 +235,7 @@ def course_curate(
     subjects = list(Subject.objects.filter(pk__in=subject_ids))
     topics = list(PracticeTopic.objects.filter(pk__in=topic_ids))
     if len(subjects) != len(set(subject_ids)) or len(topics) != len(set(topic_ids)):
-        raise ServiceError("Choose subjects and topics from the lists.", code="choice")
+        raise Invalid("Choose subjects and topics from the lists.", code="choice")
     with transaction.atomic():
         course.intro = intro.strip()[:2000]
         course.save(update_fields=["intro"])
@@ -262,15 +262,15 @@ def placement_create(
     elif kind == Placement.Kind.PROBLEM:
         problem = Problem.objects.filter(slug=target, is_published=True).first()
         if problem is None:
-            raise ServiceError("Choose a problem from the list.", code="target", field="problem")
+            raise Invalid("Choose a problem from the list.", code="target", field="problem")
         title = problem.title
     elif kind == Placement.Kind.TOPIC:
         topic = PracticeTopic.objects.filter(slug=target).first()
         if topic is None:
-            raise ServiceError("Choose a topic from the list.", code="target", field="topic")
+            raise Invalid("Choose a topic from the list.", code="target", field="topic")
         title = f"Problem set: {topic.name}"
     else:
-        raise ServiceError("Choose what to place.", code="kind", field="kind")
+        raise Invalid("Choose what to place.", code="kind", field="kind")
     return Placement.objects.create(
         course=course,
         kind=kind,

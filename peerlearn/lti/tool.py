@@ -43,7 +43,7 @@ SERVICE_TIMEOUT_SECONDS = 15
 REQUIRED_CLAIMS = ["iss", "aud", "exp", "iat", "nonce", "sub"]
 
 
-class ToolConfig(DjangoToolConfig):  # type: ignore[misc]
+class ToolConfig(DjangoToolConfig):
     """django-lti's configuration, except that an unknown deployment is refused instead of
     being created, and an inactive one is refused too."""
 
@@ -72,7 +72,7 @@ class ToolConfig(DjangoToolConfig):  # type: ignore[misc]
         return Deployment().set_deployment_id(self.deployment.deployment_id)
 
 
-class MessageLaunch(DjangoMessageLaunch):  # type: ignore[misc]
+class MessageLaunch(DjangoMessageLaunch):
     @property
     def registration(self) -> Registration:
         assert self._registration is not None, "validate_registration runs first"
@@ -104,14 +104,14 @@ class MessageLaunch(DjangoMessageLaunch):  # type: ignore[misc]
 
     def _public_key(self) -> tuple[str, str]:
         try:
-            return self.get_public_key()  # type: ignore[no-any-return]
+            return self.get_public_key()
         except LtiException:
             url = self.registration.get_key_set_url()
             if not url or cache.get(_keyset_key(url)) is None:
                 raise
             cache.delete(_keyset_key(url))  # the platform may have rotated its keys
-            self.registration.set_key_set(None)  # type: ignore[arg-type]
-            return self.get_public_key()  # type: ignore[no-any-return]
+            self.registration.set_key_set(None)
+            return self.get_public_key()
 
     def fetch_public_key(self, key_set_url: str) -> Any:
         cached = cache.get(_keyset_key(key_set_url))
@@ -145,7 +145,7 @@ class _TimeoutSession(requests.Session):
     """pylti1p3's service calls pass no timeout; a platform that hangs must not hang a worker
     (the score sender holds a row lock while it sends)."""
 
-    def request(self, *args: Any, **kwargs: Any) -> requests.Response:  # type: ignore[override]
+    def request(self, *args: Any, **kwargs: Any) -> requests.Response:
         kwargs.setdefault("timeout", SERVICE_TIMEOUT_SECONDS)
         return super().request(*args, **kwargs)
 
@@ -194,4 +194,4 @@ def cached_launch(request: HttpRequest, launch_id: str) -> LtiLaunch:
 
 
 def registration_for(launch: LtiLaunch) -> LtiRegistration:
-    return launch.registration  # type: ignore[no-any-return]
+    return launch.registration

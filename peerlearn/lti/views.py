@@ -29,10 +29,10 @@ from pylti1p3.deep_link_resource import DeepLinkResource
 from pylti1p3.exception import LtiException, OIDCException
 from pylti1p3.lineitem import LineItem
 
-from peerlearn.accounts.models import User
+from peerlearn.accounts.requests import AuthedRequest, current_user
 from peerlearn.common import ratelimit
 from peerlearn.common.errors import NotFound, ServiceError
-from peerlearn.common.web import form_error_from_service
+from peerlearn.common.web import form_error
 
 from . import selectors, services, tool
 from .forms import CurateForm, PlacementForm
@@ -49,12 +49,6 @@ def _refused(
     request: HttpRequest, message: str, *, status: int = 403, detail: str = ""
 ) -> HttpResponse:
     return render(request, "lti/error.html", {"message": message, "detail": detail}, status=status)
-
-
-def _user(request: HttpRequest) -> User:
-    user = request.user
-    assert isinstance(user, User)  # behind login_required, or checked by the caller
-    return user
 
 
 def _limit(request: HttpRequest) -> None:
@@ -81,7 +75,7 @@ def oidc_login(request: HttpRequest, registration_uuid: Any = None) -> HttpRespo
     uuid = str(registration_uuid) if registration_uuid is not None else None
     try:
         login_request = tool.oidc_login(request, uuid)
-        return login_request.redirect(request.build_absolute_uri(reverse("lti:launch")))  # type: ignore[no-any-return]
+        return login_request.redirect(request.build_absolute_uri(reverse("lti:launch")))
     except (LtiException, OIDCException) as exc:
         return _refused(
             request,
@@ -179,7 +173,7 @@ def _deep_link_state(request: HttpRequest) -> tuple[LtiLaunch, Course] | None:
     state = request.session.get(SESSION_DEEP_LINK)
     if not isinstance(state, dict) or not request.user.is_authenticated:
         return None
-    user = _user(request)
+    user = request.user
     try:
         lti_launch = tool.cached_launch(request, str(state.get("launch_id")))
         course = selectors.access_course(user, int(state.get("course_id", 0)))
@@ -214,7 +208,8 @@ def deep_link(request: HttpRequest) -> HttpResponse:
     """Deep linking's picker: an instructor chooses what to place, and the browser carries the
     signed answer back to the platform."""
     found = _deep_link_state(request)
-    if found is None:
+    user = current_user(request)
+    if found is None or user is None:  # _deep_link_state refuses visitors too
         return _refused(
             request,
             "This page opens from your course's \u201cadd PeerLearn content\u201d button. Start "
@@ -226,14 +221,14 @@ def deep_link(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             placement = services.placement_create(
-                actor=_user(request),
+                actor=user,
                 course=course,
                 kind=form.cleaned_data["kind"],
                 target=form.target(),
                 graded=form.cleaned_data["graded"],
             )
         except ServiceError as exc:
-            form_error_from_service(form, exc)
+            form_error(form, exc)
         else:
             message_launch = lti_launch.get_message_launch()
             deep_link_api = message_launch.get_deep_link()
@@ -266,23 +261,23 @@ def deep_link(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def my_courses(request: HttpRequest) -> HttpResponse:
-    return render(request, "lti/courses.html", {"courses": selectors.courses_of(_user(request))})
+def my_courses(request: AuthedRequest) -> HttpResponse:
+    return render(request, "lti/courses.html", {"courses": selectors.courses_of(request.user)})
 
 
-def _course_or_404(request: HttpRequest, course_id: int) -> Course | HttpResponse:
+def _course_or_404(request: AuthedRequest, course_id: int) -> Course | HttpResponse:
     try:
-        return selectors.access_course(_user(request), course_id)
+        return selectors.access_course(request.user, course_id)
     except NotFound:
         return render(request, "lti/error.html", {"message": "No such course."}, status=404)
 
 
 @login_required
-def course(request: HttpRequest, course_id: int) -> HttpResponse:
+def course(request: AuthedRequest, course_id: int) -> HttpResponse:
     found = _course_or_404(request, course_id)
     if not isinstance(found, Course):
         return found
-    can_curate = selectors.can_curate(_user(request), found)
+    can_curate = selectors.can_curate(request.user, found)
     context = {
         "course": found,
         "can_curate": can_curate,
@@ -307,7 +302,7 @@ def course(request: HttpRequest, course_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def course_curate(request: HttpRequest, course_id: int) -> HttpResponse:
+def course_curate(request: AuthedRequest, course_id: int) -> HttpResponse:
     found = _course_or_404(request, course_id)
     if not isinstance(found, Course):
         return found
@@ -317,7 +312,7 @@ def course_curate(request: HttpRequest, course_id: int) -> HttpResponse:
         return redirect("lti:course", course_id=found.pk)
     try:
         services.course_curate(
-            actor=_user(request),
+            actor=request.user,
             course=found,
             intro=form.cleaned_data["intro"],
             subject_ids=[s.pk for s in form.cleaned_data["subjects"]],
@@ -331,11 +326,11 @@ def course_curate(request: HttpRequest, course_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def roster_sync(request: HttpRequest, course_id: int) -> HttpResponse:
+def roster_sync(request: AuthedRequest, course_id: int) -> HttpResponse:
     found = _course_or_404(request, course_id)
     if not isinstance(found, Course):
         return found
-    if not selectors.can_curate(_user(request), found):
+    if not selectors.can_curate(request.user, found):
         return _refused(request, "Only the course's instructors can sync its roster.")
     if not found.context.memberships_url:
         messages.error(request, "The platform does not share this course's roster.")
@@ -348,7 +343,7 @@ def roster_sync(request: HttpRequest, course_id: int) -> HttpResponse:
 
 
 @login_required
-def identity_link(request: HttpRequest, token: str) -> HttpResponse:
+def identity_link(request: AuthedRequest, token: str) -> HttpResponse:
     """Link the signed-in account to the LMS identity of a launch that carried its email (from
     a platform not trusted for emails): shown first, linked on POST."""
     try:
@@ -361,9 +356,7 @@ def identity_link(request: HttpRequest, token: str) -> HttpResponse:
         return _refused(request, "This course no longer exists in PeerLearn.", status=404)
     if request.method == "POST":
         try:
-            services.identity_link(
-                actor=_user(request), lti_user_id=lti_user_id, course_id=course_id
-            )
+            services.identity_link(actor=request.user, lti_user_id=lti_user_id, course_id=course_id)
         except ServiceError as exc:
             return _refused(request, exc.message, status=exc.status)
         messages.success(request, "Your account is linked to your course.")

@@ -12,7 +12,7 @@ from ninja import Field, Query, Router, Schema
 
 from peerlearn.accounts.models import User
 from peerlearn.api.auth import optional_user, request_user
-from peerlearn.common.errors import ServiceError
+from peerlearn.common.errors import Invalid
 
 from . import selectors, services
 from .impressions import log_search
@@ -107,7 +107,7 @@ def tutors_search(request: HttpRequest, params: Query[SearchParams]) -> dict[str
     problems = selectors.filter_problems(request.GET)
     if problems:
         name, message = problems[0]
-        raise ServiceError(message, code="invalid_filter", field=name)
+        raise Invalid(message, code="invalid_filter", field=name)
     viewer = optional_user(request)
     data = params.dict()
     data["verified"] = "1" if params.verified else ""

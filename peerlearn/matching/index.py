@@ -208,8 +208,8 @@ def _utc_windows(
     return [
         (
             weekday,
-            start.hour + start.minute / 60 - shift,  # type: ignore[attr-defined]
-            end.hour + end.minute / 60 - shift,  # type: ignore[attr-defined]
+            start.hour + start.minute / 60 - shift,
+            end.hour + end.minute / 60 - shift,
         )
         for weekday, start, end in rows
     ]
@@ -391,13 +391,13 @@ def build_index() -> TutorIndex:
     )
 
 
-def F_tutor():  # type: ignore[no-untyped-def]
+def F_tutor():
     from django.db.models import F
 
     return F("tutor_id")
 
 
-def F_booking_tutor():  # type: ignore[no-untyped-def]
+def F_booking_tutor():
     from django.db.models import F
 
     return F("booking__tutor_id")

@@ -122,8 +122,8 @@ def learner_context(learner: User, subject_id: int | None) -> LearnerContext:
     return LearnerContext(
         subjects=subjects,
         week=week,
-        lat=float(np.radians(profile.latitude)) if has_loc else float("nan"),  # type: ignore[union-attr,arg-type]
-        lon=float(np.radians(profile.longitude)) if has_loc else float("nan"),  # type: ignore[union-attr,arg-type]
+        lat=float(np.radians(profile.latitude)) if has_loc else float("nan"),  # type: ignore[union-attr]
+        lon=float(np.radians(profile.longitude)) if has_loc else float("nan"),  # type: ignore[union-attr]
         languages=list(profile.languages) if profile else [],
         styles=sum(
             1 << STYLE_BITS[s]

@@ -312,7 +312,7 @@ def tutor_search(*, filters: SearchFilters, viewer: User | None) -> QuerySet[Any
     return qs.order_by("-match", "-text_rank", "-rating", "pk")
 
 
-class CappedPaginator(Paginator):  # type: ignore[type-arg]
+class CappedPaginator(Paginator):
     """Counts at most ``cap`` results: a broad search over 100,000 tutors does not count them
     all to say "1,000+" (``exact`` is False then, and the last page is the cap's)."""
 
@@ -336,7 +336,7 @@ class SearchResults:
     """One page of a search: what the page and the API show."""
 
     hits: list[TutorHit]
-    page: Page  # type: ignore[type-arg]
+    page: Page
     count: int  # at most SEARCH_COUNT_CAP
     count_exact: bool  # False: there are more than ``count``
 

@@ -13,6 +13,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from peerlearn.accounts.models import Level, SessionFormat, User
+from peerlearn.accounts.requests import AuthedRequest, current_user
 from peerlearn.accounts.selectors import WEEKDAY_NAMES, subject_choices
 from peerlearn.accounts.services import LANGUAGE_CODES
 
@@ -21,13 +22,9 @@ from .impressions import log_search
 from .week import PARTS_OF_DAY
 
 
-def _viewer(request: HttpRequest) -> User | None:
-    return request.user if request.user.is_authenticated else None  # type: ignore[return-value]
-
-
 def search(request: HttpRequest) -> HttpResponse:
     filters = selectors.filters_from_query(request.GET)
-    viewer = _viewer(request)
+    viewer = current_user(request)
     results = selectors.search_page(filters=filters, viewer=viewer, page=request.GET.get("page"))
     log_search(viewer=viewer, filters=filters, hits=results.hits)
     query = {k: v for k, v in request.GET.items() if k != "page" and v}
@@ -55,8 +52,8 @@ def search(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def recommended(request: HttpRequest) -> HttpResponse:
-    learner: User = request.user  # type: ignore[assignment]
+def recommended(request: AuthedRequest) -> HttpResponse:
+    learner: User = request.user
     subject_id = selectors.parse_int(request.GET.get("subject"))
     recs = services.recommendations_show(learner=learner, subject_id=subject_id, n=10)
     people = {

@@ -9,6 +9,7 @@ from django.core.cache import cache
 from django.db.models import F, Prefetch, QuerySet
 
 from peerlearn.accounts.models import User, display_name
+from peerlearn.accounts.roles import require_moderator
 from peerlearn.common.errors import NotFound
 
 from .models import Attachment, Block, Conversation, Membership, Message, MessageReport
@@ -219,7 +220,10 @@ def is_viewing(*, conversation_id: int, user_id: int) -> bool:
     return bool(cache.get(viewing_key(conversation_id, user_id)))
 
 
-def open_reports() -> QuerySet[MessageReport]:
+def open_reports(*, actor: User | None = None) -> QuerySet[MessageReport]:
+    """Reports not resolved yet, oldest first. Moderators only (``Forbidden``; ``actor`` None:
+    the system)."""
+    require_moderator(actor)
     return (
         MessageReport.objects.filter(resolved_at__isnull=True)
         .select_related("message__author__profile", "reporter__profile", "message__conversation")

@@ -16,9 +16,10 @@ from django.utils import timezone
 from peerlearn.accounts.audit import audit_record
 from peerlearn.accounts.models import User
 from peerlearn.common import ratelimit
-from peerlearn.common.errors import Forbidden, NotFound, ServiceError
+from peerlearn.common.errors import Forbidden, Invalid, NotFound
 from peerlearn.common.realtime import broadcast, person
 from peerlearn.common.uploads import DOCUMENT_TYPES, IMAGE_TYPES, check_upload, reencode_image
+from peerlearn.notifications.models import Notification
 from peerlearn.notifications.services import notify
 from peerlearn.scheduling.hooks import BookingAsked
 from peerlearn.scheduling.selectors import access_booking
@@ -123,9 +124,9 @@ def conversation_start(
     in; it is remembered as the conversation's context."""
     ids = sorted({int(i) for i in with_ids} - {actor.pk})
     if not ids:
-        raise ServiceError("Choose someone to message.", code="no_recipient", field="with")
+        raise Invalid("Choose someone to message.", code="no_recipient", field="with")
     if len(ids) + 1 > MAX_GROUP_MEMBERS:
-        raise ServiceError(
+        raise Invalid(
             f"A group has at most {MAX_GROUP_MEMBERS} people.", code="group_too_large", field="with"
         )
     others = list(User.objects.filter(pk__in=ids, is_active=True).select_related("profile"))
@@ -233,9 +234,9 @@ def message_send(
     conversation = selectors.access_conversation(user=actor, conversation_id=conversation_id)
     body = body.strip()
     if not body and upload is None:
-        raise ServiceError("Type a message or attach a file.", code="empty", field="body")
+        raise Invalid("Type a message or attach a file.", code="empty", field="body")
     if len(body) > MAX_BODY_CHARS:
-        raise ServiceError(
+        raise Invalid(
             f"Messages are at most {MAX_BODY_CHARS} characters.", code="too_long", field="body"
         )
     others = [m.user for m in conversation.members if m.user_id != actor.pk]  # type: ignore[attr-defined]
@@ -294,7 +295,7 @@ def _notify_members(
             continue
         notify(
             user=member.user,
-            kind="message",
+            kind=Notification.Kind.MESSAGE,
             title=title,
             body=preview(message, attachment),
             url=url,
@@ -354,7 +355,7 @@ def read_receipts_set(*, actor: User, enabled: bool) -> MessagingSettings:
 def block_add(*, actor: User, user_id: int) -> Block:
     """Block a person: they can no longer message the actor nor request a booking from them."""
     if user_id == actor.pk:
-        raise ServiceError("You cannot block yourself.", code="self_block", field="user_id")
+        raise Invalid("You cannot block yourself.", code="self_block", field="user_id")
     other = User.objects.filter(pk=user_id, is_active=True).first()
     if other is None:
         raise NotFound("No such person.")
@@ -370,10 +371,10 @@ def message_report(*, actor: User, message_id: int, reason: str) -> MessageRepor
     """A member reports a message (not their own) to the moderators; once per message."""
     message = selectors.access_message(user=actor, message_id=message_id)
     if message.author_id == actor.pk:
-        raise ServiceError("You cannot report your own message.", code="own_message")
+        raise Invalid("You cannot report your own message.", code="own_message")
     reason = " ".join(reason.split())[:500]
     if not reason:
-        raise ServiceError("Say what is wrong with it.", code="required", field="reason")
+        raise Invalid("Say what is wrong with it.", code="required", field="reason")
     ratelimit.check(
         f"messaging:report:{actor.pk}",
         limit=REPORT_LIMIT,
@@ -384,7 +385,7 @@ def message_report(*, actor: User, message_id: int, reason: str) -> MessageRepor
         with transaction.atomic():
             return MessageReport.objects.create(message=message, reporter=actor, reason=reason)
     except IntegrityError as exc:
-        raise ServiceError("You already reported this message.", code="already_reported") from exc
+        raise Invalid("You already reported this message.", code="already_reported") from exc
 
 
 def report_resolve(*, actor: User, report_id: int, resolution: str) -> MessageReport:

@@ -22,7 +22,8 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from peerlearn.accounts.models import User
-from peerlearn.common.errors import NotFound, ServiceError
+from peerlearn.accounts.requests import AuthedRequest
+from peerlearn.common.errors import REFUSALS, ServiceError
 
 from . import selectors, services
 from .forms import MessageForm, ReportForm, StartForm
@@ -31,13 +32,9 @@ from .models import Conversation, Message
 INBOX_PAGE = 20
 
 
-def _user(request: HttpRequest) -> User:
-    return request.user  # type: ignore[return-value]
-
-
 def _int(value: str | None) -> int | None:
     try:
-        return int(value) if value not in (None, "") else None  # type: ignore[arg-type]
+        return int(value) if value not in (None, "") else None
     except ValueError:
         return None
 
@@ -51,8 +48,8 @@ class InboxRow:
 
 
 @login_required
-def inbox(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
+def inbox(request: AuthedRequest) -> HttpResponse:
+    user = request.user
     page = Paginator(selectors.conversation_list(user=user), INBOX_PAGE).get_page(
         request.GET.get("page")
     )
@@ -74,11 +71,11 @@ def inbox(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def start(request: HttpRequest) -> HttpResponse:
+def start(request: AuthedRequest) -> HttpResponse:
     """``?with=<user id>`` (repeatable for a group, or comma-separated) and optional
     ``&booking=<id>``. An existing direct conversation opens at once; otherwise a short form
     creates it with a first message."""
-    user = _user(request)
+    user = request.user
     raw = [part for value in request.GET.getlist("with") for part in value.split(",")]
     ids = sorted({i for i in (_int(v) for v in raw) if i is not None and i != user.pk})
     booking_id = _int(request.GET.get("booking"))
@@ -99,9 +96,7 @@ def start(request: HttpRequest) -> HttpResponse:
                 services.message_send(
                     actor=user, conversation_id=conversation.pk, body=form.cleaned_data["body"]
                 )
-        except NotFound as exc:
-            raise Http404(exc.message) from exc
-        except ServiceError as exc:
+        except REFUSALS as exc:
             form.add_error(None, exc.message)
         else:
             return redirect("messaging:conversation", conversation_id=conversation.pk)
@@ -113,12 +108,9 @@ def start(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def conversation(request: HttpRequest, conversation_id: int) -> HttpResponse:
-    user = _user(request)
-    try:
-        item = selectors.access_conversation(user=user, conversation_id=conversation_id)
-    except NotFound as exc:
-        raise Http404(exc.message) from exc
+def conversation(request: AuthedRequest, conversation_id: int) -> HttpResponse:
+    user = request.user
+    item = selectors.access_conversation(user=user, conversation_id=conversation_id)
     before = _int(request.GET.get("before"))
     history = selectors.messages(conversation=item, before_id=before)
     if before is None and history:
@@ -160,20 +152,18 @@ def _json_error(exc: ServiceError) -> JsonResponse:
 
 @login_required
 @require_POST
-def send(request: HttpRequest, conversation_id: int) -> HttpResponse:
+def send(request: AuthedRequest, conversation_id: int) -> HttpResponse:
     """Post a message (the page's form; answers JSON to fetch, a redirect otherwise)."""
     wants_json = request.headers.get("Accept", "").startswith("application/json")
     upload = request.FILES.get("file")
     try:
         message = services.message_send(
-            actor=_user(request),
+            actor=request.user,
             conversation_id=conversation_id,
             body=request.POST.get("body", ""),
             upload=upload,
         )
-    except NotFound as exc:
-        raise Http404(exc.message) from exc
-    except ServiceError as exc:
+    except REFUSALS as exc:
         if wants_json:
             return _json_error(exc)
         flash.error(request, exc.message)
@@ -185,13 +175,11 @@ def send(request: HttpRequest, conversation_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def block(request: HttpRequest, user_id: int) -> HttpResponse:
-    user = _user(request)
+def block(request: AuthedRequest, user_id: int) -> HttpResponse:
+    user = request.user
     try:
         blocked = services.block_add(actor=user, user_id=user_id)
-    except NotFound as exc:
-        raise Http404(exc.message) from exc
-    except ServiceError as exc:
+    except REFUSALS as exc:
         flash.error(request, exc.message)
     else:
         flash.success(
@@ -204,8 +192,8 @@ def block(request: HttpRequest, user_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def unblock(request: HttpRequest, user_id: int) -> HttpResponse:
-    services.block_remove(actor=_user(request), user_id=user_id)
+def unblock(request: AuthedRequest, user_id: int) -> HttpResponse:
+    services.block_remove(actor=request.user, user_id=user_id)
     flash.success(request, "Unblocked.")
     return redirect(_next(request, reverse("messaging:settings")))
 
@@ -217,13 +205,10 @@ def _next(request: HttpRequest, default: str) -> str:
 
 @login_required
 @require_POST
-def report(request: HttpRequest, message_id: int) -> HttpResponse:
-    user = _user(request)
+def report(request: AuthedRequest, message_id: int) -> HttpResponse:
+    user = request.user
     form = ReportForm(request.POST)
-    try:
-        message = selectors.access_message(user=user, message_id=message_id)
-    except NotFound as exc:
-        raise Http404(exc.message) from exc
+    message = selectors.access_message(user=user, message_id=message_id)
     if form.is_valid():
         try:
             services.message_report(
@@ -239,8 +224,8 @@ def report(request: HttpRequest, message_id: int) -> HttpResponse:
 
 
 @login_required
-def settings_page(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
+def settings_page(request: AuthedRequest) -> HttpResponse:
+    user = request.user
     if request.method == "POST":
         enabled = request.POST.get("read_receipts") == "on"
         services.read_receipts_set(actor=user, enabled=enabled)
@@ -257,21 +242,17 @@ def settings_page(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def moderation(request: HttpRequest) -> HttpResponse:
-    if not _user(request).is_moderator:
-        raise Http404("No such page.")
-    return render(request, "messaging/moderation.html", {"reports": selectors.open_reports()})
+def moderation(request: AuthedRequest) -> HttpResponse:
+    reports = selectors.open_reports(actor=request.user)
+    return render(request, "messaging/moderation.html", {"reports": reports})
 
 
 @login_required
 @require_POST
-def resolve(request: HttpRequest, report_id: int) -> HttpResponse:
-    try:
-        services.report_resolve(
-            actor=_user(request), report_id=report_id, resolution=request.POST.get("resolution", "")
-        )
-    except NotFound as exc:
-        raise Http404(exc.message) from exc
+def resolve(request: AuthedRequest, report_id: int) -> HttpResponse:
+    services.report_resolve(
+        actor=request.user, report_id=report_id, resolution=request.POST.get("resolution", "")
+    )
     flash.success(request, "Report resolved.")
     return redirect("messaging:moderation")
 
@@ -297,15 +278,12 @@ def private_file_response(
     return response
 
 
-def _attachment(request: HttpRequest, attachment_id: int) -> Any:
-    try:
-        return selectors.access_attachment(user=_user(request), attachment_id=attachment_id)
-    except NotFound as exc:
-        raise Http404(exc.message) from exc
+def _attachment(request: AuthedRequest, attachment_id: int) -> Any:
+    return selectors.access_attachment(user=request.user, attachment_id=attachment_id)
 
 
 @login_required
-def attachment(request: HttpRequest, attachment_id: int) -> HttpResponseBase:
+def attachment(request: AuthedRequest, attachment_id: int) -> HttpResponseBase:
     item = _attachment(request, attachment_id)
     return private_file_response(
         item.file, filename=item.original_name, content_type=item.content_type, inline=False
@@ -313,7 +291,7 @@ def attachment(request: HttpRequest, attachment_id: int) -> HttpResponseBase:
 
 
 @login_required
-def image(request: HttpRequest, attachment_id: int) -> HttpResponseBase:
+def image(request: AuthedRequest, attachment_id: int) -> HttpResponseBase:
     item = _attachment(request, attachment_id)
     if not item.is_image:
         raise Http404("Not an image.")
@@ -323,7 +301,7 @@ def image(request: HttpRequest, attachment_id: int) -> HttpResponseBase:
 
 
 @login_required
-def thumbnail(request: HttpRequest, attachment_id: int) -> HttpResponseBase:
+def thumbnail(request: AuthedRequest, attachment_id: int) -> HttpResponseBase:
     item = _attachment(request, attachment_id)
     if not item.is_image or not item.thumbnail:
         raise Http404("No thumbnail.")

@@ -67,7 +67,7 @@ def notification_item(row: dict[str, Any]) -> dict[str, Any]:
 def notifications_list(request: HttpRequest, unread: bool = False) -> QuerySet[Notification]:
     """With ``?unread=true`` only the unread ones."""
     user = request_user(request)
-    return selectors.notification_list(user, unread_only=unread).values(*LIST_FIELDS)  # type: ignore[return-value]
+    return selectors.notification_list(user, unread_only=unread).values(*LIST_FIELDS)
 
 
 @router.get("/notifications/unread-count", response=ok(UnreadCountOut), summary="The bell's number")

@@ -17,6 +17,6 @@ def unread_notifications(request: HttpRequest) -> dict[str, Any]:
     if user is None or not user.is_authenticated:
         return {"unread_notification_count": 0, "recent_notifications": ()}
     return {
-        "unread_notification_count": unread_count(user),  # type: ignore[arg-type]
-        "recent_notifications": notification_list(user, unread_only=True)[:BELL_ITEMS],  # type: ignore[arg-type]
+        "unread_notification_count": unread_count(user),
+        "recent_notifications": notification_list(user, unread_only=True)[:BELL_ITEMS],
     }

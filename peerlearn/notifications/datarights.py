@@ -18,7 +18,13 @@ def subscribe() -> None:
 
 
 def account_notice(event: AccountNotice) -> None:
-    notify(user=event.user, kind="account", title=event.title, body=event.body, url=event.url)
+    notify(
+        user=event.user,
+        kind=Notification.Kind.ACCOUNT,
+        title=event.title,
+        body=event.body,
+        url=event.url,
+    )
 
 
 def export(event: DataExportCollecting) -> None:

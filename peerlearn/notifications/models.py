@@ -48,6 +48,7 @@ class Notification(models.Model):
         HELP_REQUEST = "help_request", "Help request"
         BADGE = "badge", "Badge"
         ACCOUNT = "account", "Your account"
+        MODERATION = "moderation", "Moderator decisions"
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
@@ -123,7 +124,7 @@ KIND_GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("Discussions", (K.REPLY, K.MENTION, K.HELP_REQUEST)),
     ("Messages", (K.MESSAGE,)),
     ("Practice & badges", (K.BADGE,)),
-    ("Account", (K.VERIFICATION_DECISION, K.ACCOUNT)),
+    ("Account", (K.VERIFICATION_DECISION, K.ACCOUNT, K.MODERATION)),
 )
 del K
 

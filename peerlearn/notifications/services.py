@@ -13,7 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from peerlearn.accounts.models import User
-from peerlearn.common.errors import ServiceError
+from peerlearn.common.errors import Invalid
 
 from . import live, selectors
 from .models import (
@@ -50,7 +50,7 @@ def _clean_kind(kind: str) -> Notification.Kind:
     try:
         return Notification.Kind(kind)
     except ValueError as exc:
-        raise ServiceError(
+        raise Invalid(
             f"Unknown notification kind {kind!r}.", code="invalid_kind", field="kind"
         ) from exc
 
@@ -58,7 +58,7 @@ def _clean_kind(kind: str) -> Notification.Kind:
 def _clean_title(title: str) -> str:
     title = " ".join((title or "").split())
     if not title:
-        raise ServiceError("A notification needs a title.", code="required", field="title")
+        raise Invalid("A notification needs a title.", code="required", field="title")
     if len(title) > TITLE_MAX:
         title = title[: TITLE_MAX - 1].rstrip() + "…"
     return title
@@ -75,7 +75,7 @@ def _clean_url(url: str) -> str:
         or any(c.isspace() for c in url)
         or len(url) > URL_MAX
     ):
-        raise ServiceError(
+        raise Invalid(
             "The link must be a path on this site, like /sessions/12/.",
             code="invalid_url",
             field="url",
@@ -90,13 +90,13 @@ def _clean_attachments(attachments: Sequence[Any] | None) -> list[Attachment]:
             isinstance(item.get(key), str) and item.get(key)
             for key in ("filename", "content", "mimetype")
         ):
-            raise ServiceError(
+            raise Invalid(
                 "Each attachment needs a filename, text content and a MIME type.",
                 code="invalid_attachment",
                 field="attachments",
             )
         if "/" not in item["mimetype"]:
-            raise ServiceError(
+            raise Invalid(
                 f"{item['mimetype']!r} is not a MIME type.",
                 code="invalid_attachment",
                 field="attachments",
@@ -210,14 +210,14 @@ def normalize_phone_number(raw: str) -> str:
     """``"+49 (151) 234-567"`` → ``"+49151234567"``; ``"0049…"`` → ``"+49…"``; empty stays empty.
     Anything that is not then E.164 is refused."""
     if not isinstance(raw, str):
-        raise ServiceError(
+        raise Invalid(
             "The phone number must be text.", code="invalid_phone_number", field="phone_number"
         )
     number = _PHONE_SEPARATORS.sub("", raw)
     if number.startswith("00"):
         number = "+" + number[2:]
     if number and not re.fullmatch(E164_PATTERN, number):
-        raise ServiceError(
+        raise Invalid(
             "Enter the number in international format with the country code, e.g. +4915123456789.",
             code="invalid_phone_number",
             field="phone_number",
@@ -230,19 +230,19 @@ def clean_reminder_offsets(values: Any) -> list[int]:
     returned deduplicated, largest first. An empty list means no reminders."""
     field = "reminder_offsets_minutes"
     if not isinstance(values, list | tuple):
-        raise ServiceError(
+        raise Invalid(
             "Reminder times must be a list of minutes.", code="invalid_reminders", field=field
         )
     offsets: set[int] = set()
     for value in values:
         if isinstance(value, bool) or not isinstance(value, int):
-            raise ServiceError(
+            raise Invalid(
                 f"{value!r} is not a whole number of minutes.",
                 code="invalid_reminders",
                 field=field,
             )
         if not REMINDER_OFFSET_MIN_MINUTES <= value <= REMINDER_OFFSET_MAX_MINUTES:
-            raise ServiceError(
+            raise Invalid(
                 f"Each reminder must be between {REMINDER_OFFSET_MIN_MINUTES} minutes and "
                 f"{REMINDER_OFFSET_MAX_MINUTES // 1440} days before the session.",
                 code="invalid_reminders",
@@ -250,7 +250,7 @@ def clean_reminder_offsets(values: Any) -> list[int]:
             )
         offsets.add(value)
     if len(offsets) > REMINDER_OFFSETS_MAX_COUNT:
-        raise ServiceError(
+        raise Invalid(
             f"Choose at most {REMINDER_OFFSETS_MAX_COUNT} reminder times.",
             code="too_many_reminders",
             field=field,
@@ -271,7 +271,7 @@ def notification_settings_update(
     phone = normalize_phone_number(phone_number)
     offsets = clean_reminder_offsets(reminder_offsets_minutes)
     if sms_opt_in and not phone:
-        raise ServiceError(
+        raise Invalid(
             "Add a phone number to receive text messages.",
             code="phone_number_required",
             field="phone_number",
@@ -301,26 +301,26 @@ def notification_preferences_update(
     (``invalid_channel``)."""
     overrides: dict[str, dict[str, bool]] = {}
     if not isinstance(preferences, Mapping):
-        raise ServiceError(
+        raise Invalid(
             "Preferences must map kinds to channels.", code="invalid", field="preferences"
         )
     for kind, switches in preferences.items():
         clean = _clean_kind(kind).value
         if not isinstance(switches, Mapping):
-            raise ServiceError(
+            raise Invalid(
                 f"The switches for {clean!r} must map channels to true or false.",
                 code="invalid",
                 field="preferences",
             )
         for channel, on in switches.items():
             if channel not in CHANNELS or channel not in channels_for(clean):
-                raise ServiceError(
+                raise Invalid(
                     f"{Notification.Kind(clean).label} cannot be sent by {channel!r}.",
                     code="invalid_channel",
                     field="preferences",
                 )
             if not isinstance(on, bool):
-                raise ServiceError(
+                raise Invalid(
                     f"The {channel} switch for {clean!r} must be true or false.",
                     code="invalid",
                     field="preferences",

@@ -5,15 +5,15 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from peerlearn.accounts.models import User
-from peerlearn.common.errors import NotFound, ServiceError
-from peerlearn.common.web import form_error_from_service, paginate, safe_next
+from peerlearn.accounts.requests import AuthedRequest
+from peerlearn.common.errors import ServiceError
+from peerlearn.common.web import form_error, paginate, safe_next
 
 from . import selectors, services
 from .forms import NotificationSettingsForm, preference_initial
@@ -22,14 +22,10 @@ from .models import CHANNEL_LABELS, CHANNELS
 PER_PAGE = 20
 
 
-def _user(request: HttpRequest) -> User:
-    return request.user  # type: ignore[return-value]
-
-
 @login_required
 @require_GET
-def notification_list(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
+def notification_list(request: AuthedRequest) -> HttpResponse:
+    user = request.user
     unread_only = request.GET.get("filter") == "unread"
     page = paginate(
         request, selectors.notification_list(user, unread_only=unread_only), per_page=PER_PAGE
@@ -48,14 +44,11 @@ def notification_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def notification_read(request: HttpRequest, notification_id: int) -> HttpResponse:
+def notification_read(request: AuthedRequest, notification_id: int) -> HttpResponse:
     """Mark it read, then go where it points (or back to the list)."""
-    try:
-        notification = services.notification_mark_read(
-            actor=_user(request), notification_id=notification_id
-        )
-    except NotFound as exc:
-        raise Http404(exc.message) from exc
+    notification = services.notification_mark_read(
+        actor=request.user, notification_id=notification_id
+    )
     target = notification.url
     if not target or not url_has_allowed_host_and_scheme(
         target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
@@ -66,8 +59,8 @@ def notification_read(request: HttpRequest, notification_id: int) -> HttpRespons
 
 @login_required
 @require_POST
-def notifications_read_all(request: HttpRequest) -> HttpResponse:
-    changed = services.notifications_mark_all_read(actor=_user(request))
+def notifications_read_all(request: AuthedRequest) -> HttpResponse:
+    changed = services.notifications_mark_all_read(actor=request.user)
     if changed:
         noun = "notification" if changed == 1 else "notifications"
         messages.success(request, f"Marked {changed} {noun} read.")
@@ -77,8 +70,8 @@ def notifications_read_all(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def notification_settings(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
+def notification_settings(request: AuthedRequest) -> HttpResponse:
+    user = request.user
     prefs = selectors.delivery_settings(user)
     initial = {
         "phone_number": prefs.phone_number,
@@ -111,7 +104,7 @@ def notification_settings(request: HttpRequest) -> HttpResponse:
                         preferences=form.preferences(),
                     )
         except ServiceError as exc:
-            form_error_from_service(form, exc)
+            form_error(form, exc)
         else:
             messages.success(request, "Your notification settings are saved.")
             return redirect("notifications:settings")

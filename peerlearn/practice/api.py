@@ -12,10 +12,11 @@ from typing import Any, Literal
 
 from django.http import HttpRequest
 from ninja import Field, Router, Schema, Status
-from ninja.pagination import PageNumberPagination, paginate
+from ninja.pagination import paginate
 
 from peerlearn.api.auth import request_user
 from peerlearn.api.helpers import ok
+from peerlearn.api.pages import Page
 
 from . import selectors, services
 from .models import PracticeSession, Problem, Submission
@@ -177,7 +178,7 @@ class ProgressOut(Schema):
 
 
 @router.get("/practice/problems", response=ok(list[ProblemOut]), summary="The problem bank")
-@paginate(PageNumberPagination)
+@paginate(Page)
 def problems_list(
     request: HttpRequest,
     difficulty: str = "",

@@ -150,6 +150,7 @@ def lobby(*, exclude_user: User | None = None, limit: int = 50) -> list[Practice
         guest__isnull=True,
         created_at__gte=timezone.now() - timedelta(hours=settings.PRACTICE_LOBBY_HOURS),
     ).select_related("problem", "host__profile")
+    items = items.prefetch_related("problem__topics")  # the API shows the problem's topics
     if exclude_user is not None:
         items = items.exclude(host=exclude_user)
     return list(items.order_by("-created_at")[:limit])
@@ -159,6 +160,7 @@ def my_sessions(*, user: User, limit: int = 20) -> list[PracticeSession]:
     return list(
         PracticeSession.objects.filter(Q(host=user) | Q(guest=user))
         .select_related("problem", "host__profile", "guest__profile")
+        .prefetch_related("problem__topics")
         .order_by("-created_at")[:limit]
     )
 

@@ -20,7 +20,7 @@ from django.utils import timezone
 
 from peerlearn.accounts.models import User
 from peerlearn.common import hooks, ratelimit
-from peerlearn.common.errors import Conflict, Forbidden, NotFound, ServiceError
+from peerlearn.common.errors import Conflict, Forbidden, Invalid, NotFound
 from peerlearn.common.markdown import render_markdown
 from peerlearn.common.realtime import broadcast, person
 from peerlearn.live.models import Room, RoomPresence
@@ -121,9 +121,9 @@ def problem_spec(problem: Problem) -> ProblemSpec:
 
 def _check_code(language: str, code: str) -> None:
     if language not in Language.values:
-        raise ServiceError("Choose Python, C++ or JavaScript.", code="language", field="language")
+        raise Invalid("Choose Python, C++ or JavaScript.", code="language", field="language")
     if len(code) > MAX_CODE_CHARS:
-        raise ServiceError("Code is limited to 64 KB.", code="too_long", field="code")
+        raise Invalid("Code is limited to 64 KB.", code="too_long", field="code")
 
 
 def draft_save(*, actor: User, problem: Problem, language: str, code: str) -> Draft:
@@ -146,20 +146,20 @@ def code_fingerprint(code: str) -> str:
 
 def _parse_custom_input(problem: Problem, custom_input: str) -> None:
     if len(custom_input) > MAX_CUSTOM_INPUT_CHARS:
-        raise ServiceError("Custom input is limited to 64 KB.", code="too_long", field="input")
+        raise Invalid("Custom input is limited to 64 KB.", code="too_long", field="input")
     if problem.kind != Problem.Kind.FUNCTION:
         return
     try:
         args = json.loads(custom_input)
     except ValueError as exc:
-        raise ServiceError(
+        raise Invalid(
             "Custom input is the function's arguments as a JSON array, e.g. [[1, 2, 3], 4].",
             code="invalid_input",
             field="input",
         ) from exc
     expected = len((problem.signature or {}).get("params", []))
     if not isinstance(args, list) or len(args) != expected:
-        raise ServiceError(
+        raise Invalid(
             f"Give a JSON array with {expected} argument{'s' if expected != 1 else ''}.",
             code="invalid_input",
             field="input",
@@ -180,12 +180,12 @@ def submission_create(
     against the hidden tests. One submission at a time per user, and a per-minute limit."""
     _check_code(language, code)
     if mode not in Submission.Mode.values:
-        raise ServiceError("Choose Run or Submit.", code="mode")
+        raise Invalid("Choose Run or Submit.", code="mode")
     if not code.strip():
-        raise ServiceError("Write some code first.", code="empty", field="code")
+        raise Invalid("Write some code first.", code="empty", field="code")
     if custom_input is not None:
         if mode != Submission.Mode.RUN:
-            raise ServiceError("Custom input is for Run only.", code="invalid_input")
+            raise Invalid("Custom input is for Run only.", code="invalid_input")
         _parse_custom_input(problem, custom_input)
     if session is not None:
         if actor.pk not in session.participant_ids:
@@ -193,7 +193,7 @@ def submission_create(
         if session.status == PracticeSession.Status.ENDED:
             raise Conflict("This practice session has ended.", code="session_ended")
         if session.problem_id != problem.pk:
-            raise ServiceError("This session is about a different problem.", code="problem")
+            raise Invalid("This session is about a different problem.", code="problem")
     ratelimit.check(
         f"judge:{actor.pk}",
         limit=settings.PRACTICE_SUBMISSIONS_PER_MINUTE,
@@ -442,7 +442,7 @@ def random_problem(
         items = items.filter(topics__slug=topic)
     ids = list(items.values_list("pk", flat=True).distinct())
     if not ids:
-        raise ServiceError("No problem matches that difficulty and topic.", code="no_problem")
+        raise Invalid("No problem matches that difficulty and topic.", code="no_problem")
     if exclude_solved_by is not None:
         solved = set(
             Solve.objects.filter(user=exclude_solved_by, problem_id__in=ids).values_list(
@@ -499,12 +499,12 @@ def session_create(
     password: str = "",
 ) -> PracticeSession:
     if visibility not in PracticeSession.Visibility.values:
-        raise ServiceError("Choose public or private.", code="visibility", field="visibility")
+        raise Invalid("Choose public or private.", code="visibility", field="visibility")
     if not problem.is_published:
         raise NotFound("No such problem.")
     if visibility == PracticeSession.Visibility.PRIVATE:
         if len(password) < MIN_PASSWORD_CHARS:
-            raise ServiceError(
+            raise Invalid(
                 f"A private session needs a password of at least {MIN_PASSWORD_CHARS} characters.",
                 code="password",
                 field="password",

@@ -12,7 +12,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.csp import CSP
@@ -20,8 +20,9 @@ from django.views.decorators.csp import csp_override
 from django.views.decorators.http import require_GET, require_POST
 
 from peerlearn.accounts.models import User
-from peerlearn.common.errors import NotFound, ServiceError
-from peerlearn.common.web import form_error_from_service, is_htmx, paginate
+from peerlearn.accounts.requests import AuthedRequest
+from peerlearn.common.errors import Invalid, ServiceError
+from peerlearn.common.web import form_error, is_htmx, paginate
 from peerlearn.live import selectors as live_selectors
 
 from . import selectors, services
@@ -56,10 +57,7 @@ def _json_error(exc: ServiceError) -> JsonResponse:
 
 
 def _problem_or_404(user: Any, slug: str) -> Problem:
-    try:
-        return selectors.access_problem(user=user, slug=slug)
-    except NotFound as exc:
-        raise Http404(exc.message) from exc
+    return selectors.access_problem(user=user, slug=slug)
 
 
 # --- the problem bank -----------------------------------------------------------------------
@@ -74,7 +72,7 @@ def problems(request: HttpRequest) -> HttpResponse:
         "status": request.GET.get("status", "") if user else "",
         "search": request.GET.get("q", "").strip(),
     }
-    page = paginate(request, selectors.problems(user=user, **filters), per_page=25)  # type: ignore[arg-type]
+    page = paginate(request, selectors.problems(user=user, **filters), per_page=25)
     query = "&".join(
         f"{key if key != 'search' else 'q'}={value}" for key, value in filters.items() if value
     )
@@ -85,7 +83,7 @@ def problems(request: HttpRequest) -> HttpResponse:
         "difficulties": Difficulty.choices,
         "status_choices": STATUS_CHOICES,
         "topics": selectors.topics(),
-        "progress": selectors.progress(user=user) if user else None,  # type: ignore[arg-type]
+        "progress": selectors.progress(user=user) if user else None,
     }
     if is_htmx(request) and request.headers.get("HX-Target") == "problem-results":
         return render(request, "practice/_problem_table.html", context)
@@ -93,9 +91,9 @@ def problems(request: HttpRequest) -> HttpResponse:
 
 
 def _workspace_context(
-    request: HttpRequest, problem: Problem, session: PracticeSession | None = None
+    request: AuthedRequest, problem: Problem, session: PracticeSession | None = None
 ) -> dict[str, Any]:
-    user: User = request.user  # type: ignore[assignment]
+    user = request.user
     solved = selectors.is_solved(user=user, problem=problem)
     return {
         "problem": problem,
@@ -120,25 +118,25 @@ def _workspace_context(
 @login_required
 @require_GET
 @editor_csp
-def problem_detail(request: HttpRequest, slug: str) -> HttpResponse:
+def problem_detail(request: AuthedRequest, slug: str) -> HttpResponse:
     problem = _problem_or_404(request.user, slug)
     return render(request, "practice/workspace.html", _workspace_context(request, problem))
 
 
 @login_required
 @require_POST
-def draft_save(request: HttpRequest, slug: str) -> JsonResponse:
+def draft_save(request: AuthedRequest, slug: str) -> JsonResponse:
     problem = _problem_or_404(request.user, slug)
     try:
         body = json.loads(request.body or b"{}")
         draft = services.draft_save(
-            actor=request.user,  # type: ignore[arg-type]
+            actor=request.user,
             problem=problem,
             language=str(body.get("language", "")),
             code=str(body.get("code", "")),
         )
     except ValueError:
-        return _json_error(ServiceError("Send JSON.", code="invalid"))
+        return _json_error(Invalid("Send JSON.", code="invalid"))
     except ServiceError as exc:
         return _json_error(exc)
     return JsonResponse({"saved_at": draft.updated_at.isoformat()})
@@ -146,17 +144,17 @@ def draft_save(request: HttpRequest, slug: str) -> JsonResponse:
 
 @login_required
 @require_POST
-def submit(request: HttpRequest, slug: str) -> JsonResponse:
+def submit(request: AuthedRequest, slug: str) -> JsonResponse:
     """Run or Submit. Answers at once with the submission's id; judging happens in the worker
     and its progress arrives over /ws/practice/ (or by polling the status URL)."""
     problem = _problem_or_404(request.user, slug)
-    user: User = request.user  # type: ignore[assignment]
+    user: User = request.user
     try:
         body = json.loads(request.body or b"{}")
         if not isinstance(body, dict):
             raise ValueError
     except ValueError:
-        return _json_error(ServiceError("Send JSON.", code="invalid"))
+        return _json_error(Invalid("Send JSON.", code="invalid"))
     try:
         session = None
         if body.get("session"):
@@ -182,12 +180,9 @@ def submit(request: HttpRequest, slug: str) -> JsonResponse:
 
 @login_required
 @require_GET
-def submission_result(request: HttpRequest, submission_id: int) -> HttpResponse:
+def submission_result(request: AuthedRequest, submission_id: int) -> HttpResponse:
     """The submitter's own results, as the panel under the editor (HTMX)."""
-    try:
-        submission = selectors.access_submission(user=request.user, submission_id=submission_id)  # type: ignore[arg-type]
-    except NotFound as exc:
-        raise Http404(exc.message) from exc
+    submission = selectors.access_submission(user=request.user, submission_id=submission_id)
     return render(request, "practice/_result.html", {"submission": submission})
 
 
@@ -195,9 +190,9 @@ def submission_result(request: HttpRequest, submission_id: int) -> HttpResponse:
 
 
 @login_required
-def sessions(request: HttpRequest) -> HttpResponse:
+def sessions(request: AuthedRequest) -> HttpResponse:
     """The lobby (public sessions with a free seat), "start a session", and my sessions."""
-    user: User = request.user  # type: ignore[assignment]
+    user: User = request.user
     form = SessionCreateForm(
         request.POST or None, initial={"problem": request.GET.get("problem", "")}
     )
@@ -213,7 +208,7 @@ def sessions(request: HttpRequest) -> HttpResponse:
                 password=data["password"],
             )
         except ServiceError as exc:
-            form_error_from_service(form, exc)
+            form_error(form, exc)
         else:
             return redirect("practice:session", uid=session.uid)
     context = {
@@ -229,24 +224,21 @@ def sessions(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
-def lobby(request: HttpRequest) -> HttpResponse:
+def lobby(request: AuthedRequest) -> HttpResponse:
     return render(
         request,
         "practice/_lobby.html",
-        {"lobby": selectors.lobby(exclude_user=request.user)},  # type: ignore[arg-type]
+        {"lobby": selectors.lobby(exclude_user=request.user)},
     )
 
 
 @login_required
 @editor_csp
-def session_detail(request: HttpRequest, uid: str) -> HttpResponse:
+def session_detail(request: AuthedRequest, uid: str) -> HttpResponse:
     """Participants get the shared workspace (or the summary once it ended); anyone else gets
     the join page."""
-    user: User = request.user  # type: ignore[assignment]
-    try:
-        session = selectors.access_session(user=user, uid=uid, as_participant=False)
-    except NotFound as exc:
-        raise Http404(exc.message) from exc
+    user: User = request.user
+    session = selectors.access_session(user=user, uid=uid, as_participant=False)
     if user.pk not in session.participant_ids:
         return _join_page(request, session, JoinForm())
     if session.status == PracticeSession.Status.ENDED:
@@ -279,40 +271,31 @@ def _join_page(
 
 @login_required
 @require_POST
-def session_join(request: HttpRequest, uid: str) -> HttpResponse:
-    user: User = request.user  # type: ignore[assignment]
-    try:
-        session = selectors.access_session(user=user, uid=uid, as_participant=False)
-    except NotFound as exc:
-        raise Http404(exc.message) from exc
+def session_join(request: AuthedRequest, uid: str) -> HttpResponse:
+    user: User = request.user
+    session = selectors.access_session(user=user, uid=uid, as_participant=False)
     form = JoinForm(request.POST)
     form.is_valid()
     try:
         services.session_join(actor=user, uid=uid, password=form.cleaned_data.get("password", ""))
     except ServiceError as exc:
-        form_error_from_service(form, exc)
+        form_error(form, exc)
         return _join_page(request, session, form, status=exc.status)
     return redirect("practice:session", uid=uid)
 
 
 @login_required
 @require_POST
-def session_end(request: HttpRequest, uid: str) -> HttpResponse:
-    try:
-        services.session_end(actor=request.user, uid=uid)  # type: ignore[arg-type]
-    except NotFound as exc:
-        raise Http404(exc.message) from exc
+def session_end(request: AuthedRequest, uid: str) -> HttpResponse:
+    services.session_end(actor=request.user, uid=uid)
     messages.success(request, "You left the practice session.")
     return redirect("practice:summary", uid=uid)
 
 
 @login_required
 @require_GET
-def session_summary(request: HttpRequest, uid: str) -> HttpResponse:
-    try:
-        session = selectors.access_session(user=request.user, uid=uid)  # type: ignore[arg-type]
-    except NotFound as exc:
-        raise Http404(exc.message) from exc
+def session_summary(request: AuthedRequest, uid: str) -> HttpResponse:
+    session = selectors.access_session(user=request.user, uid=uid)
     room = session.room
     context = {
         "session": session,
@@ -326,9 +309,9 @@ def session_summary(request: HttpRequest, uid: str) -> HttpResponse:
 
 @login_required
 @require_GET
-def progress(request: HttpRequest) -> HttpResponse:
+def progress(request: AuthedRequest) -> HttpResponse:
     return render(
         request,
         "practice/progress.html",
-        {"progress": selectors.progress(user=request.user)},  # type: ignore[arg-type]
+        {"progress": selectors.progress(user=request.user)},
     )

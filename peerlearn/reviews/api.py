@@ -13,12 +13,13 @@ from typing import Any
 
 from django.http import HttpRequest
 from ninja import Field, Router, Schema, Status
-from ninja.pagination import PageNumberPagination, paginate
+from ninja.pagination import paginate
 
 from peerlearn.accounts import selectors as accounts_selectors
+from peerlearn.accounts.requests import context_user
 from peerlearn.api.auth import request_user
 from peerlearn.api.helpers import ok
-from peerlearn.common.errors import Forbidden
+from peerlearn.api.pages import Page
 
 from . import selectors, services
 from .models import ALL_DIMENSIONS, COMMENT_MAX, HIDE_REASON_MAX, REPORT_REASON_MAX, Review
@@ -37,10 +38,9 @@ def _person(user: Any) -> dict[str, Any]:
     return {"id": user.pk, "display_name": user.display_name}
 
 
-def _viewer_id(context: dict[str, Any] | None) -> int | None:
-    request = (context or {}).get("request")
-    user = getattr(request, "user", None)
-    return getattr(user, "pk", None)
+def _is_author(review: Review, context: dict[str, Any] | None) -> bool:
+    viewer = context_user(context)
+    return viewer is not None and review.author_id == viewer.pk
 
 
 class ReviewOut(Schema):
@@ -67,7 +67,7 @@ class ReviewOut(Schema):
 
     @staticmethod
     def resolve_editable_until(obj: Review, context: dict[str, Any]) -> datetime | None:
-        mine = obj.author_id == _viewer_id(context)
+        mine = _is_author(obj, context)
         return obj.edit_until if mine and selectors.can_edit(obj) else None
 
     @staticmethod
@@ -80,7 +80,7 @@ class ReviewOut(Schema):
 
     @staticmethod
     def resolve_hidden_reason(obj: Review, context: dict[str, Any]) -> str:
-        return obj.hidden_reason if obj.author_id == _viewer_id(context) else ""
+        return obj.hidden_reason if _is_author(obj, context) else ""
 
 
 class ReviewIn(Schema):
@@ -192,7 +192,7 @@ def my_pending(request: HttpRequest) -> list[dict[str, Any]]:
 
 
 @router.get("/me/reviews/written", response=ok(list[ReviewOut]), summary="Reviews I wrote")
-@paginate(PageNumberPagination)
+@paginate(Page)
 def my_written(request: HttpRequest) -> Any:
     return selectors.written_by(request_user(request))
 
@@ -202,7 +202,7 @@ def my_written(request: HttpRequest) -> Any:
     response=ok(list[ReviewOut]),
     summary="Reviews about me I may read (revealed, not hidden)",
 )
-@paginate(PageNumberPagination)
+@paginate(Page)
 def my_received(request: HttpRequest) -> Any:
     return selectors.received_by(request_user(request))
 
@@ -298,9 +298,7 @@ def review_hide(request: HttpRequest, review_id: int, payload: HideIn) -> Review
     summary="Moderators: reviews with open reports",
 )
 def moderation_queue(request: HttpRequest) -> list[Review]:
-    if not request_user(request).is_moderator:
-        raise Forbidden("Only moderators can do this.")
-    return list(selectors.with_reveal(selectors.moderation_queue()))
+    return list(selectors.with_reveal(selectors.moderation_queue(actor=request_user(request))))
 
 
 # --- aggregates ---------------------------------------------------------------------------------

@@ -24,6 +24,7 @@ from django.db.models import (
     F,
     FloatField,
     OuterRef,
+    Prefetch,
     Q,
     QuerySet,
     Sum,
@@ -33,6 +34,7 @@ from django.db.models.functions import Cast, Coalesce
 from django.utils import timezone
 
 from peerlearn.accounts.models import User
+from peerlearn.accounts.roles import require_moderator
 from peerlearn.common.errors import NotFound
 from peerlearn.scheduling.models import Booking, TimeClaim
 
@@ -268,6 +270,11 @@ class PendingReview:
 def pending_for(user: User, now: datetime | None = None) -> list[PendingReview]:
     """Reviews ``user`` can still write, soonest deadline first."""
     now = now or timezone.now()
+    seated = (
+        TimeClaim.objects.filter(role=TimeClaim.Role.LEARNER, active=True)
+        .select_related("user__profile")
+        .order_by("created_at", "pk")
+    )
     bookings = (
         Booking.objects.filter(
             status=Booking.Status.COMPLETED, ends_at__gt=now - REVIEW_WINDOW, ends_at__lte=now
@@ -277,6 +284,7 @@ def pending_for(user: User, now: datetime | None = None) -> list[PendingReview]:
             | Q(claims__user=user, claims__role=TimeClaim.Role.LEARNER, claims__active=True)
         )
         .select_related("tutor__profile", "subject")
+        .prefetch_related(Prefetch("claims", seated, to_attr="seated"))
         .distinct()
         .order_by("ends_at", "pk")
     )
@@ -287,7 +295,14 @@ def pending_for(user: User, now: datetime | None = None) -> list[PendingReview]:
     )
     pending = []
     for booking in bookings:
-        for person in subjects_for(user, booking):
+        # subjects_for without a query per booking: the filter above made ``user`` its tutor or
+        # a seated learner, and the seated learners are prefetched.
+        if booking.tutor_id == user.pk:
+            claims: list[TimeClaim] = booking.seated  # type: ignore[attr-defined]
+            people = [c.user for c in claims if c.user_id != user.pk]
+        else:
+            people = [booking.tutor]
+        for person in people:
             if (booking.pk, person.pk) not in done:
                 pending.append(PendingReview(booking, person, window_closes_at(booking)))
     return pending
@@ -494,8 +509,10 @@ def sessions_rated_at_least(user: User, threshold: float) -> int:
 # --- moderation ---------------------------------------------------------------------------------
 
 
-def moderation_queue() -> QuerySet[Review]:
-    """Reviews with open reports, most reported first (a hidden review leaves the queue)."""
+def moderation_queue(*, actor: User | None = None) -> QuerySet[Review]:
+    """Reviews with open reports, most reported first (a hidden review leaves the queue).
+    Moderators only (``Forbidden``; ``actor`` None: the system)."""
+    require_moderator(actor)
     open_reports = ReviewReport.objects.filter(resolved_at__isnull=True)
     return (
         _base()
@@ -508,5 +525,6 @@ def moderation_queue() -> QuerySet[Review]:
     )
 
 
-def hidden_reviews() -> QuerySet[Review]:
+def hidden_reviews(*, actor: User | None = None) -> QuerySet[Review]:
+    require_moderator(actor)
     return _base().filter(hidden_at__isnull=False).select_related("hidden_by__profile")

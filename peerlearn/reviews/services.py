@@ -26,8 +26,10 @@ from django.utils.formats import date_format
 
 from peerlearn.accounts.audit import audit_record
 from peerlearn.accounts.models import User
+from peerlearn.accounts.roles import require_moderator
 from peerlearn.common import hooks, ratelimit
-from peerlearn.common.errors import Conflict, Forbidden, NotFound, ServiceError
+from peerlearn.common.errors import Conflict, Forbidden, Invalid, NotFound
+from peerlearn.notifications.models import Notification
 from peerlearn.notifications.services import notify
 from peerlearn.scheduling.hooks import BookingCompleted
 from peerlearn.scheduling.models import Booking
@@ -113,7 +115,9 @@ def reviews_request(*, booking: Booking) -> int:
                     f"{tutor.display_name} has reviewed you too, or until the review window "
                     f"closes on {due}."
                 )
-            notify(user=person, kind="review_request", title=title, body=body, url=url)
+            notify(
+                user=person, kind=Notification.Kind.REVIEW_REQUEST, title=title, body=body, url=url
+            )
             sent += 1
         if sent:
             _schedule_window_close(booking)
@@ -134,24 +138,22 @@ def _clean_scores(scores: Mapping[str, Any], dimensions: tuple[str, ...]) -> dic
     unknown = set(scores) - set(dimensions)
     if unknown:
         name = sorted(unknown)[0]
-        raise ServiceError(
-            f"{name!r} is not rated in this review.", code="invalid_score", field=name
-        )
+        raise Invalid(f"{name!r} is not rated in this review.", code="invalid_score", field=name)
     cleaned: dict[str, int] = {}
     for name in dimensions:
         value = scores.get(name)
         if value is None or value == "":
-            raise ServiceError(f"Rate {name} from 1 to 5 stars.", code="score_required", field=name)
+            raise Invalid(f"Rate {name} from 1 to 5 stars.", code="score_required", field=name)
         if isinstance(value, bool) or not isinstance(value, int | str):
-            raise ServiceError("Scores are whole numbers 1–5.", code="invalid_score", field=name)
+            raise Invalid("Scores are whole numbers 1–5.", code="invalid_score", field=name)
         try:
             number = int(value)
         except ValueError as exc:
-            raise ServiceError(
+            raise Invalid(
                 "Scores are whole numbers 1–5.", code="invalid_score", field=name
             ) from exc
         if not 1 <= number <= 5:
-            raise ServiceError("Scores are whole numbers 1–5.", code="invalid_score", field=name)
+            raise Invalid("Scores are whole numbers 1–5.", code="invalid_score", field=name)
         cleaned[name] = number
     return cleaned
 
@@ -159,7 +161,7 @@ def _clean_scores(scores: Mapping[str, Any], dimensions: tuple[str, ...]) -> dic
 def _clean_comment(comment: str | None) -> str:
     text = (comment or "").replace("\r\n", "\n").strip()
     if len(text) > COMMENT_MAX:
-        raise ServiceError(
+        raise Invalid(
             f"Keep the comment under {COMMENT_MAX} characters (it has {len(text)}).",
             code="comment_too_long",
             field="comment",
@@ -171,7 +173,7 @@ def _clean_tags(tags: Sequence[str] | None, known: Mapping[str, str]) -> list[st
     cleaned: list[str] = []
     for tag in tags or []:
         if not isinstance(tag, str) or tag not in known:
-            raise ServiceError(
+            raise Invalid(
                 f"{tag!r} is not one of the tags: {', '.join(known)}.",
                 code="invalid_tag",
                 field="tags",
@@ -220,11 +222,11 @@ def review_submit(
     a task to reveal everything at the window's close is scheduled."""
     booking = selectors.access_reviewable_booking(user=actor, booking_id=booking_id)
     if subject_id is not None and subject_id == actor.pk:
-        raise ServiceError("You cannot review yourself.", code="self_review", field="subject_id")
+        raise Invalid("You cannot review yourself.", code="self_review", field="subject_id")
     candidates = selectors.subjects_for(actor, booking)
     if subject_id is None:
         if len(candidates) != 1:
-            raise ServiceError(
+            raise Invalid(
                 "Choose which learner you are reviewing.", code="required", field="subject_id"
             )
         subject = candidates[0]
@@ -345,7 +347,7 @@ def _announce_reveal(reviews: Sequence[Review]) -> int:
             hooks.publish(TutorReviewRevealed(tutor_id=review.subject_id))
         notify(
             user=review.subject,
-            kind="review_revealed",
+            kind=Notification.Kind.REVIEW_REVEALED,
             title=f"{author.display_name}'s review of your session is now visible",
             body=(
                 f"Your {booking.subject.name} session of {_day(booking.starts_at)}: "
@@ -451,9 +453,9 @@ def review_report(*, actor: User, review_id: int, reason: str) -> ReviewReport:
         raise Conflict("This review is already hidden.", code="already_hidden")
     text = " ".join((reason or "").split())
     if not text:
-        raise ServiceError("Say what is wrong with it.", code="required", field="reason")
+        raise Invalid("Say what is wrong with it.", code="required", field="reason")
     if len(text) > REPORT_REASON_MAX:
-        raise ServiceError(
+        raise Invalid(
             f"Keep the reason under {REPORT_REASON_MAX} characters.",
             code="reason_too_long",
             field="reason",
@@ -465,20 +467,15 @@ def review_report(*, actor: User, review_id: int, reason: str) -> ReviewReport:
         raise Conflict("You have already reported this review.", code="already_reported") from exc
 
 
-def _require_moderator(actor: User) -> None:
-    if not actor.is_moderator:
-        raise Forbidden("Only moderators can do this.")
-
-
 def review_hide(*, actor: User, review_id: int, reason: str) -> Review:
     """A moderator hides a review: it no longer shows anywhere (its author still sees it, marked
     hidden) and no aggregate counts it. Records who, when and why; resolves its open reports."""
-    _require_moderator(actor)
+    require_moderator(actor)
     text = " ".join((reason or "").split())
     if not text:
-        raise ServiceError("Give a reason.", code="required", field="reason")
+        raise Invalid("Give a reason.", code="required", field="reason")
     if len(text) > HIDE_REASON_MAX:
-        raise ServiceError(
+        raise Invalid(
             f"Keep the reason under {HIDE_REASON_MAX} characters.",
             code="reason_too_long",
             field="reason",
@@ -504,10 +501,10 @@ def review_hide(*, actor: User, review_id: int, reason: str) -> Review:
 
 def review_unhide(*, actor: User, review_id: int, reason: str) -> Review:
     """A moderator shows a hidden review again; the tutor's rating counts it again. Audited."""
-    _require_moderator(actor)
+    require_moderator(actor)
     text = " ".join((reason or "").split())
     if not text:
-        raise ServiceError("Give a reason.", code="required", field="reason")
+        raise Invalid("Give a reason.", code="required", field="reason")
     selectors.access_review(user=actor, review_id=review_id)
     with transaction.atomic():
         review = Review.objects.select_for_update(of=("self",)).get(pk=review_id)
@@ -525,7 +522,7 @@ def review_unhide(*, actor: User, review_id: int, reason: str) -> Review:
 
 def review_reports_dismiss(*, actor: User, review_id: int) -> int:
     """A moderator keeps a reported review: its open reports are resolved as dismissed."""
-    _require_moderator(actor)
+    require_moderator(actor)
     review = selectors.access_review(user=actor, review_id=review_id)
     with transaction.atomic():
         count = ReviewReport.objects.filter(review_id=review_id, resolved_at__isnull=True).update(

@@ -7,29 +7,24 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
-from peerlearn.accounts.models import User
-from peerlearn.common.errors import NotFound, ServiceError
-from peerlearn.common.web import form_error_from_service, paginate
+from peerlearn.accounts.requests import AuthedRequest
+from peerlearn.accounts.roles import require_moderator
+from peerlearn.common.errors import REFUSALS, ServiceError
+from peerlearn.common.web import form_error, paginate
 
 from . import selectors, services
 from .forms import HideForm, ReportForm, ReviewForm
 from .models import Review
 
 
-def _user(request: HttpRequest) -> User:
-    user = request.user
-    assert isinstance(user, User)
-    return user
-
-
 @login_required
-def my_reviews(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
+def my_reviews(request: AuthedRequest) -> HttpResponse:
+    user = request.user
     tab = request.GET.get("tab", "pending")
     if tab not in {"pending", "written", "received"}:
         tab = "pending"
@@ -50,18 +45,11 @@ def my_reviews(request: HttpRequest) -> HttpResponse:
     return render(request, "reviews/my_reviews.html", context)
 
 
-def _booking_or_404(user: User, booking_id: int) -> Any:
-    try:
-        return selectors.access_reviewable_booking(user=user, booking_id=booking_id)
-    except NotFound as exc:
-        raise Http404(exc.message) from exc
-
-
 @login_required
 @require_http_methods(["GET", "POST"])
-def booking_reviews(request: HttpRequest, booking_id: int) -> HttpResponse:
-    user = _user(request)
-    booking = _booking_or_404(user, booking_id)
+def booking_reviews(request: AuthedRequest, booking_id: int) -> HttpResponse:
+    user = request.user
+    booking = selectors.access_reviewable_booking(user=user, booking_id=booking_id)
     state = selectors.review_state_for(user, booking)
     direction = (
         Review.Direction.OF_LEARNER if booking.tutor_id == user.pk else Review.Direction.OF_TUTOR
@@ -110,7 +98,7 @@ def booking_reviews(request: HttpRequest, booking_id: int) -> HttpResponse:
                         messages.success(request, "Your review is updated.")
                     return redirect(request.path)
                 except ServiceError as exc:
-                    form_error_from_service(form, exc)
+                    form_error(form, exc)
         sections.append({"pair": pair, "form": form})
     return render(
         request,
@@ -126,12 +114,9 @@ def booking_reviews(request: HttpRequest, booking_id: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def report(request: HttpRequest, review_id: int) -> HttpResponse:
-    user = _user(request)
-    try:
-        review = selectors.access_review(user=user, review_id=review_id)
-    except NotFound as exc:
-        raise Http404(exc.message) from exc
+def report(request: AuthedRequest, review_id: int) -> HttpResponse:
+    user = request.user
+    review = selectors.access_review(user=user, review_id=review_id)
     form = ReportForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -139,29 +124,21 @@ def report(request: HttpRequest, review_id: int) -> HttpResponse:
                 actor=user, review_id=review.pk, reason=form.cleaned_data["reason"]
             )
         except ServiceError as exc:
-            form_error_from_service(form, exc)
+            form_error(form, exc)
         else:
             messages.success(request, "Thank you. A moderator will look at this review.")
             return redirect(reverse("reviews:booking", args=[review.booking_id]))
     return render(request, "reviews/report.html", {"review": review, "form": form})
 
 
-def _moderator(request: HttpRequest) -> User:
-    user = _user(request)
-    if not user.is_moderator:
-        raise Http404("No such page.")
-    return user
-
-
 @login_required
-def moderation(request: HttpRequest) -> HttpResponse:
-    _moderator(request)
+def moderation(request: AuthedRequest) -> HttpResponse:
     return render(
         request,
         "reviews/moderation.html",
         {
-            "queue": selectors.moderation_queue(),
-            "hidden": selectors.hidden_reviews()[:20],
+            "queue": selectors.moderation_queue(actor=request.user),
+            "hidden": selectors.hidden_reviews(actor=request.user)[:20],
             "hide_form": HideForm(),
         },
     )
@@ -169,17 +146,16 @@ def moderation(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def hide(request: HttpRequest, review_id: int) -> HttpResponse:
-    user = _moderator(request)
+def hide(request: AuthedRequest, review_id: int) -> HttpResponse:
+    user = request.user
+    require_moderator(user)  # before any flash message
     form = HideForm(request.POST)
     if not form.is_valid():
         messages.error(request, "Give a reason for hiding the review.")
         return redirect("reviews:moderation")
     try:
         services.review_hide(actor=user, review_id=review_id, reason=form.cleaned_data["reason"])
-    except NotFound as exc:
-        raise Http404(exc.message) from exc
-    except ServiceError as exc:
+    except REFUSALS as exc:
         messages.error(request, exc.message)
     else:
         messages.success(request, "The review is hidden; ratings no longer count it.")
@@ -188,11 +164,8 @@ def hide(request: HttpRequest, review_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def dismiss(request: HttpRequest, review_id: int) -> HttpResponse:
-    user = _moderator(request)
-    try:
-        services.review_reports_dismiss(actor=user, review_id=review_id)
-    except NotFound as exc:
-        raise Http404(exc.message) from exc
+def dismiss(request: AuthedRequest, review_id: int) -> HttpResponse:
+    user = request.user
+    services.review_reports_dismiss(actor=user, review_id=review_id)
     messages.success(request, "Reports dismissed; the review stays.")
     return redirect("reviews:moderation")

@@ -20,15 +20,15 @@ from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from ninja import P, QueryEx, Router, Status
-from ninja.pagination import PageNumberPagination, paginate
+from ninja.pagination import paginate
 
 from peerlearn.accounts import selectors as accounts_selectors
 from peerlearn.accounts.models import User
 from peerlearn.api.auth import request_user
 from peerlearn.api.errors import ERROR_RESPONSES
 from peerlearn.api.helpers import api_field_names, ok, require_timezone
-from peerlearn.api.pages import fast_page
-from peerlearn.common.errors import Conflict, NotFound, ServiceError
+from peerlearn.api.pages import Page, fast_page
+from peerlearn.common.errors import Conflict, Invalid, NotFound
 
 from . import ics, selectors, services
 from .models import Booking, CalendarFeed, TimeClaim, TutorPolicy
@@ -76,7 +76,7 @@ def _zone_named(name: str, *, field: str) -> ZoneInfo:
 
 def _aware(moment: datetime | None, *, field: str) -> datetime | None:
     if moment is not None and moment.tzinfo is None:
-        raise ServiceError(
+        raise Invalid(
             "Give the time with its offset, e.g. 2027-03-03T10:00:00Z.",
             code="naive_datetime",
             field=field,
@@ -122,17 +122,17 @@ def tutor_slots(
     user = request_user(request)
     zone = _zone_named(tz, field="tz") if tz is not None else viewer_zone(request)
     if duration not in selectors.DURATIONS:
-        raise ServiceError(
+        raise Invalid(
             "Sessions last 30, 45, 60 or 90 minutes.", code="invalid_duration", field="duration"
         )
     start = _aware(from_, field="from")
     end = _aware(to, field="to")
     if start is not None and end is not None and start >= end:
-        raise ServiceError("'to' must be after 'from'.", code="invalid_range", field="to")
+        raise Invalid("'to' must be after 'from'.", code="invalid_range", field="to")
     tutor = accounts_selectors.user_get_public(user_id=tutor_id)
     taught = {t.subject_id for t in tutor.teaching_subjects.all()}
     if subject_id is not None and subject_id not in taught:
-        raise ServiceError(
+        raise Invalid(
             "This tutor does not teach that subject.", code="not_taught", field="subject_id"
         )
     found = selectors.bookable_slots(
@@ -430,7 +430,7 @@ def _group_session(request: HttpRequest, booking: Booking) -> Booking:
     response=ok(list[GroupSessionOut]),
     summary="Open group sessions (confirmed, not yet started), soonest first",
 )
-@paginate(PageNumberPagination)
+@paginate(Page)
 def group_sessions_list(request: HttpRequest, tutor_id: int | None = None) -> QuerySet[Booking]:
     tutor = accounts_selectors.user_get_public(user_id=tutor_id) if tutor_id is not None else None
     return _with_seats(selectors.open_group_sessions(tutor=tutor), request_user(request))

@@ -9,20 +9,26 @@ from zoneinfo import ZoneInfo
 from django.utils import timezone
 
 from peerlearn.accounts.models import User
-from peerlearn.notifications.models import NotificationSettings, default_reminder_offsets
+from peerlearn.notifications.models import (
+    Notification,
+    NotificationSettings,
+    default_reminder_offsets,
+)
 from peerlearn.notifications.services import notify
 
 from . import ics, selectors
 from .models import Booking
 
-TITLES = {
-    "booking_request": "{other} asks for a session on {subject}",
-    "booking_confirmed": "Confirmed: {subject} with {other}",
-    "booking_declined": "Declined: {subject} with {other}",
-    "booking_countered": "{other} proposes another time for {subject}",
-    "booking_changed": "Change to your session on {subject}",
-    "booking_cancelled": "Cancelled: {subject} with {other}",
-    "booking_reminder": "Reminder: {subject} with {other} {when}",
+Kind = Notification.Kind
+
+TITLES: dict[str, str] = {
+    Kind.BOOKING_REQUEST: "{other} asks for a session on {subject}",
+    Kind.BOOKING_CONFIRMED: "Confirmed: {subject} with {other}",
+    Kind.BOOKING_DECLINED: "Declined: {subject} with {other}",
+    Kind.BOOKING_COUNTERED: "{other} proposes another time for {subject}",
+    Kind.BOOKING_CHANGED: "Change to your session on {subject}",
+    Kind.BOOKING_CANCELLED: "Cancelled: {subject} with {other}",
+    Kind.BOOKING_REMINDER: "Reminder: {subject} with {other} {when}",
 }
 
 
@@ -63,10 +69,15 @@ def notify_booking(
     booking = _load(booking_id)
     attach_invite = (
         invite
-        and kind in {"booking_confirmed", "booking_changed", "booking_reminder"}
+        and kind
+        in {
+            Kind.BOOKING_CONFIRMED,
+            Kind.BOOKING_CHANGED,
+            Kind.BOOKING_REMINDER,
+        }
         and booking.status == Booking.Status.CONFIRMED
     )
-    attach_cancel = kind == "booking_cancelled" and cancelled
+    attach_cancel = kind == Kind.BOOKING_CANCELLED and cancelled
     attachments = []
     if attach_invite or attach_cancel:
         method = "CANCEL" if attach_cancel else "REQUEST"
@@ -82,11 +93,13 @@ def notify_booking(
             other=_other_name(booking, user), subject=booking.subject.name, when=when
         )
         lines = [f"When: {_local(booking, user)}, {booking.duration_minutes} minutes."]
-        if booking.note and kind == "booking_request":
+        if booking.note and kind == Kind.BOOKING_REQUEST:
             lines.append(f"Note: {booking.note}")
         if reason:
             lines.append(
-                f"Reason: {reason}" if kind in {"booking_declined", "booking_cancelled"} else reason
+                f"Reason: {reason}"
+                if kind in {Kind.BOOKING_DECLINED, Kind.BOOKING_CANCELLED}
+                else reason
             )
         notify(
             user=user,
@@ -94,7 +107,7 @@ def notify_booking(
             title=title[:200],
             body="\n".join(lines),
             url=f"/sessions/{booking.pk}/",
-            sms=kind == "booking_reminder",
+            sms=kind == Kind.BOOKING_REMINDER,
             attachments=attachments or None,
         )
 

@@ -15,6 +15,7 @@ from django.http import HttpRequest
 from ninja import Field, Schema
 
 from peerlearn.accounts.models import User
+from peerlearn.accounts.requests import context_user
 from peerlearn.accounts.schemas import SubjectRef
 from peerlearn.accounts.services import profile_ensure
 from peerlearn.api.pages import json_time
@@ -44,12 +45,6 @@ def viewer_zone(request: HttpRequest) -> ZoneInfo:
 def _zone(context: dict[str, Any] | None) -> ZoneInfo:
     request = (context or {}).get("request")
     return viewer_zone(request) if request is not None else ZoneInfo("UTC")
-
-
-def _viewer(context: dict[str, Any] | None) -> User | None:
-    request = (context or {}).get("request")
-    user = getattr(request, "user", None)
-    return user if isinstance(user, User) else None
 
 
 def in_utc(moment: datetime) -> datetime:
@@ -174,7 +169,7 @@ class ProposalOut(Timed):
 
     @staticmethod
     def resolve_mine(obj: RescheduleProposal, context: dict[str, Any]) -> bool:
-        viewer = _viewer(context)
+        viewer = context_user(context)
         return viewer is not None and obj.proposed_by_id == viewer.pk
 
 
@@ -222,7 +217,7 @@ class BookingOut(Timed):
 
     @staticmethod
     def resolve_my_role(obj: Booking, context: dict[str, Any]) -> str:
-        viewer = _viewer(context)
+        viewer = context_user(context)
         is_tutor = viewer is not None and obj.tutor_id == viewer.pk
         return TimeClaim.Role.TUTOR if is_tutor else TimeClaim.Role.LEARNER
 
@@ -236,7 +231,7 @@ class BookingOut(Timed):
 
     @staticmethod
     def resolve_actions(obj: Booking, context: dict[str, Any]) -> list[str]:
-        return list(allowed_actions(obj, _viewer(context)))
+        return list(allowed_actions(obj, context_user(context)))
 
     @staticmethod
     def resolve_created_at(obj: Booking) -> datetime:
@@ -256,7 +251,7 @@ def booking_item(booking: Booking, request: HttpRequest) -> dict[str, Any]:
     the same fields as the schema's resolvers, without validating each through it."""
     context = {"request": request}
     zone = viewer_zone(request)
-    viewer = _viewer(context)
+    viewer = context_user(context)
     subject = booking.subject
     proposal = pending_proposal(booking)
     is_tutor = viewer is not None and booking.tutor_id == viewer.pk
@@ -356,7 +351,7 @@ class GroupSessionOut(Timed):
         annotated = getattr(obj, "caller_joined", None)
         if annotated is not None:
             return bool(annotated)
-        viewer = _viewer(context)
+        viewer = context_user(context)
         return viewer is not None and any(c.user_id == viewer.pk for c in _seat_claims(obj))
 
 

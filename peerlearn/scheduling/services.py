@@ -20,7 +20,7 @@ from peerlearn.accounts.audit import audit_record
 from peerlearn.accounts.hooks import UserSuspended
 from peerlearn.accounts.models import Subject, TeachingSubject, User
 from peerlearn.common import hooks
-from peerlearn.common.errors import Conflict, Forbidden, NotFound, ServiceError
+from peerlearn.common.errors import Conflict, Forbidden, Invalid, NotFound, ServiceError
 
 from . import selectors
 from .hooks import BookingAsked, BookingCompleted
@@ -33,7 +33,7 @@ from .models import (
     TimeClaim,
     TutorPolicy,
 )
-from .notify import notify_booking, schedule_reminders
+from .notify import Kind, notify_booking, schedule_reminders
 
 Status = Booking.Status
 OVERLAP_MESSAGE = "That time is no longer free: it overlaps another session."
@@ -164,15 +164,13 @@ def _release_all(booking: Booking) -> None:
 def check_time(start: datetime, duration_minutes: int) -> datetime:
     """A session's length is one of ``DURATIONS`` and its start is time-zone aware; its end."""
     if duration_minutes not in selectors.DURATIONS:
-        raise ServiceError(
+        raise Invalid(
             "Sessions last 30, 45, 60 or 90 minutes.",
             code="invalid_duration",
             field="duration_minutes",
         )
     if timezone.is_naive(start):
-        raise ServiceError(
-            "Give the time with its time zone.", code="naive_datetime", field="starts_at"
-        )
+        raise Invalid("Give the time with its time zone.", code="naive_datetime", field="starts_at")
     return start + timedelta(minutes=duration_minutes)
 
 
@@ -218,11 +216,11 @@ def booking_request(
     except User.DoesNotExist as exc:
         raise NotFound("No such tutor.") from exc
     if tutor.pk == actor.pk:
-        raise ServiceError("You cannot book yourself.", code="self_booking", field="tutor_id")
+        raise Invalid("You cannot book yourself.", code="self_booking", field="tutor_id")
     # Apps above may refuse (messaging: the tutor blocked this learner): scheduling/hooks.py.
     hooks.publish(BookingAsked(learner=actor, tutor=tutor), on_commit=False)
     if not TeachingSubject.objects.filter(user=tutor, subject_id=subject_id).exists():
-        raise ServiceError(
+        raise Invalid(
             "This tutor does not teach that subject.", code="not_taught", field="subject_id"
         )
     with transaction.atomic():
@@ -241,7 +239,12 @@ def booking_request(
         _record(booking, actor, "request", "", note=note[:200])
         if tell_tutor:
             transaction.on_commit(
-                partial(notify_booking, booking.pk, "booking_request", recipients=[tutor.pk])
+                partial(
+                    notify_booking,
+                    booking.pk,
+                    Kind.BOOKING_REQUEST,
+                    recipients=[tutor.pk],
+                )
             )
     return booking
 
@@ -263,7 +266,10 @@ def booking_accept(*, actor: User, booking_id: int) -> Booking:
         learners = _learner_ids(booking)
         transaction.on_commit(
             partial(
-                notify_booking, booking.pk, "booking_confirmed", recipients=[*learners, actor.pk]
+                notify_booking,
+                booking.pk,
+                Kind.BOOKING_CONFIRMED,
+                recipients=[*learners, actor.pk],
             )
         )
         transaction.on_commit(partial(schedule_reminders, booking.pk))
@@ -274,7 +280,7 @@ def booking_decline(*, actor: User, booking_id: int, reason: str) -> Booking:
     """The tutor declines a request (or the learner declines a counter-proposal), with a reason."""
     reason = reason.strip()
     if not reason:
-        raise ServiceError(
+        raise Invalid(
             "Say why, briefly: the other side will see it.", code="required", field="reason"
         )
     with transaction.atomic():
@@ -294,7 +300,13 @@ def booking_decline(*, actor: User, booking_id: int, reason: str) -> Booking:
         _record(booking, actor, "decline", before, reason)
         other = [uid for uid in [booking.tutor_id, *learners] if uid != actor.pk]
         transaction.on_commit(
-            partial(notify_booking, booking.pk, "booking_declined", recipients=other, reason=reason)
+            partial(
+                notify_booking,
+                booking.pk,
+                Kind.BOOKING_DECLINED,
+                recipients=other,
+                reason=reason,
+            )
         )
     return booking
 
@@ -324,7 +336,7 @@ def booking_counter(
             partial(
                 notify_booking,
                 booking.pk,
-                "booking_countered",
+                Kind.BOOKING_COUNTERED,
                 recipients=[u.pk for u in learners],
                 reason=note,
             )
@@ -349,7 +361,7 @@ def booking_counter_accept(*, actor: User, booking_id: int) -> Booking:
             partial(
                 notify_booking,
                 booking.pk,
-                "booking_confirmed",
+                Kind.BOOKING_CONFIRMED,
                 recipients=[booking.tutor_id, actor.pk],
             )
         )
@@ -369,14 +381,14 @@ def booking_reschedule_propose(
         booking = _lock(booking_id)
         _require_participant(booking, actor)
         if booking.kind == Booking.Kind.GROUP:
-            raise ServiceError(
+            raise Invalid(
                 "Group sessions cannot be rescheduled; cancel and offer a new one.",
                 code="group_session",
             )
         _require_status(booking, (Status.CONFIRMED,), "reschedule")
         ends_at = check_time(starts_at, booking.duration_minutes)
         if starts_at <= timezone.now():
-            raise ServiceError("Pick a time in the future.", code="in_past", field="starts_at")
+            raise Invalid("Pick a time in the future.", code="in_past", field="starts_at")
         _check_slot(booking.tutor, starts_at, booking.duration_minutes, exclude_booking=booking.pk)
         booking.reschedule_proposals.filter(status=RescheduleProposal.Status.PENDING).update(
             status=RescheduleProposal.Status.WITHDRAWN
@@ -390,7 +402,7 @@ def booking_reschedule_propose(
             partial(
                 notify_booking,
                 booking.pk,
-                "booking_changed",
+                Kind.BOOKING_CHANGED,
                 recipients=other,
                 reason="A new time was proposed: please accept or decline it.",
                 invite=False,
@@ -424,7 +436,7 @@ def booking_reschedule_respond(*, actor: User, proposal_id: int, accept: bool) -
                 partial(
                     notify_booking,
                     booking.pk,
-                    "booking_changed",
+                    Kind.BOOKING_CHANGED,
                     recipients=[proposal.proposed_by_id],
                     reason="The new time was declined; the original time stands.",
                     invite=False,
@@ -450,7 +462,7 @@ def booking_reschedule_respond(*, actor: User, proposal_id: int, accept: bool) -
             partial(
                 notify_booking,
                 booking.pk,
-                "booking_changed",
+                Kind.BOOKING_CHANGED,
                 recipients=recipients,
                 reason="The session has moved to a new time.",
             )
@@ -462,7 +474,7 @@ def booking_reschedule_respond(*, actor: User, proposal_id: int, accept: bool) -
 def _clean_cancel_reason(reason: str) -> str:
     reason = reason.strip()
     if not reason:
-        raise ServiceError(
+        raise Invalid(
             "Say why, briefly: the other side will see it.", code="required", field="reason"
         )
     return reason
@@ -490,7 +502,7 @@ def _cancel_locked(booking: Booking, actor: User, reason: str, *, notify_ids: li
         partial(
             notify_booking,
             booking.pk,
-            "booking_cancelled",
+            Kind.BOOKING_CANCELLED,
             recipients=notify_ids,
             reason=reason,
             cancelled=before == Status.CONFIRMED,
@@ -604,7 +616,7 @@ def booking_mark_no_show(*, actor: User, booking_id: int, absent_user_id: int) -
             raise Conflict("A no-show can be recorded after the session's end.", code="too_early")
         participants = [booking.tutor_id, *_learner_ids(booking)]
         if absent_user_id == actor.pk or absent_user_id not in participants:
-            raise ServiceError(
+            raise Invalid(
                 "Pick the other participant.", code="invalid_participant", field="absent_user_id"
             )
         before = booking.status
@@ -639,7 +651,7 @@ def series_request(
     survives daylight-saving changes). Occurrences that conflict are reported one by one; the
     rest are requested."""
     if not 2 <= occurrences <= 26:
-        raise ServiceError(
+        raise Invalid(
             "A series has 2 to 26 weekly sessions.", code="invalid_occurrences", field="occurrences"
         )
     try:
@@ -651,9 +663,9 @@ def series_request(
     if tutor is None:
         raise NotFound("No such tutor.")
     if tutor.pk == actor.pk:
-        raise ServiceError("You cannot book yourself.", code="self_booking", field="tutor_id")
+        raise Invalid("You cannot book yourself.", code="self_booking", field="tutor_id")
     if not TeachingSubject.objects.filter(user=tutor, subject_id=subject_id).exists():
-        raise ServiceError(
+        raise Invalid(
             "This tutor does not teach that subject.", code="not_taught", field="subject_id"
         )
     tz = selectors.ZoneInfo(selectors.profile_ensure(user=tutor).timezone)
@@ -692,15 +704,15 @@ def group_session_create(
     """A tutor offers a group session; learners take seats until it is full."""
     ends_at = check_time(starts_at, duration_minutes)
     if not 2 <= capacity <= 50:
-        raise ServiceError("A group has 2 to 50 seats.", code="invalid_capacity", field="capacity")
+        raise Invalid("A group has 2 to 50 seats.", code="invalid_capacity", field="capacity")
     if not TeachingSubject.objects.filter(user=actor, subject_id=subject_id).exists():
-        raise ServiceError(
+        raise Invalid(
             "Offer group sessions only in subjects you teach.",
             code="not_taught",
             field="subject_id",
         )
     if starts_at <= timezone.now():
-        raise ServiceError("Pick a time in the future.", code="in_past", field="starts_at")
+        raise Invalid("Pick a time in the future.", code="in_past", field="starts_at")
     with transaction.atomic():
         booking = Booking.objects.create(
             kind=Booking.Kind.GROUP,
@@ -726,7 +738,7 @@ def group_seat_take(*, actor: User, booking_id: int) -> Booking:
             raise NotFound("No such group session.")
         _require_status(booking, (Status.CONFIRMED,), "join")
         if booking.tutor_id == actor.pk:
-            raise ServiceError("You are running this session.", code="self_booking")
+            raise Invalid("You are running this session.", code="self_booking")
         if booking.starts_at <= timezone.now():
             raise Conflict("This session has started.", code="too_late")
         learners = _learner_ids(booking)
@@ -737,7 +749,12 @@ def group_seat_take(*, actor: User, booking_id: int) -> Booking:
         _claim(booking, actor, TimeClaim.Role.LEARNER, booking.starts_at, booking.ends_at)
         _record(booking, actor, "take_seat", booking.status)
         transaction.on_commit(
-            partial(notify_booking, booking.pk, "booking_confirmed", recipients=[actor.pk])
+            partial(
+                notify_booking,
+                booking.pk,
+                Kind.BOOKING_CONFIRMED,
+                recipients=[actor.pk],
+            )
         )
         transaction.on_commit(partial(schedule_reminders, booking.pk, only_user=actor.pk))
     return booking
@@ -781,9 +798,7 @@ def tutor_policy_update(
         ("horizon_weeks", horizon_weeks, 1, 26),
     ):
         if not low <= value <= high:
-            raise ServiceError(
-                f"Must be between {low} and {high}.", code="out_of_range", field=field
-            )
+            raise Invalid(f"Must be between {low} and {high}.", code="out_of_range", field=field)
         setattr(policy, field, value)
     policy.save()
     return policy

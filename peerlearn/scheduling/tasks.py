@@ -6,7 +6,7 @@ from django.db import transaction
 from django.tasks import task
 
 from .models import Booking, SentReminder, TimeClaim
-from .notify import describe_offset, notify_booking
+from .notify import Kind, describe_offset, notify_booking
 
 
 @task()
@@ -36,7 +36,7 @@ def send_booking_reminder(
             return False
         notify_booking(
             booking_id,
-            "booking_reminder",
+            Kind.BOOKING_REMINDER,
             recipients=[user_id],
             when=describe_offset(offset_minutes),
         )

@@ -63,7 +63,13 @@ RESULT_FD = 4
 SYNTAX_FD = 5  # JavaScript: the runner's syntax error, written before the solution runs
 COMPILE_OUTPUT_KEEP = 8192
 POLL_INTERVAL_MS = 10
-CHECK_EVERY_S = 0.005  # limits are checked at most this often (and at least every poll)
+# Limits are checked every tenth of the CPU limit (10 to 100 ms): a short test costs no check at
+# all, a long one ten a second. With a cgroup the kernel enforces the box's memory itself (a
+# check only sees its OOM kills), and output is counted as it is read; the fallback meter,
+# which nothing else enforces, checks every 5 ms.
+CHECK_AT_LEAST_S = 0.01
+CHECK_AT_MOST_S = 0.1
+FALLBACK_CHECK_S = 0.005
 CHUNK = 65536
 STDERR_KEEP = 64 * 1024
 STDERR_CAP = 1024 * 1024
@@ -127,22 +133,36 @@ def _install_fds(fds: dict[int, int]) -> None:
 
 
 def _set_limits(limits: dict[str, int]) -> None:
-    address_space = limits["address_space_bytes"]
+    rlimits = _rlimits(limits)
     if limits["address_space_on_top"]:
         # A Python submission runs in this forked interpreter: its own footprint comes on top.
-        address_space += _current_address_space()
-    soft_cpu = math.ceil(limits["cpu_ms"] / 1000) + 1
-    for which, value in (
-        (resource.RLIMIT_CPU, (soft_cpu, soft_cpu + 1)),
-        (resource.RLIMIT_AS, (address_space, address_space)),
-        (resource.RLIMIT_NPROC, (limits["nproc"], limits["nproc"])),
-        (resource.RLIMIT_FSIZE, (limits["file_bytes"], limits["file_bytes"])),
-        (resource.RLIMIT_NOFILE, (limits["nofile"], limits["nofile"])),
-        (resource.RLIMIT_CORE, (0, 0)),
-        (resource.RLIMIT_MEMLOCK, (0, 0)),
-        (resource.RLIMIT_MSGQUEUE, (0, 0)),
-    ):
+        address_space = limits["address_space_bytes"] + _current_address_space()
+        rlimits[resource.RLIMIT_AS] = (address_space, address_space)
+    for which, value in rlimits.items():
         resource.setrlimit(which, value)
+
+
+def _current_address_space() -> int:
+    with open("/proc/self/statm") as statm:
+        return int(statm.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
+
+
+SPAWN_DEFAULT_SIGNALS = (signal.SIGPIPE, signal.SIGINT, signal.SIGXFSZ, signal.SIGXCPU)
+
+
+def _rlimits(limits: dict[str, int]) -> dict[int, tuple[int, int]]:
+    """Every rlimit of a test process (address space without the forked interpreter's)."""
+    soft_cpu = math.ceil(limits["cpu_ms"] / 1000) + 1
+    values = {
+        resource.RLIMIT_CPU: (soft_cpu, soft_cpu + 1),
+        resource.RLIMIT_AS: (limits["address_space_bytes"], limits["address_space_bytes"]),
+        resource.RLIMIT_NPROC: (limits["nproc"], limits["nproc"]),
+        resource.RLIMIT_FSIZE: (limits["file_bytes"], limits["file_bytes"]),
+        resource.RLIMIT_NOFILE: (limits["nofile"], limits["nofile"]),
+        resource.RLIMIT_CORE: (0, 0),
+        resource.RLIMIT_MEMLOCK: (0, 0),
+        resource.RLIMIT_MSGQUEUE: (0, 0),
+    }
     if limits["stack_bytes"]:
         # The only limit that may be raised: never past the hard limit bwrap was started with.
         hard = resource.getrlimit(resource.RLIMIT_STACK)[1]
@@ -151,12 +171,75 @@ def _set_limits(limits: dict[str, int]) -> None:
             if hard == resource.RLIM_INFINITY
             else min(hard, limits["stack_bytes"])
         )
-        resource.setrlimit(resource.RLIMIT_STACK, (stack, stack))
+        values[resource.RLIMIT_STACK] = (stack, stack)
+    return values
 
 
-def _current_address_space() -> int:
-    with open("/proc/self/statm") as statm:
-        return int(statm.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
+# Limits of a spawned test (C++ and JavaScript) that the supervisor holds itself from the first
+# test on (hard: it cannot raise them again, and it needs none of them higher), so that every
+# program it spawns has them before it runs any instruction. The others (CPU time and address
+# space, which grow in the supervisor across tests, and the file size: it writes the workspace)
+# are set on the spawned process right after posix_spawn returns, while the dynamic loader
+# starts the program: RLIMIT_CPU counts from the process's start whenever it is set, and the
+# box's memory and files are bounded as a whole by the cgroup (or the fallback meter) anyway.
+SELF_HELD = (
+    resource.RLIMIT_NPROC,
+    resource.RLIMIT_NOFILE,
+    resource.RLIMIT_CORE,
+    resource.RLIMIT_MEMLOCK,
+    resource.RLIMIT_MSGQUEUE,
+    resource.RLIMIT_STACK,
+)
+
+
+class Spawner:
+    """Starts the tests of C++ and JavaScript with posix_spawn: no copy of this interpreter's
+    page tables and no copy-on-write faults after it, as fork() costs (docs/judge.md)."""
+
+    def __init__(self, run: dict, limits: dict[str, int]) -> None:
+        rlimits = _rlimits(limits)
+        for which in SELF_HELD:  # from now on this process holds them too
+            if which in rlimits:
+                resource.setrlimit(which, rlimits[which])
+        self.after = [(which, value) for which, value in rlimits.items() if which not in SELF_HELD]
+        self.argv = run["argv"]
+        self.env = dict(os.environ)
+
+    def spawn(self, fds: dict[int, int]) -> int:
+        actions = [(os.POSIX_SPAWN_DUP2, source, target) for target, source in fds.items()]
+        # The child is the box's first OOM victim from its first instruction on: it inherits
+        # this score, which the supervisor takes back at once (to its own, at least -999).
+        os.pwrite(OOM_SCORE.fd, b"1000", 0)
+        try:
+            pid = os.posix_spawn(
+                self.argv[0],
+                self.argv,
+                self.env,
+                file_actions=actions,
+                setsigdef=SPAWN_DEFAULT_SIGNALS,
+                setsigmask=(),
+            )
+        finally:
+            os.pwrite(OOM_SCORE.fd, OOM_SCORE.own, 0)
+        for which, value in self.after:
+            with contextlib.suppress(ProcessLookupError):  # it ended already
+                resource.prlimit(pid, which, value)
+        return pid
+
+
+class _OomScore:
+    """/proc/self/oom_score_adj, kept open: the host set it (-999) before the box started."""
+
+    def __init__(self) -> None:
+        self.fd = -1
+        self.own = b"0"
+
+    def open(self) -> None:
+        self.fd = os.open("/proc/self/oom_score_adj", os.O_RDWR | os.O_CLOEXEC)
+        self.own = os.pread(self.fd, 16, 0).strip()
+
+
+OOM_SCORE = _OomScore()
 
 
 def _child(
@@ -430,22 +513,37 @@ def _reap_everything() -> None:
             return
 
 
+IPC_REMOVE = {
+    "shm": lambda ident: LIBC.shmctl(ident, IPC_RMID, None),
+    "msg": lambda ident: LIBC.msgctl(ident, IPC_RMID, None),
+    "sem": lambda ident: LIBC.semctl(ident, 0, IPC_RMID),
+}
+IPC_TABLES: dict[str, int] = {}  # /proc/sysvipc/<table>, opened once
+
+
 def _remove_ipc_objects() -> None:
     """Every SysV shared memory segment, message queue and semaphore set the test created."""
-    for table, remove in (
-        ("shm", lambda ident: LIBC.shmctl(ident, IPC_RMID, None)),
-        ("msg", lambda ident: LIBC.msgctl(ident, IPC_RMID, None)),
-        ("sem", lambda ident: LIBC.semctl(ident, 0, IPC_RMID)),
-    ):
-        try:
-            with open(f"/proc/sysvipc/{table}") as listing:
-                lines = listing.read().splitlines()[1:]
-        except OSError:
-            continue
+    if not IPC_TABLES:
+        for table in IPC_REMOVE:
+            with contextlib.suppress(OSError):
+                IPC_TABLES[table] = os.open(f"/proc/sysvipc/{table}", os.O_RDONLY | os.O_CLOEXEC)
+    for table, fd in IPC_TABLES.items():
+        listing = os.pread(fd, 4096, 0)
+        if listing.count(b"\n") < 2:
+            continue  # the header alone: nothing to remove (the usual case)
+        lines = b"".join(_pread_all(fd)).decode().splitlines()[1:]
         for line in lines:
             fields = line.split()
             if len(fields) > 1:
-                remove(int(fields[1]))
+                IPC_REMOVE[table](int(fields[1]))
+
+
+def _pread_all(fd: int) -> list[bytes]:
+    chunks, offset = [], 0
+    while chunk := os.pread(fd, 65536, offset):
+        chunks.append(chunk)
+        offset += len(chunk)
+    return chunks
 
 
 def run_once(
@@ -456,8 +554,11 @@ def run_once(
     args: bytes | None,
     code: types.CodeType | None = None,
     stderr_tail: bool = True,
+    spawner: Spawner | None = None,
 ) -> dict:
-    """Run one program to completion under `limits`; returns its outcome (see classify)."""
+    """Run one program to completion under `limits`; returns its outcome (see classify).
+
+    With a `spawner` the program is started by posix_spawn, else in a forked child."""
     child_ends: dict[int, int] = {}
     parent_ends: dict[str, int] = {}
     pipes = {"stdin": 0, "stdout": 1, "stderr": 2}
@@ -472,9 +573,12 @@ def run_once(
         else:
             child_ends[target], parent_ends[name] = write_end, read_end
     meter.start()
-    pid = os.fork()
-    if pid == 0:
-        _child(child_ends, limits, run, code)
+    if spawner is not None:
+        pid = spawner.spawn(child_ends)
+    else:
+        pid = os.fork()
+        if pid == 0:
+            _child(child_ends, limits, run, code)
     for fd in child_ends.values():
         os.close(fd)
     pidfd = os.pidfd_open(pid)
@@ -500,13 +604,18 @@ def run_once(
 
     counted = {parent_ends[name] for name in ("stdout", "result") if name in parent_ends}
     started = time.monotonic()
-    next_check = started + CHECK_EVERY_S
+    if meter.kind == "fallback":
+        interval = FALLBACK_CHECK_S
+    else:
+        interval = min(CHECK_AT_MOST_S, max(CHECK_AT_LEAST_S, limits["cpu_ms"] / 10_000))
+    next_check = started + interval
+    timeout_ms = math.ceil(interval * 1000)
     killed_for = ""
     status = None
     memory = 0
     open_fds = set(outgoing) | set(captures)
     while open_fds or status is None:
-        for fd, _event in poller.poll(POLL_INTERVAL_MS):
+        for fd, _event in poller.poll(timeout_ms):
             if fd == pidfd:
                 _, status = os.waitpid(pid, 0)
                 poller.unregister(pidfd)
@@ -527,21 +636,25 @@ def run_once(
                 chunk = os.read(fd, CHUNK)
                 if chunk:
                     captures[fd].add(chunk)
+                    if not killed_for and _too_much_output(captures, counted, parent_ends, limits):
+                        killed_for = "output_limit_exceeded"
+                        _kill_everything()
                 else:
                     poller.unregister(fd)
                     os.close(fd)
                     open_fds.discard(fd)
         if status is not None or killed_for:
+            timeout_ms = POLL_INTERVAL_MS
             continue
         now = time.monotonic()
         if now < next_check:
+            timeout_ms = math.ceil((next_check - now) * 1000)
             continue  # a burst of pipe events: the limits were checked a moment ago
-        next_check = now + CHECK_EVERY_S
-        produced = sum(c.total for fd, c in captures.items() if fd in counted)
-        memory = meter.memory_bytes()
-        if produced > limits["output_bytes"] or captures[parent_ends["stderr"]].total > STDERR_CAP:
-            killed_for = "output_limit_exceeded"
-        elif _files_in_work() > MAX_FILES:
+        next_check = now + interval
+        timeout_ms = math.ceil(interval * 1000)
+        if meter.kind == "fallback":
+            memory = meter.memory_bytes()
+        if _files_in_work() > MAX_FILES:
             killed_for = "too_many_files"
         elif memory > limits["memory_bytes"] or meter.oom_killed():
             killed_for = "memory"  # the box passed its limit, even if not this process
@@ -577,6 +690,13 @@ def run_once(
     if "syntax" in parent_ends:
         outcome["syntax_error"] = captures[parent_ends["syntax"]].text()
     return outcome
+
+
+def _too_much_output(
+    captures: dict[int, Capture], counted: set[int], ends: dict[str, int], limits: dict[str, int]
+) -> bool:
+    produced = sum(capture.total for fd, capture in captures.items() if fd in counted)
+    return produced > limits["output_bytes"] or captures[ends["stderr"]].total > STDERR_CAP
 
 
 def _files_in_work() -> int:
@@ -625,30 +745,38 @@ def wipe(top: str) -> None:
     """Remove everything under `top`, whatever the permissions, depth or length of its paths.
 
     Every process of the box is dead and all files are the box user's, so chmod always works;
-    everything goes through directory descriptors (no path grows past PATH_MAX) and a stack
-    (no recursion).
+    everything goes through directory descriptors (no path grows past PATH_MAX), at most two
+    open at a time (the supervisor holds a test's RLIMIT_NOFILE), and a list of names (no
+    recursion): a directory is left through its ".." once it is empty.
     """
     os.chmod(top, 0o755)  # noqa: S103 - /work itself, inside the box
-    stack = [(os.open(top, os.O_RDONLY | os.O_DIRECTORY), "")]
-    while stack:
-        parent_fd, _ = stack[-1]
-        descended = False
-        for entry in os.scandir(parent_fd):
-            if entry.is_dir(follow_symlinks=False):
-                os.chmod(entry.name, 0o700, dir_fd=parent_fd)
-                child = os.open(
-                    entry.name, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW, dir_fd=parent_fd
-                )
-                stack.append((child, entry.name))
-                descended = True
-                break
-            os.unlink(entry.name, dir_fd=parent_fd)
-        if descended:
-            continue
-        fd, name = stack.pop()
-        os.close(fd)
-        if stack:
-            os.rmdir(name, dir_fd=stack[-1][0])
+    flags = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
+    current = os.open(top, flags)
+    names: list[str] = []  # the path from `top` down to `current`
+    try:
+        while True:
+            subdirectory = None
+            with os.scandir(current) as entries:
+                for entry in entries:
+                    if entry.is_dir(follow_symlinks=False):
+                        subdirectory = entry.name
+                        break
+                    os.unlink(entry.name, dir_fd=current)
+            if subdirectory is not None:
+                os.chmod(subdirectory, 0o700, dir_fd=current)
+                child = os.open(subdirectory, flags, dir_fd=current)
+                os.close(current)
+                current = child
+                names.append(subdirectory)
+                continue
+            if not names:
+                return
+            parent = os.open("..", flags, dir_fd=current)
+            os.close(current)
+            current = parent
+            os.rmdir(names.pop(), dir_fd=current)
+    finally:
+        os.close(current)
 
 
 class Workspace:
@@ -737,11 +865,13 @@ def compile_submission(
     return True, output, None
 
 
-def judge_one(test: dict, run: dict, limits: dict, meter: BoxMeter, workspace: Workspace, code):
+def judge_one(test: dict, plan: dict, meter: BoxMeter, workspace: Workspace, code, spawner):
     """One test from a fresh work directory and IPC namespace state; its result message."""
+    run, limits = plan["run"], plan["limits"]
     workspace.reset()  # SysV objects went right after the previous run (run_once)
     args = None if test["args"] is None else test["args"].encode()
-    outcome = run_once(run, limits, meter, test["stdin"].encode(), args, code)
+    stdin = test["stdin"].encode()
+    outcome = run_once(run, limits, meter, stdin, args, code, spawner=spawner)
     wipe(WORK)  # the test's files are memory of the box too: gone before anything else
     workspace.clean = True
     if outcome.get("syntax_error"):
@@ -768,14 +898,30 @@ def _fault(event: str) -> dict:
     return {"event": event, "status": "internal_error", "fault": traceback.format_exc()[-4000:]}
 
 
+def _descriptor_hygiene() -> None:
+    """No descriptor of the supervisor is inherited by a spawned program (they are all
+    close-on-exec: the host's counters included), and fds 3-5 are taken, so a test's pipes
+    are never numbered like the targets 0-5 they are moved to (Spawner)."""
+    for name in os.listdir("/proc/self/fd"):
+        with contextlib.suppress(OSError):  # the listing's own descriptor, gone now
+            if int(name) > 2:
+                os.set_inheritable(int(name), False)
+    null = os.open("/dev/null", os.O_RDONLY | os.O_CLOEXEC)
+    for fd in range(3, 6):
+        try:
+            os.fstat(fd)
+        except OSError:
+            os.dup2(null, fd, inheritable=False)
+
+
 def main() -> None:
+    OOM_SCORE.open()  # while /proc/self is still ours to open
     # Non-dumpable: no process in the box may open /proc/1/fd/* (the host's pipes) or ptrace us.
     LIBC.prctl(PR_SET_DUMPABLE, 0, 0, 0, 0)
+    _descriptor_hygiene()
     for module in PRELOADED:
         importlib.import_module(module)
     signal.signal(signal.SIGPIPE, signal.SIG_IGN)
-    _, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))  # wipe() of a deep tree
     sys.setrecursionlimit(10_000)
     os.chdir(WORK)
     gc.freeze()  # a forked Python test's collector never touches (copies) these pages
@@ -794,10 +940,12 @@ def main() -> None:
     channel.send({"event": "compiled", "ok": ok, "output": output})
     if not ok:
         return
-    run, limits = plan["run"], plan["limits"]
+    spawner = None
     while (test := channel.receive()) is not None:
         try:
-            reply = judge_one(test, run, limits, meter, workspace, code)
+            if spawner is None and plan["run"]["kind"] == "exec":
+                spawner = Spawner(plan["run"], plan["limits"])
+            reply = judge_one(test, plan, meter, workspace, code, spawner)
         except Exception:
             reply = _fault("result")
         channel.send(reply)

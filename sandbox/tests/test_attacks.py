@@ -10,7 +10,6 @@ from __future__ import annotations
 import hashlib
 import json
 import socket
-import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -499,7 +498,6 @@ def test_attack_is_contained(name: str, host: Host) -> None:
     tests = attack.options.get("tests", [{"args": []}] * count)
     if attack.kind == "stdio":
         tests = [{"input": ""}] * count
-    started = time.monotonic()
     result, honest = judge_all(
         [
             request(
@@ -514,8 +512,12 @@ def test_attack_is_contained(name: str, host: Host) -> None:
             TRIVIAL,
         ]
     )
-    assert time.monotonic() - started < 20  # every box ends within its wall clock
     assert verdicts(result) == list(attack.verdicts), result
+    # Every box ended within its own limits: a time limit the supervisor enforced reports at
+    # least the 500 ms limit, one the host's deadline cut short would report 0 ms (skipped).
+    for test in result["tests"]:
+        if test["verdict"] == "time_limit_exceeded":
+            assert test["time_ms"] >= 500, result
     assert honest["verdict"] == "accepted", honest
     if attack.check is not None:
         attack.check(result)

@@ -101,16 +101,24 @@ def page_pattern(path: str) -> str:
     return re.sub(r"/[^/]*[\d-][^/]*(?=/|$)", "/#", path)
 
 
-def crawl(page: Page, base: str, *, start: list[str], limit: int) -> Iterator[str]:
-    """Visit pages breadth-first from ``start`` over same-site links, one per pattern, leaving
-    the page loaded when yielding its path."""
+def crawl(
+    page: Page,
+    base: str,
+    *,
+    start: list[str],
+    limit: int,
+    skip: re.Pattern[str] = SKIPPED,
+    within: str = "/",
+) -> Iterator[str]:
+    """Visit pages breadth-first from ``start`` over same-site links under ``within``, one per
+    pattern, leaving the page loaded when yielding its path."""
     queue = list(start)
     seen: set[str] = set()
     visited = 0
     while queue and visited < limit:
         path = queue.pop(0)
         pattern = page_pattern(path)
-        if pattern in seen or SKIPPED.search(path):
+        if pattern in seen or skip.search(path) or not path.startswith(within):
             continue
         seen.add(pattern)
         try:

@@ -9,9 +9,11 @@ The dark theme is checked for colour contrast, the one rule the theme changes.
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING
 
 import pytest
+from django.contrib import admin
 
 from peerlearn.accounts.models import User
 from peerlearn.guide.pages import all_guides
@@ -29,6 +31,12 @@ pytestmark = pytest.mark.e2e
 PAGES_PER_PERSON = 45
 SIGNED_OUT_START = ["/", "/accounts/login/", "/accounts/signup/", "/accounts/password/reset/"]
 SIGNED_IN_START = ["/"]
+
+
+# The admin console (issue 14): every list, add and change page of every model, and the console's
+# own pages; not the pages that change something by being opened or that leave the console.
+ADMIN_SKIPPED = re.compile(r"logout|/delete/|/history/|/password/|/r/\d|^/admin/jsi18n/")
+ADMIN_PAGES = 400
 
 
 def _check(page: Page, base: str, who: str, start: list[str]) -> list[Violation]:
@@ -57,12 +65,13 @@ def test_no_page_has_a_critical_or_serious_violation(live_url: str, new_page: Ne
 
 
 def test_the_guides_have_no_critical_or_serious_violation(live_url: str, new_page: NewPage) -> None:
-    """Every guide page (issue 21), the index and a search, by a learner, light and dark: the
-    crawl above stops at its page budget, so the guides are checked one by one."""
+    """Every guide page (issue 21), the index and a search, and the API reference, by a learner,
+    light and dark: the crawl above stops at its page budget and skips /api/, so these pages
+    are checked one by one."""
     demo_world()
     page = new_page()
     sign_in(page.context, live_url, User.objects.get(email=PEOPLE["learner"]))
-    paths = ["/guide/", "/guide/?q=calendar", "/privacy/", "/terms/"]
+    paths = ["/guide/", "/guide/?q=calendar", "/privacy/", "/terms/", "/api/v1/docs"]
     paths += [f"/guide/{guide.slug}/" for guide in all_guides() if guide.section != "policy"]
     found: list[Violation] = []
     for path in paths:
@@ -71,6 +80,35 @@ def test_the_guides_have_no_critical_or_serious_violation(live_url: str, new_pag
         page.emulate_media(color_scheme="dark")
         found += violations_of(page, f"learner {path}", "dark", only=["color-contrast"])
         page.emulate_media(color_scheme="light")
+    for violation in found:
+        print(violation)
+    blocking = [str(v) for v in found if v.impact in BLOCKING]
+    assert not blocking, "\n".join(blocking)
+
+
+def test_the_admin_console_has_no_critical_or_serious_violation(
+    live_url: str, new_page: NewPage
+) -> None:
+    """Django's admin is what operators live in (issue 14): crawled from its index as the demo
+    admin, light and dark, with the same rules as the site; every model's list is among the
+    pages checked."""
+    demo_world()
+    page = new_page()
+    sign_in(page.context, live_url, User.objects.get(email=PEOPLE["admin"]))
+    found: list[Violation] = []
+    checked: set[str] = set()
+    for path in crawl(
+        page, live_url, start=["/admin/"], limit=ADMIN_PAGES, skip=ADMIN_SKIPPED, within="/admin/"
+    ):
+        checked.add(path)
+        found += violations_of(page, f"admin {path}", "light")
+        page.emulate_media(color_scheme="dark")
+        page.reload()  # the admin's links fade their colour in: judge the dark theme at rest
+        found += violations_of(page, f"admin {path}", "dark", only=["color-contrast"])
+        page.emulate_media(color_scheme="light")
+
+    lists = {f"/admin/{m._meta.app_label}/{m._meta.model_name}/" for m in admin.site._registry}
+    assert lists <= checked, sorted(lists - checked)
     for violation in found:
         print(violation)
     blocking = [str(v) for v in found if v.impact in BLOCKING]

@@ -10,8 +10,8 @@ from peerlearn.common.realtime import CLOSE_LOGGED_OUT
 from peerlearn.common.testing import make_admin
 
 # The room-socket harness: a booked room, its people's sessions, sockets closed after the test.
-from peerlearn.live.tests import test_consumers as harness
-from peerlearn.live.tests.test_consumers import Party, Sockets, room_path
+from peerlearn.live.tests.consumers import conftest as harness
+from peerlearn.live.tests.consumers.helpers import Party, Sockets, room_path
 
 fresh_channel_layer = harness.fresh_channel_layer
 party = harness.party

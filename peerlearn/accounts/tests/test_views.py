@@ -159,7 +159,7 @@ class TestAvailabilityPage:
 
 class TestVerificationPages:
     def test_queue_is_for_moderators_only(self, pending_request) -> None:  # type: ignore[no-untyped-def]
-        assert logged_in(make_user()).get(reverse("accounts:verification_queue")).status_code == 404
+        assert logged_in(make_user()).get(reverse("accounts:verification_queue")).status_code == 403
         body = (
             logged_in(make_moderator()).get(reverse("accounts:verification_queue")).content.decode()
         )

@@ -10,6 +10,7 @@ import pytest
 from django.test import Client
 
 from config.api import api
+from peerlearn.api.pages import MAX_PAGE
 from peerlearn.common.testing import make_user
 
 pytestmark = pytest.mark.django_db
@@ -93,10 +94,39 @@ def test_a_rightly_typed_body_still_converts_times_and_enums(learner_client: Cli
     assert response.status_code == 200, response.content
 
 
-def test_a_page_past_what_the_database_counts_is_a_422(learner_client: Client) -> None:
-    response = learner_client.get(f"{API}/institutions", {"page": 2**70})
+@pytest.mark.parametrize("page", [2**70, MAX_PAGE + 1])
+def test_a_page_past_the_documented_maximum_is_a_422_naming_it(
+    learner_client: Client, page: int
+) -> None:
+    response = learner_client.get(f"{API}/institutions", {"page": page})
 
-    assert error_of(response, 422)["code"] == "invalid"
+    error = error_of(response, 422)
+    assert error["code"] == "invalid"
+    assert "page" in error["fields"]
+
+
+def test_the_largest_documented_page_is_an_empty_page(learner_client: Client) -> None:
+    """schemathesis found it: 702121634300144128 was a valid page by the document and a 422."""
+    response = learner_client.get(f"{API}/institutions", {"page": MAX_PAGE})
+
+    assert response.status_code == 200, response.content
+    assert response.json()["items"] == []
+
+
+def test_every_paged_operation_documents_the_page_maximum() -> None:
+    """(The tutor search is not paged this way: any page number is clamped to its pages.)"""
+    document = api.get_openapi_schema(path_prefix="/api/v1/")
+    paged = [
+        (path, method, parameter["schema"])
+        for path, item in document["paths"].items()
+        for method, operation in item.items()
+        for parameter in operation.get("parameters", [])
+        if parameter["name"] == "page"
+        and any(p["name"] == "page_size" for p in operation["parameters"])
+    ]
+
+    assert len(paged) >= 10
+    assert all(schema.get("maximum") == MAX_PAGE for _, _, schema in paged), paged
 
 
 def test_a_non_bearer_authorization_beside_a_session_is_refused() -> None:
@@ -153,9 +183,10 @@ def test_the_served_document_is_the_built_one() -> None:
     assert "SubjectKind" in served["components"]["schemas"]
 
 
-def test_the_docs_page_loads_nothing_from_another_host() -> None:
-    page = Client().get(f"{API}/docs").content.decode()
+@pytest.mark.parametrize("docs", ["docs", "docs/try"])
+def test_the_docs_pages_load_nothing_from_another_host(docs: str) -> None:
+    page = Client().get(f"{API}/{docs}").content.decode()
 
     sources = re.findall(r'(?:src|href)="([^"]+)"', page)
     assert sources
-    assert all(s.startswith("/") for s in sources), sources
+    assert all(s.startswith(("/", "#")) and not s.startswith("//") for s in sources), sources

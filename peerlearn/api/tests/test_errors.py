@@ -43,6 +43,20 @@ def test_an_unknown_endpoint_is_a_json_404() -> None:
     assert error["code"] == "not_found"
 
 
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/practice/sessions/a%0Ab/join",  # a newline in a path parameter (schemathesis found it)
+        "/no/such/thing%0A",
+        "/%0D%0A",
+        "/x/%2F..%2F",
+        "/%00",
+    ],
+)
+def test_an_unknown_endpoint_with_control_characters_is_still_a_json_404(path: str) -> None:
+    assert error_of(Client().post(f"{API}{path}"), 404)["code"] == "not_found"
+
+
 def test_a_method_an_endpoint_lacks_is_a_json_405_with_allow() -> None:
     response = Client().delete(f"{API}/subjects")
 

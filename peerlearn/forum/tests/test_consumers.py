@@ -10,7 +10,7 @@ from channels.layers import channel_layers
 
 from peerlearn.common.testing import make_user
 from peerlearn.forum import services
-from peerlearn.live.tests.test_consumers import Sockets, session_key
+from peerlearn.live.tests.consumers.helpers import Sockets, session_key
 
 from .factories import make_private, make_thread
 

@@ -156,7 +156,7 @@ def test_moderators_see_the_queue_and_authors_see_the_reason() -> None:
     services.flag_create(actor=make_user(), reason="spam", thread_id=thread.pk)
     mod = client_for(make_moderator())
     assert b"Buy my course" in mod.get(reverse("forum:moderation")).content
-    assert client_for(make_user()).get(reverse("forum:moderation")).status_code == 404
+    assert client_for(make_user()).get(reverse("forum:moderation")).status_code == 403
     mod.post(
         reverse("forum:thread_moderate", args=[thread.pk]),
         {"action": "hide", "reason": "Advertising is not allowed"},

@@ -20,8 +20,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from peerlearn.accounts.models import Subject, TeachingSubject, User
-from peerlearn.common.errors import Conflict, NotFound, ServiceError
+from peerlearn.common.errors import Conflict, Invalid, NotFound, ServiceError
 from peerlearn.common.realtime import broadcast
+from peerlearn.notifications.models import Notification
 from peerlearn.notifications.services import notify
 from peerlearn.scheduling import services as scheduling
 from peerlearn.scheduling.selectors import bookable_slots
@@ -271,7 +272,7 @@ def _offer_round(request: HelpRequest, candidates: list[Candidate], now: datetim
         )
         notify(
             user=tutor,
-            kind="help_request",
+            kind=Notification.Kind.HELP_REQUEST,
             title=f"{request.learner.display_name} needs help with {request.subject.name}",
             body=(
                 f"{_local_time(request, tutor)}, {request.duration_minutes} minutes.\n\n"
@@ -317,7 +318,7 @@ def _advance(request: HelpRequest, now: datetime) -> None:
     request.save(update_fields=["status", "closed_at"])
     notify(
         user=request.learner,
-        kind="help_request",
+        kind=Notification.Kind.HELP_REQUEST,
         title=f"No tutor could take your help request about {request.subject.name}",
         body=(
             f"We asked {request.offers.count()} tutors; none accepted in time. You can ask "
@@ -362,18 +363,18 @@ def help_request_create(
     """Ask for help: offered at once to the top N matching tutors (each notified)."""
     description = (description or "").strip()
     if not description:
-        raise ServiceError("Say what you need help with.", code="required", field="description")
+        raise Invalid("Say what you need help with.", code="required", field="description")
     if len(description) > DESCRIPTION_MAX:
-        raise ServiceError(
+        raise Invalid(
             f"Keep it under {DESCRIPTION_MAX} characters.", code="too_long", field="description"
         )
     scheduling.check_time(starts_at, duration_minutes)
     now = timezone.now()
     if starts_at <= now:
-        raise ServiceError("Pick a time in the future.", code="in_past", field="starts_at")
+        raise Invalid("Pick a time in the future.", code="in_past", field="starts_at")
     subject = Subject.objects.filter(pk=subject_id).first()
     if subject is None or subject.kind == Subject.Kind.AREA:
-        raise ServiceError(
+        raise Invalid(
             "Pick a subject or a topic from the catalogue.",
             code="invalid_subject",
             field="subject_id",
@@ -388,7 +389,7 @@ def help_request_create(
         duration_minutes=duration_minutes,
     )
     if not candidates:
-        raise ServiceError(
+        raise Invalid(
             "No tutor who teaches this subject is free at that time. Try another time or a "
             "broader subject.",
             code="no_tutors",
@@ -494,7 +495,7 @@ def help_offer_accept(*, actor: User, offer_id: int) -> HelpOffer:
             _request_event(request, "accepted", actor.pk)
             notify(
                 user=request.learner,
-                kind="help_request",
+                kind=Notification.Kind.HELP_REQUEST,
                 title=f"{actor.display_name} will help you with {request.subject.name}",
                 body=(
                     f"Accepted after {offer.response_seconds} seconds. Your session is confirmed."

@@ -8,22 +8,19 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from peerlearn.accounts.models import User
-from peerlearn.common.errors import NotFound, ServiceError
-from peerlearn.common.web import is_htmx
-from peerlearn.scheduling.views.common import form_error, tz_name_of
+from peerlearn.accounts.requests import AuthedRequest
+from peerlearn.common.errors import REFUSALS, ServiceError
+from peerlearn.common.web import form_error, is_htmx
+from peerlearn.scheduling.views.common import tz_name_of
 
 from . import selectors, services
 from .forms import DeclineForm, HelpRequestForm
 from .models import HelpRequest
-
-
-def _user(request: HttpRequest) -> User:
-    return request.user  # type: ignore[return-value]
 
 
 def _mine_context(user: User) -> dict[str, object]:
@@ -33,8 +30,8 @@ def _mine_context(user: User) -> dict[str, object]:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def index(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
+def index(request: AuthedRequest) -> HttpResponse:
+    user = request.user
     tz = tz_name_of(user)
     form = HelpRequestForm(request.POST or None, tz_name=tz)
     if request.method == "POST" and form.is_valid():
@@ -62,21 +59,18 @@ def index(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
-def mine(request: HttpRequest) -> HttpResponse:
-    return render(request, "matching_help/_mine.html", _mine_context(_user(request)))
+def mine(request: AuthedRequest) -> HttpResponse:
+    return render(request, "matching_help/_mine.html", _mine_context(request.user))
 
 
 def _request_or_404(user: User, request_id: int) -> HelpRequest:
-    try:
-        return selectors.access_help_request(user=user, request_id=request_id)
-    except NotFound as exc:
-        raise Http404(exc.message) from exc
+    return selectors.access_help_request(user=user, request_id=request_id)
 
 
 @login_required
 @require_GET
-def detail(request: HttpRequest, request_id: int) -> HttpResponse:
-    user = _user(request)
+def detail(request: AuthedRequest, request_id: int) -> HttpResponse:
+    user = request.user
     help_request = _request_or_404(user, request_id)
     context = {"r": help_request, "viewer_tz": tz_name_of(user)}
     if is_htmx(request) or request.GET.get("partial"):
@@ -86,13 +80,11 @@ def detail(request: HttpRequest, request_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def cancel(request: HttpRequest, request_id: int) -> HttpResponse:
-    user = _user(request)
+def cancel(request: AuthedRequest, request_id: int) -> HttpResponse:
+    user = request.user
     try:
         services.help_request_cancel(actor=user, request_id=request_id)
-    except NotFound as exc:
-        raise Http404(exc.message) from exc
-    except ServiceError as exc:
+    except REFUSALS as exc:
         messages.error(request, exc.message)
     else:
         messages.success(request, "Request cancelled.")
@@ -110,8 +102,8 @@ def _offers_context(user: User) -> dict[str, object]:
 
 @login_required
 @require_GET
-def offers(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
+def offers(request: AuthedRequest) -> HttpResponse:
+    user = request.user
     template = (
         "matching_help/_offers.html"
         if is_htmx(request) or request.GET.get("partial")
@@ -122,13 +114,11 @@ def offers(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def offer_accept(request: HttpRequest, offer_id: int) -> HttpResponse:
-    user = _user(request)
+def offer_accept(request: AuthedRequest, offer_id: int) -> HttpResponse:
+    user = request.user
     try:
         offer = services.help_offer_accept(actor=user, offer_id=offer_id)
-    except NotFound as exc:
-        raise Http404(exc.message) from exc
-    except ServiceError as exc:
+    except REFUSALS as exc:
         messages.error(request, exc.message)
         return redirect("matching_help:offers")
     messages.success(request, "It is yours: the session is confirmed.")
@@ -138,15 +128,13 @@ def offer_accept(request: HttpRequest, offer_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def offer_decline(request: HttpRequest, offer_id: int) -> HttpResponse:
-    user = _user(request)
+def offer_decline(request: AuthedRequest, offer_id: int) -> HttpResponse:
+    user = request.user
     form = DeclineForm(request.POST)
     reason = form.cleaned_data["reason"] if form.is_valid() else ""
     try:
         services.help_offer_decline(actor=user, offer_id=offer_id, reason=reason)
-    except NotFound as exc:
-        raise Http404(exc.message) from exc
-    except ServiceError as exc:
+    except REFUSALS as exc:
         messages.error(request, exc.message)
     else:
         messages.info(request, "Declined. Thanks for answering.")

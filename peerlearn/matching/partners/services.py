@@ -20,7 +20,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from peerlearn.accounts.models import User
-from peerlearn.common.errors import ServiceError
+from peerlearn.common.errors import Invalid, ServiceError
 from peerlearn.common.realtime import broadcast
 from peerlearn.practice import services as practice_services
 from peerlearn.practice.models import (
@@ -160,15 +160,15 @@ def request_join(*, actor: User, topic: str, difficulty: str) -> PartnerRequest:
     one waiting entry: asking again for the same keeps it, for something else replaces it.
     Matching runs at once; a retry task keeps trying while the window widens."""
     if difficulty not in Difficulty.values:
-        raise ServiceError("Choose easy, medium or hard.", code="difficulty", field="difficulty")
+        raise Invalid("Choose easy, medium or hard.", code="difficulty", field="difficulty")
     topic_obj = PracticeTopic.objects.filter(slug=topic).first()
     if topic_obj is None:
-        raise ServiceError("Choose a topic.", code="topic", field="topic")
+        raise Invalid("Choose a topic.", code="topic", field="topic")
     has_problem = Problem.objects.filter(
         is_published=True, difficulty=difficulty, topics=topic_obj
     ).exists()
     if not has_problem:
-        raise ServiceError(
+        raise Invalid(
             "No problem matches that difficulty and topic.", code="no_problem", field="topic"
         )
     now = timezone.now()

@@ -5,13 +5,14 @@ leave. Adapters only: the services decide; the status partial is what the page p
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
 from peerlearn.accounts.models import User
+from peerlearn.accounts.requests import AuthedRequest
 from peerlearn.common.errors import ServiceError
-from peerlearn.common.web import form_error_from_service, is_htmx
+from peerlearn.common.web import form_error, is_htmx
 from peerlearn.practice.models import Difficulty
 
 from . import selectors, services
@@ -19,8 +20,8 @@ from .forms import PartnerRequestForm
 
 
 @login_required
-def index(request: HttpRequest) -> HttpResponse:
-    user: User = request.user  # type: ignore[assignment]
+def index(request: AuthedRequest) -> HttpResponse:
+    user: User = request.user
     form = PartnerRequestForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -30,7 +31,7 @@ def index(request: HttpRequest) -> HttpResponse:
                 difficulty=form.cleaned_data["difficulty"],
             )
         except ServiceError as exc:
-            form_error_from_service(form, exc)
+            form_error(form, exc)
         else:
             if entry.session is not None:  # matched on arrival
                 return redirect("practice:session", uid=entry.session.uid)
@@ -50,17 +51,17 @@ def index(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def leave(request: HttpRequest) -> HttpResponse:
-    services.request_leave(actor=request.user)  # type: ignore[arg-type]
+def leave(request: AuthedRequest) -> HttpResponse:
+    services.request_leave(actor=request.user)
     return redirect("matching_partners:index")
 
 
 @login_required
 @require_GET
-def status(request: HttpRequest) -> HttpResponse:
+def status(request: AuthedRequest) -> HttpResponse:
     """The status partial. Given ``?request=<id>`` (the entry the page is waiting on), a match
     of that entry sends the page to the session (``HX-Redirect``)."""
-    user: User = request.user  # type: ignore[assignment]
+    user: User = request.user
     entry = None
     request_id = request.GET.get("request", "")
     if request_id.isdigit():

@@ -15,7 +15,7 @@ from django.conf import settings
 
 from config.asgi import application
 from peerlearn.common.testing import make_user
-from peerlearn.live.tests.test_consumers import WebsocketCommunicator
+from peerlearn.live.tests.consumers.helpers import WebsocketCommunicator
 from peerlearn.messaging import selectors, services
 from peerlearn.messaging.models import Membership
 from peerlearn.notifications.models import Notification

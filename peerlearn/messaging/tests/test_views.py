@@ -180,7 +180,7 @@ def test_report_reaches_the_moderators_queue_only(pair: Pair) -> None:
         actor=pair.ann, conversation_id=pair.conversation.pk, body="nasty words"
     )
     logged_in(pair.ben).post(reverse("messaging:report", args=[message.pk]), {"reason": "abuse"})
-    assert logged_in(pair.ben).get(reverse("messaging:moderation")).status_code == 404
+    assert logged_in(pair.ben).get(reverse("messaging:moderation")).status_code == 403
     moderator = logged_in(make_moderator())
     queue = moderator.get(reverse("messaging:moderation"))
     assert b"nasty words" in queue.content and b"abuse" in queue.content

@@ -11,7 +11,7 @@ from asgiref.sync import sync_to_async
 from channels.layers import channel_layers
 
 from peerlearn.common.testing import make_user
-from peerlearn.live.tests.test_consumers import Sockets, session_key
+from peerlearn.live.tests.consumers.helpers import Sockets, session_key
 from peerlearn.practice import services
 
 from .factories import ADD_RIGHT, HIDDEN_MARKER, make_add_problem, require_sandbox

@@ -142,8 +142,8 @@ def test_reporting_and_moderating_through_the_pages() -> None:
     response = client.post(f"/reviews/{review.pk}/report/", {"reason": "Insulting"})
     assert response.status_code == 302 and ReviewReport.objects.count() == 1
 
-    assert client.get("/reviews/moderation/").status_code == 404
-    assert client.post(f"/reviews/{review.pk}/hide/", {"reason": "x"}).status_code == 404
+    assert client.get("/reviews/moderation/").status_code == 403
+    assert client.post(f"/reviews/{review.pk}/hide/", {"reason": "x"}).status_code == 403
     moderator = client_for(make_moderator())
     queue = moderator.get("/reviews/moderation/").content.decode()
     assert "You are hopeless" in queue and "Insulting" in queue

@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
@@ -20,7 +20,9 @@ from django.views.decorators.http import require_http_methods
 
 from peerlearn.accounts import selectors as account_selectors
 from peerlearn.accounts.models import TeachingSubject
-from peerlearn.common.errors import Conflict, NotFound, ServiceError
+from peerlearn.accounts.requests import AuthedRequest
+from peerlearn.common.errors import REFUSALS, Conflict
+from peerlearn.common.web import form_error
 
 from .. import selectors, services
 from ..forms import (
@@ -32,9 +34,7 @@ from ..forms import (
     slot_token,
 )
 from .common import (
-    form_error,
     tz_name_of,
-    viewer_of,
     wants_partial,
 )
 
@@ -68,7 +68,7 @@ def _slot_choice(data: Mapping[str, Any], teaching: list[TeachingSubject]) -> Sl
 
 
 def _booking_page(
-    request: HttpRequest,
+    request: AuthedRequest,
     context: dict[str, Any],
     choice: SlotChoice,
     *,
@@ -78,7 +78,7 @@ def _booking_page(
 ) -> HttpResponse:
     """The slot list for one week (in the viewer's zone) and, when a slot is picked, the form
     confirming it."""
-    viewer, tutor = viewer_of(request), context["tutor"]
+    viewer, tutor = request.user, context["tutor"]
     viewer_tz = context["viewer_tz"]
     slots = selectors.bookable_slots(
         tutor=tutor, duration_minutes=choice.duration, learner=viewer if choice.both else None
@@ -172,14 +172,11 @@ BOOKING_FIELD_ALIASES = {
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def book(request: HttpRequest, tutor_id: int) -> HttpResponse:
+def book(request: AuthedRequest, tutor_id: int) -> HttpResponse:
     """Pick a subject, a duration and a free time of a tutor; confirm with a note; optionally
     make it a weekly series."""
-    viewer = viewer_of(request)
-    try:
-        tutor = account_selectors.user_get_public(user_id=tutor_id)
-    except NotFound as exc:
-        raise Http404(exc.message) from exc
+    viewer = request.user
+    tutor = account_selectors.user_get_public(user_id=tutor_id)
     teaching = list(tutor.teaching_subjects.all())
     context: dict[str, Any] = {
         "tutor": tutor,
@@ -222,13 +219,11 @@ def book(request: HttpRequest, tutor_id: int) -> HttpResponse:
             duration_minutes=data["duration"],
             note=data["note"],
         )
-    except NotFound as exc:
-        raise Http404(exc.message) from exc
     except Conflict as exc:
         # Someone else was faster (or the tutor's calendar changed): say so, show fresh times.
         messages.error(request, f"{exc.message} The times below are up to date: pick another.")
         return _booking_page(request, context, choice, status=409)
-    except ServiceError as exc:
+    except REFUSALS as exc:
         form_error(form, exc, BOOKING_FIELD_ALIASES)
         return _booking_page(request, context, choice, picked=data["start"], confirm_form=form)
     messages.success(

@@ -7,21 +7,21 @@ import re
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
+from peerlearn.accounts.requests import AuthedRequest
 from peerlearn.common.errors import ServiceError
+from peerlearn.common.web import form_error
 
 from .. import selectors, services
 from ..forms import (
     TutorPolicyForm,
 )
 from .common import (
-    form_error,
     tz_name_of,
-    viewer_of,
 )
 
 
@@ -32,8 +32,8 @@ def _feed_urls(token: str) -> tuple[str, str]:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def scheduling_settings(request: HttpRequest) -> HttpResponse:
-    viewer = viewer_of(request)
+def scheduling_settings(request: AuthedRequest) -> HttpResponse:
+    viewer = request.user
     policy = selectors.policy_for(viewer)
     form = TutorPolicyForm.for_policy(policy)
     if request.method == "POST":

@@ -7,12 +7,13 @@ from dataclasses import dataclass
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Prefetch
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
-from peerlearn.common.errors import NotFound, ServiceError
-from peerlearn.common.web import paginate
+from peerlearn.accounts.requests import AuthedRequest
+from peerlearn.common.errors import REFUSALS, ServiceError
+from peerlearn.common.web import form_error, paginate
 
 from .. import selectors, services
 from ..forms import (
@@ -20,9 +21,7 @@ from ..forms import (
 )
 from ..models import Booking, TimeClaim
 from .common import (
-    form_error,
     tz_name_of,
-    viewer_of,
 )
 
 
@@ -37,8 +36,8 @@ class GroupCard:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def group_sessions(request: HttpRequest) -> HttpResponse:
-    viewer = viewer_of(request)
+def group_sessions(request: AuthedRequest) -> HttpResponse:
+    viewer = request.user
     viewer_tz = tz_name_of(viewer)
     teaching = list(viewer.teaching_subjects.select_related("subject"))
     form = GroupSessionForm(request.POST or None, teaching=teaching, tz_name=viewer_tz)
@@ -65,7 +64,7 @@ def group_sessions(request: HttpRequest) -> HttpResponse:
     page = paginate(request, sessions, per_page=12)
     cards = []
     for booking in page.object_list:
-        claims: list[TimeClaim] = booking.seat_claims  # type: ignore[attr-defined]
+        claims: list[TimeClaim] = booking.seat_claims
         cards.append(
             GroupCard(
                 booking=booking,
@@ -91,12 +90,10 @@ def group_sessions(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def group_join(request: HttpRequest, booking_id: int) -> HttpResponse:
+def group_join(request: AuthedRequest, booking_id: int) -> HttpResponse:
     try:
-        booking = services.group_seat_take(actor=viewer_of(request), booking_id=booking_id)
-    except NotFound as exc:
-        raise Http404(exc.message) from exc
-    except ServiceError as exc:
+        booking = services.group_seat_take(actor=request.user, booking_id=booking_id)
+    except REFUSALS as exc:
         messages.error(request, exc.message)
         return redirect("scheduling:groups")
     messages.success(request, "Your seat is booked. It is in your calendar and reminders are set.")
@@ -105,12 +102,10 @@ def group_join(request: HttpRequest, booking_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def group_leave(request: HttpRequest, booking_id: int) -> HttpResponse:
+def group_leave(request: AuthedRequest, booking_id: int) -> HttpResponse:
     try:
-        services.group_seat_release(actor=viewer_of(request), booking_id=booking_id)
-    except NotFound as exc:
-        raise Http404(exc.message) from exc
-    except ServiceError as exc:
+        services.group_seat_release(actor=request.user, booking_id=booking_id)
+    except REFUSALS as exc:
         messages.error(request, exc.message)
     else:
         messages.success(request, "You gave up your seat.")

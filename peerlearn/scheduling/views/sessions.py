@@ -20,7 +20,8 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from peerlearn.accounts.models import User
-from peerlearn.common.errors import NotFound, ServiceError
+from peerlearn.accounts.requests import AuthedRequest
+from peerlearn.common.errors import Invalid, ServiceError
 from peerlearn.common.web import paginate, safe_next
 
 from .. import ics, selectors, services
@@ -33,10 +34,8 @@ from ..forms import (
 )
 from ..models import Booking, BookingEvent, RescheduleProposal
 from .common import (
-    booking_or_404,
     first_error,
     tz_name_of,
-    viewer_of,
 )
 
 Status = Booking.Status
@@ -108,8 +107,8 @@ EMPTY_TEXT = {
 
 
 @login_required
-def my_sessions(request: HttpRequest) -> HttpResponse:
-    viewer = viewer_of(request)
+def my_sessions(request: AuthedRequest) -> HttpResponse:
+    viewer = request.user
     viewer_tz = tz_name_of(viewer)
     tab = request.GET.get("tab", "upcoming")
     if tab not in EMPTY_TEXT:
@@ -203,10 +202,10 @@ def _event_line(event: BookingEvent, viewer: User, names: Mapping[int, str]) -> 
 
 
 @login_required
-def booking_detail(request: HttpRequest, booking_id: int) -> HttpResponse:
-    viewer = viewer_of(request)
+def booking_detail(request: AuthedRequest, booking_id: int) -> HttpResponse:
+    viewer = request.user
     viewer_tz = tz_name_of(viewer)
-    booking = booking_or_404(viewer, booking_id)
+    booking = selectors.access_booking(user=viewer, booking_id=booking_id)
     proposal = (
         booking.reschedule_proposals.filter(status=RescheduleProposal.Status.PENDING)
         .select_related("proposed_by__profile")
@@ -242,9 +241,9 @@ def booking_detail(request: HttpRequest, booking_id: int) -> HttpResponse:
 
 
 @login_required
-def booking_ics(request: HttpRequest, booking_id: int) -> HttpResponse:
+def booking_ics(request: AuthedRequest, booking_id: int) -> HttpResponse:
     """The session as an .ics invitation for the participant's calendar app."""
-    booking = booking_or_404(viewer_of(request), booking_id)
+    booking = selectors.access_booking(user=request.user, booking_id=booking_id)
     cancelled = booking.status in (Status.CANCELLED, Status.DECLINED)
     response = HttpResponse(
         ics.invitation(booking, cancelled=cancelled), content_type="text/calendar; charset=utf-8"
@@ -256,10 +255,7 @@ def booking_ics(request: HttpRequest, booking_id: int) -> HttpResponse:
 
 def calendar_feed(request: HttpRequest, token: str) -> HttpResponse:
     """The private ICS feed: the token in the URL is the only credential (regenerable)."""
-    try:
-        owner = selectors.feed_owner(token=token)
-    except NotFound as exc:
-        raise Http404(exc.message) from exc
+    owner = selectors.feed_owner(token=token)
     body = ics.feed(selectors.feed_bookings(user=owner), owner_name=owner.display_name)
     response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
     response["Content-Disposition"] = 'inline; filename="peerlearn.ics"'
@@ -272,7 +268,7 @@ def calendar_feed(request: HttpRequest, token: str) -> HttpResponse:
 
 def _valid(form: forms.Form) -> dict[str, Any]:
     if not form.is_valid():
-        raise ServiceError(first_error(form))
+        raise Invalid(first_error(form))
     return form.cleaned_data
 
 
@@ -364,10 +360,10 @@ ACTIONS: dict[str, ActionHandler] = {
 
 @login_required
 @require_POST
-def booking_action(request: HttpRequest, booking_id: int, action: str) -> HttpResponse:
+def booking_action(request: AuthedRequest, booking_id: int, action: str) -> HttpResponse:
     """One POST endpoint per state change; only participants get past the first line."""
-    viewer = viewer_of(request)
-    booking = booking_or_404(viewer, booking_id)
+    viewer = request.user
+    booking = selectors.access_booking(user=viewer, booking_id=booking_id)
     handler = ACTIONS.get(action)
     if handler is None:
         raise Http404("No such action.")

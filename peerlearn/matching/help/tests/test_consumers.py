@@ -18,7 +18,7 @@ from django.urls import path
 from django.utils import timezone
 
 from peerlearn.common.testing import make_subject, make_tutor, make_user
-from peerlearn.live.tests.test_consumers import WebsocketCommunicator, session_key
+from peerlearn.live.tests.consumers.helpers import WebsocketCommunicator, session_key
 from peerlearn.matching.help import services
 from peerlearn.matching.help.consumers import HelpConsumer
 from peerlearn.matching.help.models import HelpOffer

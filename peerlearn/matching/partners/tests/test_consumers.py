@@ -14,7 +14,7 @@ from django.conf import settings
 from django.urls import path
 
 from peerlearn.common.testing import make_user
-from peerlearn.live.tests.test_consumers import WebsocketCommunicator, session_key
+from peerlearn.live.tests.consumers.helpers import WebsocketCommunicator, session_key
 from peerlearn.matching.partners import services
 from peerlearn.matching.partners.consumers import PartnerQueueConsumer
 from peerlearn.practice.models import PracticeSession
