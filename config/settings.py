@@ -40,7 +40,7 @@ SITE_ID = 1  # its name and domain come from SITE_NAME / SITE_URL (accounts migr
 SITE_NAME = env_str("SITE_NAME", "PeerLearn")
 
 INSTALLED_APPS = [
-    "peerlearn.accounts.adminsite.PeerLearnAdminConfig",  # django.contrib.admin, our landing
+    "config.adminsite.PeerLearnAdminConfig",  # django.contrib.admin, our landing
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

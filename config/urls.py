@@ -4,14 +4,15 @@ from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path, re_path
 
-from peerlearn.api import reference as api_reference
-from peerlearn.api.api import api
+from config import apireference
+from config.api import api
+from peerlearn.analytics import views as analytics_views
 from peerlearn.common import health, metrics, pwa
 from peerlearn.common import views as common_views
 from peerlearn.guide import views as guide_views
 
 urlpatterns = [
-    path("", common_views.home, name="home"),
+    path("", analytics_views.home, name="home"),
     path("readyz", health.readyz, name="readyz"),
     path("manifest.webmanifest", pwa.manifest, name="manifest"),
     path("sw.js", pwa.service_worker, name="service_worker"),
@@ -20,7 +21,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
     path("_allauth/", include("allauth.headless.urls")),
-    path("api/v1/docs", api_reference.reference_page, name="api-reference"),
+    path("api/v1/docs", apireference.reference_page, name="api-reference"),
     path("api/v1/", api.urls),
     path("", include("peerlearn.accounts.urls")),
     path("notifications/", include("peerlearn.notifications.urls")),

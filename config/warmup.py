@@ -42,7 +42,7 @@ def warm_up() -> None:
 def build_api_reference() -> None:
     """The OpenAPI document and the reference page made from it (a second or more of CPU that
     the first visitor of ``/api/v1/docs`` would otherwise wait for)."""
-    from peerlearn.api.reference import reference_body
+    from config.apireference import reference_body
 
     try:
         reference_body()

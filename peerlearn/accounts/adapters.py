@@ -10,6 +10,8 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
+from peerlearn.common.realtime import disconnect_session
+
 from . import loginlimits, services
 from .models import User
 
@@ -38,8 +40,6 @@ class AccountAdapter(DefaultAccountAdapter):
         session_key = request.session.session_key
         super().logout(request)
         if session_key:
-            from peerlearn.common.realtime import disconnect_session
-
             disconnect_session(session_key, reason="You logged out.")
 
     def respond_user_inactive(self, request: HttpRequest, user: Any) -> HttpResponse:

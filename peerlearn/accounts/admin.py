@@ -126,13 +126,6 @@ class UserAdmin(RecordAdmin):
                 actor=actor, user_id=user.pk, reason=reason
             ),
         ),
-        service_action(
-            name="rebuild_search_document",
-            description="Rebuild search document",
-            permission="rebuild",
-            reason=False,
-            apply=lambda actor, user, reason: _rebuild(actor, user),
-        ),
         _role_action(User.Role.MODERATOR, "moderator"),
         _role_action(User.Role.ADMIN, "administrator"),
         _role_action(User.Role.LEARNER, "learner (no staff role)"),
@@ -155,15 +148,6 @@ class UserAdmin(RecordAdmin):
 
     def has_superuser_permission(self, request: HttpRequest) -> bool:
         return bool(request.user.is_superuser)
-
-    def has_rebuild_permission(self, request: HttpRequest) -> bool:
-        return request.user.has_perm("matching.change_tutordocument")
-
-
-def _rebuild(actor: User, user: User) -> None:
-    from peerlearn.matching.staff import tutor_document_rebuild
-
-    tutor_document_rebuild(actor=actor, user=user)
 
 
 class InstitutionDomainInline(admin.TabularInline):

@@ -15,10 +15,11 @@ conversations, reviews, the points ledger and rating totals of other people stay
 from __future__ import annotations
 
 import io
+import itertools
 import json
 import logging
 import zipfile
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from datetime import timedelta
 from typing import Any
 
@@ -26,15 +27,16 @@ from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import IntegrityError, transaction
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.db.models.fields.files import FieldFile
 from django.urls import reverse
 from django.utils import timezone
 
-from peerlearn.common import ratelimit
+from peerlearn.common import hooks, ratelimit
 from peerlearn.common.errors import Conflict, NotFound
 
 from .audit import audit_record
+from .hooks import AccountErasing, AccountLeaving, AccountNotice, DataExportCollecting
 from .lifecycle import end_sessions
 from .models import DataExport, Profile, User
 
@@ -70,23 +72,16 @@ def data_export_request(*, actor: User) -> DataExport:
     return export
 
 
-def _rows(queryset: QuerySet[Any], *fields: str) -> list[dict[str, Any]]:
+def rows(queryset: QuerySet[Any], *fields: str) -> list[dict[str, Any]]:
+    """``fields`` of every row of ``queryset``: one kind of data in an export."""
     return list(queryset.values(*fields))
 
 
-def _kinds(user: User) -> dict[str, Callable[[], list[dict[str, Any]]]]:
-    """Each kind of data the person owns or wrote, as rows. Others' private data (the other
-    side's review before reveal, other members' messages) is not theirs and is left out."""
-    from peerlearn.forum.models import Reply, Thread, Vote
-    from peerlearn.gamification.models import BadgeAward, PointAward
-    from peerlearn.live.models import ChatMessage
-    from peerlearn.matching.help.models import HelpRequest
-    from peerlearn.messaging.models import Message
-    from peerlearn.notifications.models import Notification
-    from peerlearn.practice.models import Draft, Submission
-    from peerlearn.reviews.models import Review
-    from peerlearn.scheduling.models import Booking
-
+def _collect(user: User) -> DataExportCollecting:
+    """Each kind of data the person owns or wrote, as rows, and the files they uploaded:
+    accounts' own, then every app's (``DataExportCollecting``, answered by each app's
+    ``datarights.py``). Others' private data (the other side's review before reveal, other
+    members' messages) is not theirs and is left out."""
     from .models import (
         AvailabilityException,
         AvailabilityWindow,
@@ -96,127 +91,69 @@ def _kinds(user: User) -> dict[str, Callable[[], list[dict[str, Any]]]]:
     )
 
     u = user.pk
-    return {
-        "account": lambda: [
-            {
-                "email": user.email,
-                "date_joined": user.date_joined,
-                "last_login": user.last_login,
-                "role": user.role,
-            }
-        ],
-        "profile": lambda: _rows(
-            Profile.objects.filter(user_id=u),
-            "display_name",
-            "bio",
-            "institution__name",
-            "programme",
-            "year_of_study",
-            "timezone",
-            "languages",
-            "city",
-            "latitude",
-            "longitude",
-            "learning_styles",
-            "session_formats",
-        ),
-        "learning_subjects": lambda: _rows(
-            LearningSubject.objects.filter(user_id=u), "subject__name", "level", "created_at"
-        ),
-        "teaching_subjects": lambda: _rows(
-            TeachingSubject.objects.filter(user_id=u),
-            "subject__name",
-            "proficiency",
-            "evidence",
-            "verified_at",
-        ),
-        "availability": lambda: _rows(
-            AvailabilityWindow.objects.filter(user_id=u), "weekday", "start_time", "end_time"
-        ),
-        "availability_exceptions": lambda: _rows(
-            AvailabilityException.objects.filter(user_id=u),
-            "date",
-            "kind",
-            "start_time",
-            "end_time",
-            "note",
-        ),
-        "verification_requests": lambda: _rows(
-            VerificationRequest.objects.filter(teaching_subject__user_id=u),
-            "teaching_subject__subject__name",
-            "original_name",
-            "status",
-            "submitted_at",
-        ),
-        "bookings": lambda: _rows(
-            Booking.objects.filter(Q(tutor_id=u) | Q(claims__user_id=u)).distinct(),
-            "id",
-            "kind",
-            "subject__name",
-            "title",
-            "starts_at",
-            "ends_at",
-            "status",
-            "note",
-        ),
-        "reviews_written": lambda: _rows(Review.objects.filter(author_id=u), *_review_fields()),
-        "forum_threads": lambda: _rows(
-            Thread.objects.filter(author_id=u), "id", "title", "body", "created_at"
-        ),
-        "forum_replies": lambda: _rows(
-            Reply.objects.filter(author_id=u), "id", "thread_id", "body", "created_at"
-        ),
-        "forum_votes": lambda: _rows(
-            Vote.objects.filter(user_id=u), "thread_id", "reply_id", "value", "created_at"
-        ),
-        "messages": lambda: _rows(
-            Message.objects.filter(author_id=u), "id", "conversation_id", "body", "created_at"
-        ),
-        "room_chat": lambda: _rows(
-            ChatMessage.objects.filter(author_id=u), "id", "room_id", "body", "created_at"
-        ),
-        "practice_submissions": lambda: _rows(
-            Submission.objects.filter(user_id=u),
-            "id",
-            "problem__slug",
-            "language",
-            "mode",
-            "code",
-            "verdict",
-            "created_at",
-        ),
-        "practice_drafts": lambda: _rows(
-            Draft.objects.filter(user_id=u), "problem__slug", "language", "code", "updated_at"
-        ),
-        "help_requests": lambda: _rows(
-            HelpRequest.objects.filter(learner_id=u),
-            "subject__name",
-            "description",
-            "starts_at",
-            "status",
-            "created_at",
-        ),
-        "points": lambda: _rows(
-            PointAward.objects.filter(user_id=u), "points", "cause", "title", "earned_at"
-        ),
-        "badges": lambda: _rows(BadgeAward.objects.filter(user_id=u), "badge", "earned_at"),
-        "notifications": lambda: _rows(
-            Notification.objects.filter(user_id=u), "kind", "title", "body", "created_at"
-        ),
-    }
-
-
-def _review_fields() -> tuple[str, ...]:
-    from peerlearn.reviews.models import ALL_DIMENSIONS
-
-    return ("booking_id", "direction", *ALL_DIMENSIONS, "overall", "comment", "created_at")
+    collecting = DataExportCollecting(user=user)
+    collecting.kinds.update(
+        {
+            "account": lambda: [
+                {
+                    "email": user.email,
+                    "date_joined": user.date_joined,
+                    "last_login": user.last_login,
+                    "role": user.role,
+                }
+            ],
+            "profile": lambda: rows(
+                Profile.objects.filter(user_id=u),
+                "display_name",
+                "bio",
+                "institution__name",
+                "programme",
+                "year_of_study",
+                "timezone",
+                "languages",
+                "city",
+                "latitude",
+                "longitude",
+                "learning_styles",
+                "session_formats",
+            ),
+            "learning_subjects": lambda: rows(
+                LearningSubject.objects.filter(user_id=u), "subject__name", "level", "created_at"
+            ),
+            "teaching_subjects": lambda: rows(
+                TeachingSubject.objects.filter(user_id=u),
+                "subject__name",
+                "proficiency",
+                "evidence",
+                "verified_at",
+            ),
+            "availability": lambda: rows(
+                AvailabilityWindow.objects.filter(user_id=u), "weekday", "start_time", "end_time"
+            ),
+            "availability_exceptions": lambda: rows(
+                AvailabilityException.objects.filter(user_id=u),
+                "date",
+                "kind",
+                "start_time",
+                "end_time",
+                "note",
+            ),
+            "verification_requests": lambda: rows(
+                VerificationRequest.objects.filter(teaching_subject__user_id=u),
+                "teaching_subject__subject__name",
+                "original_name",
+                "status",
+                "submitted_at",
+            ),
+        }
+    )
+    collecting.files.append(_owned_files(user))
+    hooks.publish(collecting, on_commit=False)
+    return collecting
 
 
 def _owned_files(user: User) -> Iterable[tuple[str, FieldFile]]:
-    """(archive path, file) for every file the person uploaded."""
-    from peerlearn.live.models import RoomFile
-    from peerlearn.messaging.models import Attachment
-
+    """(archive path, file) for every file the person uploaded to accounts."""
     from .models import VerificationRequest
 
     profile = Profile.objects.filter(user=user).first()
@@ -224,18 +161,15 @@ def _owned_files(user: User) -> Iterable[tuple[str, FieldFile]]:
         yield f"files/avatar/{(profile.avatar.name or 'avatar').rsplit('/', 1)[-1]}", profile.avatar
     for request in VerificationRequest.objects.filter(teaching_subject__user=user):
         yield f"files/verification/{request.pk}-{request.original_name}", request.document
-    for attachment in Attachment.objects.filter(message__author=user):
-        yield f"files/messages/{attachment.pk}-{attachment.original_name}", attachment.file
-    for room_file in RoomFile.objects.filter(uploader=user):
-        yield f"files/rooms/{room_file.pk}-{room_file.original_name}", room_file.file
 
 
 def _archive(user: User) -> bytes:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        for name, rows in _kinds(user).items():
+        collected = _collect(user)
+        for name, rows in collected.kinds.items():
             archive.writestr(f"{name}.json", json.dumps(rows(), cls=DjangoJSONEncoder, indent=1))
-        for path, field in _owned_files(user):
+        for path, field in itertools.chain.from_iterable(collected.files):
             try:
                 with field.open("rb") as handle:
                     archive.writestr(path.replace("..", "_"), handle.read())
@@ -246,9 +180,6 @@ def _archive(user: User) -> bytes:
 
 def data_export_build(*, export_id: int) -> DataExport | None:
     """Write the archive of a pending export and tell its owner (the task calls this)."""
-    from peerlearn.notifications.models import Notification
-    from peerlearn.notifications.services import notify
-
     export = (
         DataExport.objects.select_related("user")
         .filter(pk=export_id, status=DataExport.Status.PENDING)
@@ -267,9 +198,8 @@ def data_export_build(*, export_id: int) -> DataExport | None:
         export.ready_at = now
         export.expires_at = now + timedelta(hours=settings.DATA_EXPORT_TTL_HOURS)
         export.save()
-        notify(
+        notice = AccountNotice(
             user=export.user,
-            kind=Notification.Kind.ACCOUNT,
             title="Your data export is ready",
             body=(
                 f"Download it within {settings.DATA_EXPORT_TTL_HOURS} hours; "
@@ -277,6 +207,7 @@ def data_export_build(*, export_id: int) -> DataExport | None:
             ),
             url=reverse("accounts:account_data"),
         )
+        hooks.publish(notice, on_commit=False)  # notifications delivers it
     return export
 
 
@@ -331,24 +262,13 @@ def account_deletion_cancel(*, actor: User) -> User:
 
 
 def _withdraw(user: User) -> None:
-    """Take the person out of what involves others and has not happened yet."""
-    from peerlearn.matching.help.models import HelpRequest
-    from peerlearn.matching.help.services import help_request_cancel
-    from peerlearn.matching.partners.services import request_leave
-    from peerlearn.scheduling.services import bookings_cancel_for_user
-
-    bookings_cancel_for_user(actor=user, user=user, reason="The other participant left PeerLearn.")
-    for request_id in HelpRequest.objects.filter(
-        learner=user, status=HelpRequest.Status.OPEN
-    ).values_list("pk", flat=True):
-        help_request_cancel(actor=user, request_id=request_id)
-    request_leave(actor=user)
+    """Take the person out of what involves others and has not happened yet: each app does
+    (``AccountLeaving``; scheduling, help requests, the partner queue)."""
+    hooks.publish(AccountLeaving(user=user), on_commit=False)
 
 
 def _delete_files(user: User) -> None:
-    from peerlearn.live.models import RoomFile
-    from peerlearn.messaging.models import Attachment
-
+    """Accounts' files; the apps delete theirs on ``AccountErasing`` (``_anonymise``)."""
     from .models import VerificationRequest
 
     profile = Profile.objects.filter(user=user).first()
@@ -358,14 +278,6 @@ def _delete_files(user: User) -> None:
                 image.delete(save=False)
     for request in VerificationRequest.objects.filter(teaching_subject__user=user):
         request.document.delete(save=False)
-    for attachment in Attachment.objects.filter(message__author=user):
-        for field in (attachment.file, attachment.thumbnail):
-            if field:
-                field.delete(save=False)
-        attachment.delete()
-    for room_file in RoomFile.objects.filter(uploader=user):
-        room_file.file.delete(save=False)
-        room_file.delete()
     for export in DataExport.objects.filter(user=user):
         if export.archive:
             export.archive.delete(save=False)
@@ -376,11 +288,6 @@ def _anonymise(user: User) -> None:
     from allauth.account.models import EmailAddress
     from allauth.mfa.models import Authenticator
     from allauth.socialaccount.models import SocialAccount
-
-    from peerlearn.matching.services import tutor_document_refresh
-    from peerlearn.messaging.models import Message
-    from peerlearn.notifications.models import Notification, NotificationSettings
-    from peerlearn.practice.models import Draft, Submission
 
     from .models import (
         AvailabilityException,
@@ -408,13 +315,9 @@ def _anonymise(user: User) -> None:
     LearningSubject.objects.filter(user=user).delete()
     AvailabilityWindow.objects.filter(user=user).delete()
     AvailabilityException.objects.filter(user=user).delete()
-    tutor_document_refresh(user=user)
-    Notification.objects.filter(user=user).delete()
-    NotificationSettings.objects.filter(user=user).update(phone_number="", sms_opt_in=False)
-    Draft.objects.filter(user=user).delete()
-    Submission.objects.filter(user=user).update(code="", custom_input="")
-    # Messages stay in the others' conversations, emptied: they were private correspondence.
-    Message.objects.filter(author=user).update(body="(deleted)")
+    # Every app's files and private data (each app's datarights.py): the search document,
+    # notifications, practice code, messages and files, room files.
+    hooks.publish(AccountErasing(user=user), on_commit=False)
     EmailAddress.objects.filter(user=user).delete()
     SocialAccount.objects.filter(user=user).delete()
     Authenticator.objects.filter(user=user).delete()

@@ -11,10 +11,12 @@ from __future__ import annotations
 from django.db import transaction
 from django.utils import timezone
 
+from peerlearn.common import hooks
 from peerlearn.common.errors import Conflict, Forbidden, Invalid
 from peerlearn.common.realtime import ForceDisconnectMessage, send_to_group, user_group
 
 from .audit import audit_record
+from .hooks import UserSuspended
 from .models import User
 
 SUSPENDED_NOTICE = "Your account was suspended."
@@ -40,8 +42,6 @@ def user_suspend(*, actor: User, user_id: int, reason: str) -> User:
     sockets end at once, and its sessions that have not started are cancelled (or its seat in a
     group session released) with a notice to the others. The person sees ``reason`` when they
     try to sign in. Staff cannot suspend themselves or a superuser. Audited."""
-    from peerlearn.scheduling.services import bookings_cancel_for_user
-
     if not actor.has_perm("accounts.suspend_user"):
         raise Forbidden("Only administrators can suspend accounts.")
     text = _clean_reason(reason)
@@ -59,17 +59,8 @@ def user_suspend(*, actor: User, user_id: int, reason: str) -> User:
         end_sessions(user)
         user.save(update_fields=["suspended_at", "suspension_reason", "is_active", "auth_epoch"])
         audit_record(actor=actor, action="accounts.suspend", target=user, reason=text)
-    cancelled = bookings_cancel_for_user(
-        actor=actor, user=user, reason="The other participant's account was suspended."
-    )
-    if cancelled:
-        with transaction.atomic():
-            audit_record(
-                actor=actor,
-                action="accounts.suspend_bookings",
-                target=user,
-                data={"sessions_changed": cancelled},
-            )
+    # Its sessions that have not started: scheduling withdraws them (accounts/hooks.py).
+    hooks.publish(UserSuspended(actor=actor, user=user), on_commit=False)
     return user
 
 

@@ -14,11 +14,13 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from peerlearn.common import hooks
 from peerlearn.common.errors import Conflict, Forbidden, Invalid, NotFound
 from peerlearn.common.uploads import DOCUMENT_TYPES, IMAGE_TYPES, check_upload, reencode_image
 
 from . import selectors
 from .audit import audit_record
+from .hooks import TutorProfileChanged
 from .models import (
     AvailabilityException,
     AvailabilityWindow,
@@ -72,12 +74,10 @@ def _require_self_or_admin(actor: User, target: User) -> None:
 
 
 def _search_document_follows(user: User) -> None:
-    """Rewrite the person's search document (``matching.TutorDocument``: full text and weekly
-    availability bits) from their profile, teaching subjects and windows, in the same
-    transaction as the change."""
-    from peerlearn.matching.services import tutor_document_refresh
-
-    tutor_document_refresh(user=user)
+    """The person's search document (``matching.TutorDocument``: full text and weekly
+    availability bits) follows their profile, teaching subjects and windows, in the same
+    transaction as the change (matching handles the hook: accounts/hooks.py)."""
+    hooks.publish(TutorProfileChanged(user=user), on_commit=False)
 
 
 def _home_showcase_changed() -> None:

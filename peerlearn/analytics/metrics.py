@@ -34,6 +34,7 @@ from django.db.models.functions import TruncDate
 from peerlearn.accounts.models import User, VerificationDecision, VerificationRequest
 from peerlearn.forum.models import Reply, Thread
 from peerlearn.matching.help.models import HelpRequest
+from peerlearn.matching.models import Impression
 from peerlearn.messaging.models import Message
 from peerlearn.practice.models import Solve, Submission
 from peerlearn.reviews.models import ALL_DIMENSIONS, Review
@@ -358,8 +359,6 @@ def match_rows(start: date, end: date) -> Iterator[Row]:
     it ended; whose learner rated it at least 4 overall, on the day of the review. Each step
     counts a list once (distinct slates)."""
     from django.db.models import Count
-
-    from peerlearn.matching.models import Impression
 
     slates = Count("slate", distinct=True)
     viewer_inst = "viewer__profile__institution_id"

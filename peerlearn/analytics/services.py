@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from peerlearn.accounts.models import Profile, Subject, User
 from peerlearn.common.errors import Invalid, NotFound
+from peerlearn.practice.selectors import user_zone
 
 from . import metrics
 from .models import ActiveUserDay, DailyMetric, LearnerGoal, RollupDay
@@ -132,8 +133,6 @@ def goal_create(
     subject_id: int | None = None,
 ) -> LearnerGoal:
     """A goal of ``actor``'s from today (their zone) to ``due_on``; at most ten at a time."""
-    from peerlearn.practice.selectors import user_zone
-
     if kind not in LearnerGoal.Kind.values:
         raise Invalid("Pick what the goal counts.", code="bad_kind", field="kind")
     if not 1 <= target <= 1000:

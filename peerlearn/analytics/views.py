@@ -1,5 +1,6 @@
-"""Dashboard pages: the learner's, the tutor's and the administrators' analytics, each table
-also as CSV (``?export=<table>``). Adapters only: parse, call a selector or service, render."""
+"""Dashboard pages: the home page (with the signed-in user's dashboard), the learner's, the
+tutor's and the administrators' analytics, each table also as CSV (``?export=<table>``).
+Adapters only: parse, call a selector or service, render."""
 
 from __future__ import annotations
 
@@ -13,6 +14,8 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
+from peerlearn.accounts import selectors as account_selectors
+from peerlearn.accounts import services as account_services
 from peerlearn.accounts.models import LearningSubject, User
 from peerlearn.accounts.requests import AuthedRequest
 from peerlearn.common.errors import Forbidden, ServiceError
@@ -20,7 +23,17 @@ from peerlearn.common.web import form_error
 
 from . import dashboards, selectors, services
 from .forms import GoalForm
+from .home import home_dashboard
 from .selectors import Table
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    showcase = account_selectors.home_showcase()  # cached: constant cost in the tutor count
+    context: dict[str, object] = {"counts": showcase.counts, "featured": showcase.featured}
+    if request.user.is_authenticated:
+        account_services.profile_ensure(user=request.user)
+        context["dashboard"] = home_dashboard(user=request.user)
+    return render(request, "home.html", context)
 
 
 def csv_response(table: Table, filename: str) -> HttpResponse:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from django.http import HttpRequest
 from django.urls import NoReverseMatch, reverse
@@ -42,16 +44,20 @@ def navigation(request: HttpRequest) -> dict[str, object]:
             url = None
         active = bool(url) and request.path.startswith(url or "//")
         badge = 0
-        if url and authenticated and item.url_name == "messaging:inbox":
-            badge = _unread_messages(user)
+        count = _BADGES.get(item.url_name)
+        if url and authenticated and count is not None:
+            badge = count(user)
         items.append(
             {"label": item.label, "url": url, "icon": item.icon, "active": active, "badge": badge}
         )
     return {"nav_items": items}
 
 
-def _unread_messages(user: object) -> int:
-    """Unread direct messages for the navigation badge (one indexed count query)."""
-    from peerlearn.messaging.selectors import unread_total
+# Navigation badges: url name → the count for the signed-in user (one cheap query), registered
+# by the app that owns the count in its AppConfig.ready() (common imports no app).
+_BADGES: dict[str, Callable[[Any], int]] = {}
 
-    return unread_total(user)  # type: ignore[arg-type]
+
+def register_nav_badge(url_name: str, count: Callable[[Any], int]) -> None:
+    """Show ``count(user)`` on the navigation item of ``url_name`` (0 shows nothing)."""
+    _BADGES[url_name] = count

@@ -67,13 +67,11 @@ class MetricsMiddleware:
 
 
 class QueueCollector(Collector):
-    """Read at scrape time (two COUNT queries), so no process has to keep them up to date."""
+    """Read at scrape time (one COUNT query), so no process has to keep it up to date."""
 
     def collect(self) -> Iterator[GaugeMetricFamily]:
         from django.db.models import Count
         from django_tasks_db.models import DBTaskResult
-
-        from peerlearn.practice.models import Submission
 
         tasks = GaugeMetricFamily(
             "peerlearn_tasks", "Background tasks not finished, by status", labels=["status"]
@@ -87,14 +85,17 @@ class QueueCollector(Collector):
         for status in ("READY", "RUNNING"):
             tasks.add_metric([status.lower()], counts.get(status, 0))
         yield tasks
-        judging = GaugeMetricFamily(
-            "peerlearn_submissions_in_judge",
-            "Submissions queued or being judged",
-            labels=["status"],
-        )
-        for status in (Submission.Status.QUEUED, Submission.Status.RUNNING):
-            judging.add_metric([status], Submission.objects.filter(status=status).count())
-        yield judging
+
+
+# Collectors that apps add to every scrape (read at scrape time), e.g. practice's judge queue;
+# registered in their AppConfig.ready() (common imports no app: docs/architecture.md).
+_SCRAPE_COLLECTORS: list[Callable[[], Collector]] = [QueueCollector]
+
+
+def register_scrape_collector(factory: Callable[[], Collector]) -> None:
+    """Add ``factory()``'s metrics to every scrape of /metrics."""
+    if factory not in _SCRAPE_COLLECTORS:
+        _SCRAPE_COLLECTORS.append(factory)
 
 
 def _allowed(request: HttpRequest) -> bool:
@@ -114,5 +115,6 @@ def metrics(request: HttpRequest) -> HttpResponse:
     else:
         for collector in (REQUESTS, LATENCY):
             registry.register(collector)
-    registry.register(QueueCollector())
+    for factory in _SCRAPE_COLLECTORS:
+        registry.register(factory())
     return HttpResponse(generate_latest(registry), content_type=CONTENT_TYPE_LATEST)

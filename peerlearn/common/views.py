@@ -1,4 +1,5 @@
-"""Site-wide pages: home and the local mail viewer (the health check is a middleware)."""
+"""Site-wide pages: public media in local mode and the local mail viewer (the health check is
+a middleware; the home page is ``analytics.views.home``, which reads every app)."""
 
 from __future__ import annotations
 
@@ -10,19 +11,6 @@ from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import render
 from django.views.static import serve
-
-from peerlearn.accounts import selectors as account_selectors
-from peerlearn.accounts import services as account_services
-from peerlearn.analytics.home import home_dashboard
-
-
-def home(request: HttpRequest) -> HttpResponse:
-    showcase = account_selectors.home_showcase()  # cached: constant cost in the tutor count
-    context: dict[str, object] = {"counts": showcase.counts, "featured": showcase.featured}
-    if request.user.is_authenticated:
-        account_services.profile_ensure(user=request.user)
-        context["dashboard"] = home_dashboard(user=request.user)
-    return render(request, "home.html", context)
 
 
 def public_media(request: HttpRequest, path: str) -> HttpResponseBase:

@@ -21,15 +21,15 @@ from django.utils.text import slugify
 from peerlearn.accounts.audit import audit_record
 from peerlearn.accounts.models import User
 from peerlearn.accounts.roles import require_moderator
-from peerlearn.common import ratelimit
+from peerlearn.common import hooks, ratelimit
 from peerlearn.common.errors import Conflict, Forbidden, Invalid
 from peerlearn.common.markdown import render_markdown
 from peerlearn.common.realtime import broadcast
-from peerlearn.gamification import events as gamification_events
 from peerlearn.notifications.models import Notification
 from peerlearn.notifications.services import notify
 
 from . import events, selectors
+from .hooks import AnswerAccepted, UpvoteGiven
 from .models import (
     BODY_MAX,
     REASON_MAX,
@@ -343,7 +343,7 @@ def vote_cast(
             existing.value = value
             existing.save(update_fields=["value"])
         if value == 1 and (existing is None or existing.value != 1):
-            gamification_events.forum_upvote_received(actor.pk, **target)
+            hooks.publish(UpvoteGiven(voter_id=actor.pk, **target))
         score = Vote.objects.filter(**target).aggregate(s=Coalesce(Sum("value"), 0))["s"]
         model.objects.filter(pk=post.pk).update(score=score)
         thread_pk = thread_id if thread_id is not None else post.thread_id  # type: ignore[union-attr]
@@ -373,7 +373,7 @@ def answer_accept(*, actor: User, thread_id: int, reply_id: int | None) -> Threa
         thread.accepted_reply = reply
         thread.save(update_fields=["accepted_reply"])
         if reply is not None:
-            gamification_events.forum_answer_accepted(reply.pk)
+            hooks.publish(AnswerAccepted(reply_id=reply.pk))
         event: events.AcceptedEvent = {"type": "accepted", "thread": thread.pk, "reply": reply_id}
         broadcast(events.thread_group(thread.pk), event)
         if reply is not None and reply.author_id != actor.pk:

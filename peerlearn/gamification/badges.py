@@ -15,6 +15,7 @@ from django.db.models import QuerySet
 
 from peerlearn.accounts.models import User
 from peerlearn.practice.models import Language, Submission
+from peerlearn.reviews import selectors as review_selectors
 from peerlearn.scheduling.models import BookingEvent
 
 TOP_MENTOR_SESSIONS = 20
@@ -53,9 +54,7 @@ class Badge:
 
 
 def top_mentor(user: User, now: datetime | None = None) -> Progress:
-    from peerlearn.reviews.selectors import sessions_rated_at_least
-
-    rated = sessions_rated_at_least(user, TOP_MENTOR_RATING)
+    rated = review_selectors.sessions_rated_at_least(user, TOP_MENTOR_RATING)
     return Progress(rated, TOP_MENTOR_SESSIONS, rated >= TOP_MENTOR_SESSIONS)
 
 

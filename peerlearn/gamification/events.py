@@ -1,21 +1,28 @@
-"""What other apps tell gamification. Each function enqueues a task once the caller's
-transaction commits (nothing happens for a rolled-back change), so call it inside the service
-that made the change. The tasks are idempotent: calling twice, or a task retried, awards once.
+"""What gamification does when something happens in the apps below it. Those apps publish
+typed hooks (``peerlearn.common.hooks``); ``subscribe_all`` (from ``GamificationConfig.ready``)
+maps each to one function here. Each function enqueues a task once the transaction commits
+(nothing happens for a rolled-back change). The tasks are idempotent: calling twice, or a task
+retried, awards once.
 
-- ``session_completed(booking_id)``: from ``scheduling.services.booking_complete``.
-- ``review_submitted(review_id)``: from the reviews service that submits a review.
-- ``problem_solved(solve_id)``: from ``practice.services._record_solve`` when the Solve is new.
-- ``submission_accepted(submission_id)``: from ``practice.services._finish`` for every
-  accepted Submit (badges only).
-- ``badges_recheck(user_id)``: when reviews of a tutor are revealed (the reviews app).
-- ``forum_answer_accepted(reply_id)``: from ``forum.services.answer_accept``.
-- ``forum_upvote_received(voter_id, thread_id=, reply_id=)``: from ``forum.services.vote_cast``
-  when a vote becomes +1.
+- ``session_completed(booking_id)``: scheduling's ``BookingCompleted``.
+- ``review_submitted(review_id)``: reviews' ``ReviewSubmitted``.
+- ``problem_solved(solve_id)``: practice's ``ProblemSolved`` (the Solve is new).
+- ``submission_accepted(submission_id)``: practice's ``SubmitAccepted``, for every accepted
+  Submit (badges only).
+- ``badges_recheck(user_id)``: reviews' ``TutorReviewRevealed``.
+- ``forum_answer_accepted(reply_id)``: the forum's ``AnswerAccepted``.
+- ``forum_upvote_received(voter_id, thread_id=, reply_id=)``: the forum's ``UpvoteGiven``.
 """
 
 from __future__ import annotations
 
 from django.db import transaction
+
+from peerlearn.common import hooks
+from peerlearn.forum.hooks import AnswerAccepted, UpvoteGiven
+from peerlearn.practice.hooks import ProblemSolved, SubmitAccepted
+from peerlearn.reviews.hooks import ReviewSubmitted, TutorReviewRevealed
+from peerlearn.scheduling.hooks import BookingCompleted
 
 from . import tasks
 
@@ -61,3 +68,41 @@ def forum_upvote_received(
             voter_id, thread_id=thread_id, reply_id=reply_id
         )
     )
+
+
+def subscribe_all() -> None:
+    hooks.subscribe(BookingCompleted, _booking_completed)
+    hooks.subscribe(ReviewSubmitted, _review_submitted)
+    hooks.subscribe(TutorReviewRevealed, _tutor_review_revealed)
+    hooks.subscribe(ProblemSolved, _problem_solved)
+    hooks.subscribe(SubmitAccepted, _submit_accepted)
+    hooks.subscribe(AnswerAccepted, _answer_accepted)
+    hooks.subscribe(UpvoteGiven, _upvote_given)
+
+
+def _booking_completed(event: BookingCompleted) -> None:
+    session_completed(event.booking.pk)
+
+
+def _review_submitted(event: ReviewSubmitted) -> None:
+    review_submitted(event.review_id)
+
+
+def _tutor_review_revealed(event: TutorReviewRevealed) -> None:
+    badges_recheck(event.tutor_id)
+
+
+def _problem_solved(event: ProblemSolved) -> None:
+    problem_solved(event.solve_id)
+
+
+def _submit_accepted(event: SubmitAccepted) -> None:
+    submission_accepted(event.submission_id)
+
+
+def _answer_accepted(event: AnswerAccepted) -> None:
+    forum_answer_accepted(event.reply_id)
+
+
+def _upvote_given(event: UpvoteGiven) -> None:
+    forum_upvote_received(event.voter_id, thread_id=event.thread_id, reply_id=event.reply_id)

@@ -17,8 +17,10 @@ from django.db import transaction
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
+from peerlearn.forum.models import Reply, Thread, Vote
 from peerlearn.live.selectors import participant_ids
 from peerlearn.practice.models import Solve, Submission
+from peerlearn.reviews.models import Review
 from peerlearn.scheduling.models import Booking
 
 from . import services
@@ -183,8 +185,6 @@ def award_review_submitted(review_id: int) -> list[PointAward]:
     """The author of a review of a completed session earns points, once per session (the key
     is the booking: withdrawing and rewriting a review, or reviewing each member of a group,
     earns nothing more). Nothing for reviewing oneself."""
-    from peerlearn.reviews.models import Review  # the reviews app owns the model
-
     review = Review.objects.select_related("booking__subject").filter(pk=review_id).first()
     if review is None or review.author_id == review.subject_id:
         return []
@@ -255,8 +255,6 @@ def award_forum_answer_accepted(reply_id: int) -> list[PointAward]:
     """The author of a reply accepted as a thread's answer earns points, once per reply (the key
     is the reply: clearing and accepting it again earns nothing more). Nothing for a reply the
     thread's author wrote, nor for one no longer accepted when the task runs."""
-    from peerlearn.forum.models import Reply  # the forum owns the model
-
     reply = Reply.objects.select_related("thread").filter(pk=reply_id).first()
     if reply is None:
         return []
@@ -292,8 +290,6 @@ def award_forum_upvote_received(
     """A post's author earns points for each person's upvote, once per voter and post (taking
     the vote back and casting it again earns nothing). Nothing if the upvote is gone when the
     task runs, nor for a vote on one's own post (the forum refuses those anyway)."""
-    from peerlearn.forum.models import Reply, Thread, Vote  # the forum owns the models
-
     post: Thread | Reply | None
     target: dict[str, int]
     if thread_id is not None:

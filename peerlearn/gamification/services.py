@@ -17,6 +17,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from peerlearn.accounts.models import User
+from peerlearn.notifications.models import Notification
+from peerlearn.notifications.services import notify
 
 from .models import BadgeAward, PointAward, PointTotal
 
@@ -86,9 +88,6 @@ def points_total_rebuild(*, user_id: int) -> int:
 
 
 def _announce(user: User, badge_key: str) -> None:
-    from peerlearn.notifications.models import Notification
-    from peerlearn.notifications.services import notify
-
     from .badges import BADGES_BY_KEY
 
     badge = BADGES_BY_KEY[badge_key]

@@ -8,6 +8,11 @@ from collections.abc import Iterable
 
 from django.tasks import task
 
+from peerlearn.live.selectors import participant_ids
+from peerlearn.practice.models import Solve, Submission
+from peerlearn.reviews.models import Review
+from peerlearn.scheduling.models import Booking
+
 from . import rules, services
 
 
@@ -18,9 +23,6 @@ def _refresh_badges(user_ids: Iterable[int]) -> None:
 
 @task()
 def award_session_completed(booking_id: int) -> int:
-    from peerlearn.live.selectors import participant_ids
-    from peerlearn.scheduling.models import Booking
-
     awards = rules.award_session_completed(booking_id)
     booking = Booking.objects.filter(pk=booking_id).first()
     if booking is not None:
@@ -30,8 +32,6 @@ def award_session_completed(booking_id: int) -> int:
 
 @task()
 def award_review_submitted(review_id: int) -> int:
-    from peerlearn.reviews.models import Review
-
     awards = rules.award_review_submitted(review_id)
     review = Review.objects.filter(pk=review_id).first()
     if review is not None:
@@ -42,8 +42,6 @@ def award_review_submitted(review_id: int) -> int:
 
 @task()
 def award_problem_solved(solve_id: int) -> int:
-    from peerlearn.practice.models import Solve
-
     awards = rules.award_problem_solved(solve_id)
     user_id = Solve.objects.filter(pk=solve_id).values_list("user_id", flat=True).first()
     if user_id is not None:
@@ -53,8 +51,6 @@ def award_problem_solved(solve_id: int) -> int:
 
 @task()
 def recheck_submitter_badges(submission_id: int) -> int:
-    from peerlearn.practice.models import Submission
-
     user_id = Submission.objects.filter(pk=submission_id).values_list("user_id", flat=True).first()
     if user_id is None:
         return 0

@@ -7,3 +7,8 @@ class LiveConfig(AppConfig):
     name = "peerlearn.live"
     label = "live"
     verbose_name = "Live session rooms"
+
+    def ready(self) -> None:
+        from . import datarights
+
+        datarights.subscribe()

@@ -12,6 +12,7 @@ from django.conf import settings
 from django.contrib.auth import get_user
 from django.db.models import Exists, OuterRef, QuerySet
 from django.http import HttpRequest
+from django.urls import reverse
 from django.utils import timezone
 
 from peerlearn.accounts.models import User
@@ -40,6 +41,32 @@ def join_window(booking: Booking) -> JoinWindow:
     return JoinWindow(
         booking.starts_at - timedelta(minutes=settings.LIVE_JOIN_EARLY_MINUTES),
         booking.ends_at + timedelta(minutes=settings.LIVE_JOIN_LATE_MINUTES),
+    )
+
+
+@dataclass(frozen=True)
+class RoomLink:
+    opens_at: datetime
+    is_open: bool
+    record_url: str | None
+
+
+def room_link(booking: Booking) -> RoomLink | None:
+    """What a session's page says about its room: "Join" while it is open, a link to what the
+    room left behind (chat, notes, whiteboard, files) once it exists (``live_tags.room_link``
+    on scheduling's page)."""
+    if booking.status not in (
+        Booking.Status.CONFIRMED,
+        Booking.Status.COMPLETED,
+        Booking.Status.NO_SHOW,
+    ):
+        return None
+    window = join_window(booking)
+    room = Room.objects.filter(booking=booking).only("pk").first()
+    return RoomLink(
+        opens_at=window.opens_at,
+        is_open=booking.status == Booking.Status.CONFIRMED and window.is_open(),
+        record_url=reverse("live:room", args=[room.pk]) if room else None,
     )
 
 

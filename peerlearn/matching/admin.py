@@ -1,11 +1,15 @@
 """Matching in the admin: ranker versions and search documents are computed, never typed;
-rebuilding a document is a user action (accounts admin), retraining is on the admin's home."""
+rebuilding a document is also a user action (added here to the accounts' user admin: matching
+sits above accounts), retraining is on the admin's home."""
 
 from __future__ import annotations
 
 from django.contrib import admin
+from django.http import HttpRequest
 
+from peerlearn.accounts.admin import UserAdmin as AccountsUserAdmin
 from peerlearn.accounts.adminkit import RecordAdmin, service_action
+from peerlearn.accounts.models import User
 
 from . import staff
 from .models import Impression, RankerVersion, TutorDocument
@@ -46,3 +50,25 @@ class ImpressionAdmin(RecordAdmin):
     list_select_related = ["viewer", "tutor"]
     list_filter = ["surface", "explored", ("shown_at", admin.DateFieldListFilter)]
     search_fields = ["viewer__email", "tutor__email"]
+
+
+class UserAdmin(AccountsUserAdmin):
+    """The accounts' user admin with matching's action: rebuild the person's search document."""
+
+    actions = [
+        *AccountsUserAdmin.actions,
+        service_action(
+            name="rebuild_search_document",
+            description="Rebuild search document",
+            permission="rebuild",
+            reason=False,
+            apply=lambda actor, user, reason: staff.tutor_document_rebuild(actor=actor, user=user),
+        ),
+    ]
+
+    def has_rebuild_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("matching.change_tutordocument")
+
+
+admin.site.unregister(User)
+admin.site.register(User, UserAdmin)

@@ -10,6 +10,7 @@ from typing import Any
 from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema
 
+from peerlearn.accounts.models import User
 from peerlearn.api.auth import optional_user, request_user
 from peerlearn.common.errors import Invalid
 
@@ -127,8 +128,6 @@ def tutors_recommended(
     request: HttpRequest, subject: int | None = None, n: int = 10
 ) -> list[dict[str, Any]]:
     """The caller's recommended tutors with each score's parts and explanation."""
-    from peerlearn.accounts.models import User
-
     learner = request_user(request)
     recs = services.recommendations_show(learner=learner, subject_id=subject, n=max(1, min(n, 50)))
     names = {

@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from peerlearn.accounts.models import AvailabilityException, AvailabilityWindow, Profile
 from peerlearn.accounts.selectors import day_intervals
+from peerlearn.scheduling.models import TimeClaim
 
 Interval = tuple[datetime, datetime]
 HORIZON = timedelta(days=14)
@@ -68,8 +69,6 @@ def free_time(
     """Each user's free intervals in [start, end): availability (windows and exceptions in their
     zone) minus their active time claims; merged and sorted. Four queries for any number of
     users. A user with no weekly windows and no extra hours gets an empty list."""
-    from peerlearn.scheduling.models import TimeClaim
-
     ids = list(user_ids)
     zones = {
         u: _zone(tz)

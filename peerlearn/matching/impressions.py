@@ -20,6 +20,9 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from peerlearn.accounts.models import User
+from peerlearn.reviews.models import Review
+from peerlearn.reviews.selectors import revealed
+from peerlearn.scheduling.models import TimeClaim
 
 from .models import Impression
 
@@ -87,8 +90,6 @@ def impressions_attribute(*, since: datetime | None = None) -> int:
     ``ATTRIBUTION_DAYS`` before the booking was created; returns how many impressions were
     linked. Idempotent: a booking already linked is skipped. Bookings a help-offer accept made
     are linked by the help services at once."""
-    from peerlearn.scheduling.models import TimeClaim
-
     pending = Impression.objects.filter(booking__isnull=True)
     if since is None:
         oldest = pending.order_by("shown_at").values_list("shown_at", flat=True).first()
@@ -187,9 +188,6 @@ def impression_outcomes(**filters: Any) -> list[dict[str, Any]]:
     position, score, propensity, explored, ranker version, features, shown_at, booking,
     ``outcome`` (see ``OUTCOMES``; a learner's own no-show counts as ``cancelled``) and
     ``rating`` (the learner's revealed overall rating of that session, or None)."""
-    from peerlearn.reviews.models import Review
-    from peerlearn.reviews.selectors import revealed
-
     rows: list[dict[str, Any]] = [
         dict(row)
         for row in impression_list(**filters).values(

@@ -41,6 +41,9 @@ from peerlearn.accounts.models import (
     Subject,
     TeachingSubject,
 )
+from peerlearn.reviews.models import TutorRatingTotal
+from peerlearn.reviews.selectors import PRIOR_WEIGHT, rating_prior
+from peerlearn.scheduling.models import Booking, BookingEvent
 
 LEVELS = [Level.BEGINNER, Level.INTERMEDIATE, Level.ADVANCED, Level.EXPERT]
 STYLE_BITS = {s: i for i, s in enumerate(LearningStyle.values)}
@@ -166,9 +169,6 @@ class TutorIndex:
 
 
 def fingerprint() -> tuple[object, ...]:
-    from peerlearn.reviews.models import TutorRatingTotal
-    from peerlearn.scheduling.models import Booking
-
     ts = TeachingSubject.objects.aggregate(n=Count("pk"), m=Max("pk"), v=Max("verified_at"))
     windows = AvailabilityWindow.objects.aggregate(m=Max("pk"), n=Count("pk"))
     return (
@@ -217,10 +217,6 @@ def _utc_windows(
 
 def build_index() -> TutorIndex:
     """Read every tutor once (bulk ``values_list`` queries) into arrays."""
-    from peerlearn.reviews.models import TutorRatingTotal
-    from peerlearn.reviews.selectors import PRIOR_WEIGHT, rating_prior
-    from peerlearn.scheduling.models import Booking, BookingEvent
-
     fp = fingerprint()
     teach = list(
         TeachingSubject.objects.filter(user__is_active=True).values_list(

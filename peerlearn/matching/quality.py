@@ -32,6 +32,10 @@ from typing import TYPE_CHECKING
 import numpy as np
 from django.utils import timezone
 
+from peerlearn.reviews.models import TUTOR_DIMENSIONS, Review
+from peerlearn.reviews.selectors import revealed
+from peerlearn.scheduling.models import Booking, TimeClaim, TutorPolicy
+
 if TYPE_CHECKING:
     from .index import TutorIndex
 
@@ -67,10 +71,6 @@ class SessionOutcome:
 def session_outcomes(*, until: datetime | None = None) -> list[SessionOutcome]:
     """Every completed session the learner reviewed (revealed, not hidden) and that ended
     before ``until``, as a habit-relative outcome (see the module docstring), oldest first."""
-    from peerlearn.reviews.models import TUTOR_DIMENSIONS, Review
-    from peerlearn.reviews.selectors import revealed
-    from peerlearn.scheduling.models import Booking, TimeClaim
-
     now = until or timezone.now()
     qs = revealed(
         Review.objects.filter(
@@ -310,8 +310,6 @@ class Capacity:
 
 def capacity(index: TutorIndex, now: datetime | None = None) -> Capacity:
     from django.db.models import Count
-
-    from peerlearn.scheduling.models import Booking, TutorPolicy
 
     now = now or timezone.now()
     weekly_hours = np.bitwise_count(index.week).sum(axis=1).astype(np.float64)

@@ -41,6 +41,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from peerlearn.scheduling.models import Booking
+
 from .recommend import FEATURES, NEUTRAL, PRIOR_WEIGHTS
 
 if TYPE_CHECKING:
@@ -237,8 +239,6 @@ def logged_slates(*, until: datetime | None = None) -> list[LoggedSlate]:
 
 
 def _booking_starts(booking_ids: set[int]) -> dict[int, datetime]:
-    from peerlearn.scheduling.models import Booking
-
     return dict(Booking.objects.filter(pk__in=booking_ids).values_list("pk", "starts_at"))
 
 

@@ -16,8 +16,10 @@ from datetime import UTC, datetime
 import numpy as np
 from django.utils import timezone
 
-from peerlearn.accounts.models import Level, User
+from peerlearn.accounts.models import AvailabilityWindow, Level, User
 from peerlearn.accounts.selectors import EARTH_KM, round_km
+from peerlearn.reviews.models import Review
+from peerlearn.scheduling.models import Booking, TimeClaim
 
 from .index import FORMAT_BITS, LEVELS, STYLE_BITS, TutorIndex, get_index, week_bits
 from .quality import Quality, ServingState, quality_feature
@@ -95,8 +97,6 @@ class LearnerContext:
 
 
 def learner_context(learner: User, subject_id: int | None) -> LearnerContext:
-    from peerlearn.accounts.models import AvailabilityWindow
-
     from .index import _utc_windows
 
     level_rank = {lv: i for i, lv in enumerate(LEVELS)}
@@ -152,9 +152,6 @@ def past_with(
     tutor did not come to, +0.1 per completed session not rated, −0.1 per declined request,
     clipped to [0, 1]; and the tutors whose every rated session the learner rated ≥ 4 (at least
     one): the only ones an explanation may say "went well" with."""
-    from peerlearn.reviews.models import Review
-    from peerlearn.scheduling.models import Booking, TimeClaim
-
     S = Booking.Status
     claims = TimeClaim.objects.filter(user_id=learner_id, role=TimeClaim.Role.LEARNER)
     if before is not None:

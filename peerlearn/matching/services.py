@@ -10,7 +10,8 @@ from django.db import connection, transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
-from peerlearn.accounts.models import User
+from peerlearn.accounts.hooks import TutorProfileChanged
+from peerlearn.accounts.models import AvailabilityWindow, Profile, TeachingSubject, User
 
 from .models import TutorDocument
 from .week import week_mask
@@ -37,8 +38,6 @@ class DocumentParts:
 
 def document_parts(user_ids: Collection[int]) -> dict[int, DocumentParts]:
     """The parts of every given user who teaches at least one subject (three queries)."""
-    from peerlearn.accounts.models import AvailabilityWindow, Profile, TeachingSubject
-
     subjects: dict[int, list[str]] = {}
     parents: dict[int, list[str]] = {}
     rows = TeachingSubject.objects.filter(user_id__in=user_ids).values_list(
@@ -120,11 +119,17 @@ def _refresh(user_ids: Collection[int]) -> None:
             TutorDocument.objects.filter(user_id__in=gone).delete()
 
 
+def tutor_profile_changed(event: TutorProfileChanged) -> None:
+    """Accounts' hook (subscribed in ``MatchingConfig.ready``), inside the transaction that
+    changed the profile, subjects or windows: the search document follows."""
+    tutor_document_refresh(user=event.user)
+
+
 def tutor_document_refresh(*, user: User) -> None:
     """Rewrite one person's search document from their profile, teaching subjects and weekly
-    availability (or delete it when they teach nothing). The accounts services call this in the
-    transaction that changes a profile, a teaching subject or the weekly pattern; writes around
-    them (admin, scripts) need ``manage.py rebuild_tutor_documents``."""
+    availability (or delete it when they teach nothing). Accounts' ``TutorProfileChanged`` hook
+    calls this in the transaction that changes a profile, a teaching subject or the weekly
+    pattern; writes around them (admin, scripts) need ``manage.py rebuild_tutor_documents``."""
     _refresh([user.pk])
 
 
@@ -133,8 +138,6 @@ def tutor_documents_rebuild(*, batch: int = DOCUMENT_BATCH) -> int:
     tutors per transaction; returns how many documents were written. Used after bulk loads that
     bypass the services (``seed_demo --tutors``), catalogue renames, and by
     ``manage.py rebuild_tutor_documents``."""
-    from peerlearn.accounts.models import TeachingSubject
-
     ids: Iterable[int] = (
         TeachingSubject.objects.order_by("user_id").values_list("user_id", flat=True).distinct()
     )

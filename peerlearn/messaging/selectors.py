@@ -8,7 +8,7 @@ from collections.abc import Iterable, Sequence
 from django.core.cache import cache
 from django.db.models import F, Prefetch, QuerySet
 
-from peerlearn.accounts.models import User
+from peerlearn.accounts.models import User, display_name
 from peerlearn.accounts.roles import require_moderator
 from peerlearn.common.errors import NotFound
 
@@ -90,8 +90,6 @@ def conversation_list(*, user: User, with_members: bool = True) -> QuerySet[Conv
 def member_names(conversation_ids: Sequence[int]) -> dict[int, list[tuple[int, str]]]:
     """The members (id, display name) of each conversation, in joining order, in one query of
     plain rows."""
-    from peerlearn.accounts.models import display_name
-
     members: dict[int, list[tuple[int, str]]] = {pk: [] for pk in conversation_ids}
     rows = (
         Membership.objects.filter(conversation_id__in=conversation_ids)

@@ -19,6 +19,10 @@ from peerlearn.common import ratelimit
 from peerlearn.common.errors import Forbidden, Invalid, NotFound
 from peerlearn.common.realtime import broadcast, person
 from peerlearn.common.uploads import DOCUMENT_TYPES, IMAGE_TYPES, check_upload, reencode_image
+from peerlearn.notifications.models import Notification
+from peerlearn.notifications.services import notify
+from peerlearn.scheduling.hooks import BookingAsked
+from peerlearn.scheduling.selectors import access_booking
 
 from . import events, selectors
 from .models import (
@@ -82,6 +86,16 @@ def _publish_to_members(
         broadcast(events.user_group(user_id), event)
 
 
+# --- blocks elsewhere --------------------------------------------------------------------------
+
+
+def booking_asked(event: BookingAsked) -> None:
+    """Scheduling's hook (subscribed in ``MessagingConfig.ready``), run before a request is
+    stored: a tutor who blocked the learner accepts no session requests from them."""
+    if selectors.is_blocked(event.tutor, event.learner):
+        raise Forbidden("This tutor is not accepting session requests from you.", code="blocked")
+
+
 # --- conversations -------------------------------------------------------------------------
 
 
@@ -122,8 +136,6 @@ def conversation_start(
         _check_not_blocked(actor, other)
     booking = None
     if booking_id is not None:
-        from peerlearn.scheduling.selectors import access_booking
-
         booking = access_booking(user=actor, booking_id=booking_id)
     if len(others) == 1:
         existing = selectors.direct_conversation(actor, others[0])
@@ -268,9 +280,6 @@ def message_send(
 def _notify_members(
     *, actor: User, conversation: Conversation, message: Message, attachment: Attachment | None
 ) -> None:
-    from peerlearn.notifications.models import Notification
-    from peerlearn.notifications.services import notify
-
     url = reverse("messaging:conversation", args=[conversation.pk])
     title = (
         f"{actor.display_name} in {conversation.title or 'a group conversation'}"

@@ -19,17 +19,15 @@ from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from peerlearn.accounts.models import User
-from peerlearn.common import ratelimit
+from peerlearn.common import hooks, ratelimit
 from peerlearn.common.errors import Conflict, Forbidden, Invalid, NotFound
 from peerlearn.common.markdown import render_markdown
 from peerlearn.common.realtime import broadcast, person
-from peerlearn.gamification import events as gamification_events
-from peerlearn.live.models import Room
-from peerlearn.lti import events as lti_events
-from peerlearn.matching.partners import events as partner_events
+from peerlearn.live.models import Room, RoomPresence
 
 from . import events, selectors
 from .bank import ProblemSpec
+from .hooks import ProblemSolved, SubmitAccepted, SubmitJudged
 from .models import (
     Draft,
     Language,
@@ -398,8 +396,8 @@ def _finish(
     with transaction.atomic():
         submission.save()
         if submission.mode == Submission.Mode.SUBMIT:
-            partner_events.submission_judged(submission.pk)  # the practice skill rating
-            lti_events.submission_judged(submission.pk)  # LMS gradebooks (graded links)
+            # the practice skill rating, LMS gradebooks (graded links): practice/hooks.py
+            hooks.publish(SubmitJudged(submission_id=submission.pk))
         if (
             submission.mode == Submission.Mode.SUBMIT
             and submission.verdict == Submission.Verdict.ACCEPTED
@@ -412,7 +410,7 @@ def _finish(
 def _record_solve(submission: Submission) -> None:
     """The first Accepted submit of a problem is its Solve (points); every Accepted submit
     rechecks the practice badges (a solution in a new language can complete Polyglot)."""
-    gamification_events.submission_accepted(submission.pk)
+    hooks.publish(SubmitAccepted(submission_id=submission.pk))
     try:
         with transaction.atomic():
             solve, created = Solve.objects.get_or_create(
@@ -424,7 +422,7 @@ def _record_solve(submission: Submission) -> None:
                 },
             )
             if created:
-                gamification_events.problem_solved(solve.pk)
+                hooks.publish(ProblemSolved(solve_id=solve.pk))
     except IntegrityError:  # solved concurrently by another of the user's submissions
         pass
 
@@ -578,8 +576,6 @@ def sessions_end_abandoned(*, now: datetime | None = None) -> int:
     """End the pair sessions in progress that both people left without pressing Leave (closed
     the tab, lost the connection): nobody has been present in the session's room for
     ``PRACTICE_ABANDONED_MINUTES``. Their summary pages stay readable. Returns how many."""
-    from peerlearn.live.models import RoomPresence
-
     now = now or timezone.now()
     since = now - timedelta(minutes=settings.PRACTICE_ABANDONED_MINUTES)
     present = RoomPresence.objects.filter(room__practice_session=OuterRef("pk"), seen_at__gte=since)

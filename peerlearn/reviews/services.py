@@ -27,14 +27,15 @@ from django.utils.formats import date_format
 from peerlearn.accounts.audit import audit_record
 from peerlearn.accounts.models import User
 from peerlearn.accounts.roles import require_moderator
-from peerlearn.common import ratelimit
+from peerlearn.common import hooks, ratelimit
 from peerlearn.common.errors import Conflict, Forbidden, Invalid, NotFound
-from peerlearn.gamification import events as gamification_events
 from peerlearn.notifications.models import Notification
 from peerlearn.notifications.services import notify
+from peerlearn.scheduling.hooks import BookingCompleted
 from peerlearn.scheduling.models import Booking
 
 from . import selectors
+from .hooks import ReviewSubmitted, TutorReviewRevealed
 from .models import (
     COMMENT_MAX,
     HIDE_REASON_MAX,
@@ -68,14 +69,19 @@ def _day(moment: datetime) -> str:
 # --- asking -------------------------------------------------------------------------------------
 
 
+def booking_completed(event: BookingCompleted) -> None:
+    """Scheduling's hook (subscribed in ``ReviewsConfig.ready``): ask both sides for reviews."""
+    reviews_request(booking=event.booking)
+
+
 def reviews_request(*, booking: Booking) -> int:
     """Ask every participant of a completed session (the tutor and each learner who kept their
     seat) to review the other side, in the app and by email. Idempotent: a participant is asked
     once per booking (``ReviewRequest``); returns how many were asked now. A booking that is not
     completed, or whose review window has closed, asks nobody.
 
-    Call it after the booking is stored as completed (the lead calls it on commit from
-    ``scheduling.services.booking_complete``)."""
+    Call it after the booking is stored as completed (``booking_completed`` below handles
+    scheduling's ``BookingCompleted`` hook with it, on commit)."""
     booking = Booking.objects.select_related("tutor__profile", "subject").get(pk=booking.pk)
     if not selectors.review_window_open(booking):
         return 0
@@ -272,9 +278,8 @@ def review_submit(
         )
         if counterpart is not None:
             _announce_reveal([review, counterpart])
-        # GAMIFICATION HOOK — the one call site: a review stored for the first time (edits do
-        # not call it); gamification enqueues its task on commit.
-        gamification_events.review_submitted(review.pk)
+        # A review stored for the first time (edits publish nothing): reviews/hooks.py.
+        hooks.publish(ReviewSubmitted(review_id=review.pk))
         _schedule_window_close(booking)
     return review
 
@@ -339,7 +344,7 @@ def _announce_reveal(reviews: Sequence[Review]) -> int:
         booking = review.booking
         if review.direction == Review.Direction.OF_TUTOR:
             # A tutor's rating changed without an award: Top Mentor may now be complete.
-            gamification_events.badges_recheck(review.subject_id)
+            hooks.publish(TutorReviewRevealed(tutor_id=review.subject_id))
         notify(
             user=review.subject,
             kind=Notification.Kind.REVIEW_REVEALED,

@@ -16,10 +16,14 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from peerlearn.accounts.audit import audit_record
+from peerlearn.accounts.hooks import UserSuspended
 from peerlearn.accounts.models import Subject, TeachingSubject, User
+from peerlearn.common import hooks
 from peerlearn.common.errors import Conflict, Forbidden, Invalid, NotFound, ServiceError
 
 from . import selectors
+from .hooks import BookingAsked, BookingCompleted
 from .models import (
     Booking,
     BookingEvent,
@@ -213,10 +217,8 @@ def booking_request(
         raise NotFound("No such tutor.") from exc
     if tutor.pk == actor.pk:
         raise Invalid("You cannot book yourself.", code="self_booking", field="tutor_id")
-    from peerlearn.messaging.selectors import is_blocked
-
-    if is_blocked(tutor, actor):
-        raise Forbidden("This tutor is not accepting session requests from you.", code="blocked")
+    # Apps above may refuse (messaging: the tutor blocked this learner): scheduling/hooks.py.
+    hooks.publish(BookingAsked(learner=actor, tutor=tutor), on_commit=False)
     if not TeachingSubject.objects.filter(user=tutor, subject_id=subject_id).exists():
         raise Invalid(
             "This tutor does not teach that subject.", code="not_taught", field="subject_id"
@@ -525,8 +527,6 @@ def booking_cancel(*, actor: User, booking_id: int, reason: str) -> Booking:
 def booking_cancel_by_staff(*, actor: User, booking_id: int, reason: str) -> Booking:
     """An administrator cancels a session for its participants (all of them are told why).
     Never counts as a late cancellation of either side. Audited."""
-    from peerlearn.accounts.audit import audit_record
-
     if not actor.has_perm("scheduling.change_booking"):
         raise Forbidden("Only administrators can cancel other people's sessions.")
     reason = _clean_cancel_reason(reason)
@@ -540,6 +540,24 @@ def booking_cancel_by_staff(*, actor: User, booking_id: int, reason: str) -> Boo
             booking.save(update_fields=["cancelled_late"])
         audit_record(actor=actor, action="scheduling.cancel", target=booking, reason=reason)
     return booking
+
+
+def user_suspended(event: UserSuspended) -> None:
+    """Accounts' hook (subscribed in ``SchedulingConfig.ready``), after a suspension is
+    committed: withdraw the person from their sessions that have not started; audited."""
+    cancelled = bookings_cancel_for_user(
+        actor=event.actor,
+        user=event.user,
+        reason="The other participant's account was suspended.",
+    )
+    if cancelled:
+        with transaction.atomic():
+            audit_record(
+                actor=event.actor,
+                action="accounts.suspend_bookings",
+                target=event.user,
+                data={"sessions_changed": cancelled},
+            )
 
 
 def bookings_cancel_for_user(*, actor: User, user: User, reason: str) -> int:
@@ -582,13 +600,9 @@ def booking_complete(*, actor: User, booking_id: int) -> Booking:
         booking.status = Status.COMPLETED
         booking.save(update_fields=["status", "updated_at"])
         _record(booking, actor, "complete", before)
-        # What a completed session leads to elsewhere: both sides are asked to review each
-        # other, and both earn points (each enqueues its work once this transaction commits).
-        from peerlearn.gamification import events as gamification_events
-        from peerlearn.reviews.services import reviews_request
-
-        transaction.on_commit(lambda: reviews_request(booking=booking))
-        gamification_events.session_completed(booking.pk)
+        # What a completed session leads to elsewhere (once this transaction commits): both
+        # sides are asked to review each other, and both earn points (scheduling/hooks.py).
+        hooks.publish(BookingCompleted(booking=booking))
     return booking
 
 

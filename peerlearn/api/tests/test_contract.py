@@ -19,7 +19,7 @@ from hypothesis import HealthCheck
 from hypothesis import settings as hypothesis_settings
 from psycopg.pq import TransactionStatus
 
-from peerlearn.api.api import api
+from config.api import api
 from peerlearn.common.testing import make_booking, make_tutor, make_user
 
 pytestmark = pytest.mark.django_db

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from django.test import Client
 
-from peerlearn.api.api import api
+from config.api import api
 from peerlearn.api.pages import MAX_PAGE
 from peerlearn.common.testing import make_user
 

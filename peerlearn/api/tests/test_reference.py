@@ -10,8 +10,8 @@ import pytest
 from django.test import Client
 
 from config import warmup
-from peerlearn.api.api import api
-from peerlearn.api.reference import reference_body, type_label
+from config.api import api
+from config.apireference import reference_body, type_label
 
 pytestmark = pytest.mark.django_db
 

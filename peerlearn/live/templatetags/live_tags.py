@@ -1,4 +1,5 @@
-"""Template helpers of the room page."""
+"""Template helpers of the room page, and the room link on a session's page (scheduling's
+template: scheduling sits below live, so it asks here rather than importing live)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,9 @@ import json
 from django import template
 
 from peerlearn.accounts.models import User
+from peerlearn.live import selectors
 from peerlearn.live.turn import TURN_CREDENTIAL_TTL_SECONDS, ice_servers_for
+from peerlearn.scheduling.models import Booking
 
 register = template.Library()
 
@@ -18,3 +21,9 @@ def ice_servers_json(user: User) -> str:
     page itself: the call can start without waiting for that request."""
     servers = ice_servers_for(user.pk)
     return json.dumps({"ice_servers": servers, "ttl_seconds": TURN_CREDENTIAL_TTL_SECONDS})
+
+
+@register.simple_tag
+def room_link(booking: Booking) -> selectors.RoomLink | None:
+    """``{% room_link booking as room %}``: see ``selectors.room_link``."""
+    return selectors.room_link(booking)

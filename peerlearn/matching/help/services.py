@@ -25,6 +25,7 @@ from peerlearn.common.realtime import broadcast
 from peerlearn.notifications.models import Notification
 from peerlearn.notifications.services import notify
 from peerlearn.scheduling import services as scheduling
+from peerlearn.scheduling.selectors import bookable_slots
 
 from ..impressions import Shown, impression_link_booking, impressions_log
 from ..models import Impression
@@ -73,8 +74,6 @@ CHECKED_PER_OFFER = 8
 def _bookable(tutor_id: int, starts_at: datetime, duration_minutes: int) -> bool:
     """The tutor can be booked at exactly that time (the check ``booking_request`` makes:
     availability, notice, daily cap, other sessions and buffers)."""
-    from peerlearn.scheduling.selectors import bookable_slots
-
     tutor = User.objects.filter(pk=tutor_id, is_active=True).first()
     if tutor is None:
         return False

@@ -1,8 +1,9 @@
 """What other apps tell practice partners, and the events of the partner socket.
 
-- ``submission_judged(submission_id)``: from practice's judging service when a Submit finishes
-  (inside its transaction). On commit it enqueues ``tasks.rate_submission``, which updates the
-  submitter's topic ratings once (idempotent: a retried task or a second call changes nothing).
+- ``submission_judged(submission_id)``: for practice's ``SubmitJudged`` hook, when a Submit
+  finishes judging (``on_submit_judged``, subscribed in ``PracticePartnersConfig.ready``). On
+  commit it enqueues ``tasks.rate_submission``, which updates the submitter's topic ratings
+  once (idempotent: a retried task or a second call changes nothing).
 
 Events go to ``partners.user.<id>`` over ``/ws/practice/partners/``
 (``consumers.PartnerQueueConsumer``)."""
@@ -12,6 +13,8 @@ from __future__ import annotations
 from typing import Literal, TypedDict
 
 from django.db import transaction
+
+from peerlearn.practice.hooks import SubmitJudged
 
 
 def user_group(user_id: int) -> str:
@@ -36,3 +39,7 @@ def submission_judged(submission_id: int) -> None:
     from . import tasks
 
     transaction.on_commit(lambda: tasks.rate_submission.enqueue(submission_id))
+
+
+def on_submit_judged(event: SubmitJudged) -> None:
+    submission_judged(event.submission_id)

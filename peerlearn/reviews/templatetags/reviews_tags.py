@@ -1,4 +1,5 @@
-"""Reviews shown on other apps' pages (the public profile) and small display helpers."""
+"""Reviews shown on other apps' pages (the public profile, a session's page) and small display
+helpers."""
 
 from __future__ import annotations
 
@@ -9,9 +10,20 @@ from django import template
 
 from peerlearn.accounts.models import User
 from peerlearn.reviews import selectors
-from peerlearn.reviews.selectors import TrendPoint
+from peerlearn.reviews.selectors import ReviewState, TrendPoint
+from peerlearn.scheduling.models import Booking
 
 register = template.Library()
+
+
+@register.simple_tag
+def review_state(user: User, booking: Booking) -> ReviewState | None:
+    """``{% review_state user booking as reviews %}`` on a session's page: what the user can
+    write and read about a completed session (``selectors.review_state_for``), else None."""
+    if booking.status != Booking.Status.COMPLETED:
+        return None
+    return selectors.review_state_for(user, booking)
+
 
 SPARK_WIDTH = 150
 SPARK_HEIGHT = 40

@@ -23,7 +23,6 @@ from peerlearn.accounts.models import User
 from peerlearn.accounts.requests import AuthedRequest
 from peerlearn.common.errors import Invalid, ServiceError
 from peerlearn.common.web import paginate, safe_next
-from peerlearn.reviews.selectors import review_state_for
 
 from .. import ics, selectors, services
 from ..forms import (
@@ -237,35 +236,7 @@ def booking_detail(request: AuthedRequest, booking_id: int) -> HttpResponse:
             "no_show_name": names.get(booking.no_show_user_id or 0, ""),
             "here": request.path,
             "cutoff_hours": settings.BOOKING_CANCELLATION_CUTOFF_HOURS,
-            "room": room_of(booking),
-            "reviews": review_state_for(viewer, booking)
-            if booking.status == Booking.Status.COMPLETED
-            else None,
         },
-    )
-
-
-@dataclass(frozen=True)
-class RoomLink:
-    opens_at: datetime
-    is_open: bool
-    record_url: str | None
-
-
-def room_of(booking: Booking) -> RoomLink | None:
-    """What the page says about the session room: "Join" while it is open, a link to what the
-    room left behind (chat, notes, whiteboard, files) once it exists."""
-    if booking.status not in (Status.CONFIRMED, Status.COMPLETED, Status.NO_SHOW):
-        return None
-    from peerlearn.live import selectors as live_selectors
-    from peerlearn.live.models import Room
-
-    window = live_selectors.join_window(booking)
-    room = Room.objects.filter(booking=booking).only("pk").first()
-    return RoomLink(
-        opens_at=window.opens_at,
-        is_open=booking.status == Status.CONFIRMED and window.is_open(),
-        record_url=reverse("live:room", args=[room.pk]) if room else None,
     )
 
 

@@ -24,6 +24,7 @@ from zoneinfo import ZoneInfo
 from allauth.account.models import EmailAddress
 from django.contrib.auth.hashers import make_password
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import connection, models, reset_queries, transaction
 from django.utils import timezone
@@ -96,10 +97,11 @@ class Command(BaseCommand):
         self._say(f"{created} demo people created, {len(plans) - created} already there.")
         if tutors:
             seed_synthetic_tutors(tutors, all_disciplines, institutions, password, self._say)
-            # The bulk path bypasses the services: write every tutor's search document at the end.
-            from peerlearn.matching.services import tutor_documents_rebuild
-
-            self._say(f"{tutor_documents_rebuild()} tutor search documents written.")
+            # The bulk path bypasses the services: write every tutor's search document at the end
+            # (matching's command: matching sits above accounts).
+            out = io.StringIO()
+            call_command("rebuild_tutor_documents", stdout=out)
+            self._say(out.getvalue().rstrip())
         self._say(f"Done in {perf_counter() - started:.1f} s.")
         self._say(f'\nDemo logins (password "{DEMO_PASSWORD}"):')
         for email, what in DEMO_LOGINS:

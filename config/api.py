@@ -25,6 +25,10 @@ from pydantic.json_schema import CoreModeRef, CoreRef, DefsRef
 
 from peerlearn.accounts.api import router as accounts_router
 from peerlearn.analytics.api import router as analytics_router
+from peerlearn.api.auth import API_AUTH
+from peerlearn.api.errors import ERROR_STATUSES, ErrorOut, error_body, install_error_handlers
+from peerlearn.api.ratelimit import ApiRateThrottle
+from peerlearn.api.strict import install as install_strict_bodies
 from peerlearn.forum.api import router as forum_router
 from peerlearn.gamification.api import router as gamification_router
 from peerlearn.live.api import router as live_router
@@ -36,11 +40,6 @@ from peerlearn.notifications.api import router as notifications_router
 from peerlearn.practice.api import router as practice_router
 from peerlearn.reviews.api import router as reviews_router
 from peerlearn.scheduling.api import router as scheduling_router
-
-from .auth import API_AUTH
-from .errors import ERROR_STATUSES, ErrorOut, error_body, install_error_handlers
-from .ratelimit import ApiRateThrottle
-from .strict import install as install_strict_bodies
 
 DESCRIPTION = """\
 PeerLearn's JSON API. Authenticate with a JWT access token from allauth's headless app
@@ -154,7 +153,7 @@ class PeerLearnAPI(NinjaAPI):
             "title": self.title,
             "version": self.version,
             "openapi": f"{root}{(self.openapi_url or '').lstrip('/')}",
-            "docs": f"{root}docs",  # the reference page (reference.py)
+            "docs": f"{root}docs",  # the reference page (config/apireference.py)
             "console": f"{root}{(self.docs_url or '').lstrip('/')}",
         }
         return self.create_response(request, index, status=200)
@@ -191,7 +190,7 @@ api = PeerLearnAPI(
     description=DESCRIPTION,
     urls_namespace="api",
     openapi_url="/openapi.json",
-    docs_url="/docs/try",  # Swagger UI; /docs is the server-rendered reference (reference.py)
+    docs_url="/docs/try",  # Swagger UI; /docs is the reference (config/apireference.py)
     auth=API_AUTH,
     throttle=[ApiRateThrottle()],
 )

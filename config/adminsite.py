@@ -1,7 +1,10 @@
 """The admin site: Django's, with a landing page that says what needs attention now.
 
-Installed as ``peerlearn.accounts.adminsite.PeerLearnAdminConfig`` in place of
-``django.contrib.admin``, so ``admin.site`` is a ``PeerLearnAdminSite`` everywhere.
+Installed as ``config.adminsite.PeerLearnAdminConfig`` in place of ``django.contrib.admin``,
+so ``admin.site`` is a ``PeerLearnAdminSite`` everywhere. It is in ``config`` with the URLs and
+the API: its landing page reads the queues of every app (docs/architecture.md). The models are
+imported inside the functions because Django imports this module (an app config) before any
+model is loaded.
 """
 
 from __future__ import annotations
@@ -34,11 +37,10 @@ class Item:
 
 
 def _queues(request: HttpRequest) -> list[Item]:
+    from peerlearn.accounts.models import VerificationRequest
     from peerlearn.forum.models import Flag
     from peerlearn.messaging.models import MessageReport
     from peerlearn.reviews.models import ReviewReport
-
-    from .models import VerificationRequest
 
     if not request.user.has_perm("accounts.moderate"):
         return []
@@ -74,11 +76,10 @@ def _queues(request: HttpRequest) -> list[Item]:
 def _attention(request: HttpRequest) -> list[Item]:
     from django_tasks_db.models import DBTaskResult
 
+    from peerlearn.accounts.models import User
     from peerlearn.matching.help.models import HelpRequest
     from peerlearn.practice.models import Submission
     from peerlearn.practice.services import STALE_AFTER_SECONDS
-
-    from .models import User
 
     user = request.user
     now = timezone.now()
@@ -137,9 +138,8 @@ class PeerLearnAdminSite(admin.AdminSite):
         return extra + super().get_urls()
 
     def retrain_ranker(self, request: HttpRequest) -> HttpResponse:
+        from peerlearn.accounts.models import User
         from peerlearn.matching.staff import ranker_retrain
-
-        from .models import User
 
         actor = request.user
         assert isinstance(actor, User)
@@ -152,4 +152,4 @@ class PeerLearnAdminSite(admin.AdminSite):
 
 
 class PeerLearnAdminConfig(AdminConfig):
-    default_site = "peerlearn.accounts.adminsite.PeerLearnAdminSite"
+    default_site = "config.adminsite.PeerLearnAdminSite"

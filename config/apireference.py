@@ -17,7 +17,7 @@ from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.utils.safestring import SafeString, mark_safe
 
-from peerlearn.api.api import api
+from config.api import api
 from peerlearn.common.markdown import render_markdown
 
 REF_PREFIX = "#/components/schemas/"
