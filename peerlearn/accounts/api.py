@@ -19,7 +19,8 @@ from ninja.pagination import paginate
 
 from peerlearn.api.auth import optional_user, request_user
 from peerlearn.api.errors import ERROR_RESPONSES
-from peerlearn.api.helpers import Page, api_field_names, ok, require_timezone
+from peerlearn.api.helpers import api_field_names, ok, require_timezone
+from peerlearn.api.pages import Page
 
 from . import selectors, services
 from .models import (

@@ -11,11 +11,6 @@ from typing import Any
 from peerlearn.common.errors import Invalid, ServiceError
 
 from .errors import ERROR_RESPONSES
-from .pages import Page
-
-# Page is here too for accounts' router, whose imports of the kit are the three modules the
-# import contracts list (auth, errors, helpers: pyproject.toml); the other routers use pages.
-__all__ = ["Page", "api_field_names", "ok", "require_timezone"]
 
 
 def ok(schema: Any, status: int = 200) -> dict[Any, Any]:
