@@ -22,7 +22,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path[0] = str(ROOT)  # not bench/ (its http.py would shadow the stdlib)
 
 
-def rate(client, path: str, seconds: float) -> float:  # type: ignore[no-untyped-def]
+def rate(client, path: str, seconds: float) -> float:
     assert client.get(path).status_code == 200, path
     done, start = 0, time.perf_counter()
     while time.perf_counter() - start < seconds:
@@ -89,7 +89,7 @@ def main() -> None:
     urls.urlpatterns = [  # type: ignore[attr-defined]
         path("hello/", lambda r: HttpResponse("hello")),
         path("", include("config.urls")),
-    ]  # type: ignore[attr-defined]
+    ]
     sys.modules["bench_forum_urls"] = urls
     with override_settings(ROOT_URLCONF="bench_forum_urls", DEBUG=False):
         client = Client()

@@ -94,7 +94,7 @@ def _optional_label(schema: dict[str, Any] | None) -> TypeLabel | None:
 
 def _json_schema(content: dict[str, Any] | None) -> dict[str, Any] | None:
     for media in (content or {}).values():
-        return media.get("schema")  # type: ignore[no-any-return]
+        return media.get("schema")
     return None
 
 

@@ -177,7 +177,7 @@ class Quality:
         # every taken subject's overrides at once: a row keeps the one of the subject it
         # matched through (one searchsorted, not one per subject)
         over = np.concatenate([self.by_subject[sid][0] for sid in taken])
-        feature = np.concatenate([self.subject_feature(sid) for sid in taken])  # type: ignore[misc]
+        feature = np.concatenate([self.subject_feature(sid) for sid in taken])
         sid_of = np.repeat(np.array(taken), [self.by_subject[sid][0].size for sid in taken])
         mine = via[over] == sid_of
         over, feature = over[mine], feature[mine]

@@ -298,7 +298,7 @@ def pending_for(user: User, now: datetime | None = None) -> list[PendingReview]:
         # subjects_for without a query per booking: the filter above made ``user`` its tutor or
         # a seated learner, and the seated learners are prefetched.
         if booking.tutor_id == user.pk:
-            claims: list[TimeClaim] = booking.seated  # type: ignore[attr-defined]
+            claims: list[TimeClaim] = booking.seated
             people = [c.user for c in claims if c.user_id != user.pk]
         else:
             people = [booking.tutor]

@@ -107,7 +107,7 @@ def open_booking(
     tutor: User, learner: User, *, starts_in: timedelta = timedelta(minutes=5)
 ) -> Booking:
     """A confirmed one-to-one booking starting ``starts_in`` from now (its room is open)."""
-    subject = tutor.teaching_subjects.get().subject  # type: ignore[attr-defined]
+    subject = tutor.teaching_subjects.get().subject
     starts_at = timezone.now() + starts_in
     ends_at = starts_at + timedelta(hours=1)
     booking = Booking.objects.create(

@@ -16,7 +16,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 
 @pytest.fixture
-def two_browsers(live_url: str):  # type: ignore[no-untyped-def]
+def two_browsers(live_url: str):
     yield from media_browsers()
 
 

@@ -273,7 +273,7 @@ def test_two_people_meet_in_the_room_and_find_the_record_afterwards(
             ws.onmessage = (event) => messages.push(event.data);
             ws.onclose = (event) => resolve({ opened, code: event.code, messages });
         })""",
-        booking.room.pk,  # type: ignore[attr-defined]
+        booking.room.pk,
     )
     assert outcome == {"opened": False, "code": 1006, "messages": []}
 

@@ -158,7 +158,7 @@ def test_access_to_a_verification_document() -> None:
 
 def test_the_subject_tree_serialises_without_a_query_per_node(
     django_assert_max_num_queries,
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     with django_assert_max_num_queries(4):
         areas = selectors.subject_tree()
         total = sum(

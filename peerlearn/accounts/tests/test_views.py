@@ -18,14 +18,14 @@ from peerlearn.common.testing import (
 pytestmark = pytest.mark.django_db
 
 
-def logged_in(user) -> Client:  # type: ignore[no-untyped-def]
+def logged_in(user) -> Client:
     client = Client()
     client.force_login(user)
     return client
 
 
 @pytest.fixture
-def pending_request():  # type: ignore[no-untyped-def]
+def pending_request():
     tutor = make_user(display_name="Tess Tutor")
     topic = make_subject()
     services.teaching_subject_set(actor=tutor, subject_id=topic.pk, proficiency="expert")
@@ -158,14 +158,14 @@ class TestAvailabilityPage:
 
 
 class TestVerificationPages:
-    def test_queue_is_for_moderators_only(self, pending_request) -> None:  # type: ignore[no-untyped-def]
+    def test_queue_is_for_moderators_only(self, pending_request) -> None:
         assert logged_in(make_user()).get(reverse("accounts:verification_queue")).status_code == 403
         body = (
             logged_in(make_moderator()).get(reverse("accounts:verification_queue")).content.decode()
         )
         assert "proof.pdf" in body
 
-    def test_moderator_approves_through_the_review_page(self, pending_request) -> None:  # type: ignore[no-untyped-def]
+    def test_moderator_approves_through_the_review_page(self, pending_request) -> None:
         client = logged_in(make_moderator())
         url = reverse("accounts:verification_review", args=[pending_request.pk])
         response = client.post(url, {"decision": "approve", "reason": "Transcript matches"})
@@ -174,7 +174,7 @@ class TestVerificationPages:
 
     def test_document_is_served_to_owner_and_moderators_only_as_attachment(
         self, pending_request
-    ) -> None:  # type: ignore[no-untyped-def]
+    ) -> None:
         url = reverse("accounts:verification_document", args=[pending_request.pk])
         owner = pending_request.teaching_subject.user
         for client in (logged_in(owner), logged_in(make_moderator())):
@@ -187,7 +187,7 @@ class TestVerificationPages:
         assert logged_in(make_user()).get(url).status_code == 404
         assert Client().get(url).status_code == 302  # to the login page
 
-    def test_documents_are_not_reachable_under_media(self, pending_request) -> None:  # type: ignore[no-untyped-def]
+    def test_documents_are_not_reachable_under_media(self, pending_request) -> None:
         name = pending_request.document.name
         for prefix in ("/media/", "/media/private/", "/static/", "/private/"):
             assert Client().get(prefix + name).status_code == 404

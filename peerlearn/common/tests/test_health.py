@@ -13,7 +13,7 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture(autouse=True)
-def _forget_the_migration_check(monkeypatch):  # type: ignore[no-untyped-def]
+def _forget_the_migration_check(monkeypatch):
     monkeypatch.setattr(health, "_migrations_applied", False)
 
 

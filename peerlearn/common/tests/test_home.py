@@ -26,7 +26,7 @@ def stat(body: str, label: str) -> str:
     return before.rsplit('<div class="num">', 1)[1].split("</div>")[0]
 
 
-def verify(tutor, topic) -> None:  # type: ignore[no-untyped-def]
+def verify(tutor, topic) -> None:
     request = services.verification_submit(
         actor=tutor, subject_id=topic.pk, upload=upload("proof.pdf", PDF_BYTES)
     )

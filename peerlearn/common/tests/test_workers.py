@@ -52,7 +52,7 @@ def _start_worker(name: str, log: Path) -> subprocess.Popen[bytes]:
     )
 
 
-def _wait(predicate, what: str, timeout: float = 60.0):  # type: ignore[no-untyped-def]
+def _wait(predicate, what: str, timeout: float = 60.0):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         value = predicate()

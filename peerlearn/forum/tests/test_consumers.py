@@ -25,14 +25,14 @@ def fresh_channel_layer() -> Iterator[None]:
 
 
 @pytest.fixture
-async def sockets():  # type: ignore[no-untyped-def]
+async def sockets():
     opened = Sockets()
     yield opened
     for socket in opened.opened:
         await socket.close()
 
 
-async def test_a_non_member_cannot_listen_to_a_members_only_thread(sockets) -> None:  # type: ignore[no-untyped-def]
+async def test_a_non_member_cannot_listen_to_a_members_only_thread(sockets) -> None:
     private = await sync_to_async(make_private)()
     member = await sync_to_async(make_user)(institution=private.institution)
     thread = await sync_to_async(make_thread)(member, private)
@@ -46,7 +46,7 @@ async def test_a_non_member_cannot_listen_to_a_members_only_thread(sockets) -> N
     )
 
 
-async def test_readers_hear_replies_votes_and_the_accepted_answer(sockets) -> None:  # type: ignore[no-untyped-def]
+async def test_readers_hear_replies_votes_and_the_accepted_answer(sockets) -> None:
     thread = await sync_to_async(make_thread)()
     reader, helper = await sync_to_async(make_user)(), await sync_to_async(make_user)()
     socket = sockets.make(
@@ -63,7 +63,7 @@ async def test_readers_hear_replies_votes_and_the_accepted_answer(sockets) -> No
     assert (await socket.wait_for("accepted"))["reply"] == reply.pk
 
 
-async def test_a_category_page_hears_new_threads_and_members_only_stays_private(sockets) -> None:  # type: ignore[no-untyped-def]
+async def test_a_category_page_hears_new_threads_and_members_only_stays_private(sockets) -> None:
     private = await sync_to_async(make_private)()
     member = await sync_to_async(make_user)(institution=private.institution)
     outsider = await sync_to_async(make_user)()
@@ -79,7 +79,7 @@ async def test_a_category_page_hears_new_threads_and_members_only_stays_private(
     }
 
 
-async def test_a_listener_who_loses_access_is_told_and_disconnected(  # type: ignore[no-untyped-def]
+async def test_a_listener_who_loses_access_is_told_and_disconnected(
     sockets, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from peerlearn.accounts.models import Profile

@@ -16,7 +16,7 @@ from .factories import make_category, make_thread
 pytestmark = pytest.mark.django_db
 
 
-def test_the_forum_lists_do_not_grow_with_the_rows(settings) -> None:  # type: ignore[no-untyped-def]
+def test_the_forum_lists_do_not_grow_with_the_rows(settings) -> None:
     settings.FORUM_REPLY_LIMIT = 10_000
     category = make_category()
     main = make_thread(make_user(), category, title="Main thread", tags="python")

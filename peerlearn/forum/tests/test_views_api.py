@@ -17,7 +17,7 @@ from .factories import make_category, make_private, make_thread
 pytestmark = pytest.mark.django_db
 
 
-def client_for(user) -> Client:  # type: ignore[no-untyped-def]
+def client_for(user) -> Client:
     client = Client()
     client.force_login(user)
     return client
@@ -173,7 +173,7 @@ def _count(client: Client, url: str) -> int:
 
 
 @pytest.mark.parametrize("page", ["category", "thread", "search", "index"])
-def test_queries_per_page_do_not_grow_with_the_data(page: str, settings) -> None:  # type: ignore[no-untyped-def]
+def test_queries_per_page_do_not_grow_with_the_data(page: str, settings) -> None:
     settings.FORUM_REPLY_LIMIT = 10_000
     category = make_category()
     author, reader = make_user(), make_user()

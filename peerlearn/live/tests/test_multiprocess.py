@@ -396,7 +396,7 @@ def upload_file(site: Site, port: int, who: str) -> int:
 
 
 class TestTwoProcesses:
-    async def test_a_message_sent_to_one_process_reaches_a_client_of_the_other(  # type: ignore[no-untyped-def]
+    async def test_a_message_sent_to_one_process_reaches_a_client_of_the_other(
         self, site, clients
     ) -> None:
         tutor, learner = clients
@@ -420,7 +420,7 @@ class TestTwoProcesses:
         assert set(tutor.seen) <= set(stored) and set(learner.seen) <= set(stored)
         assert event["id"] in stored
 
-    async def test_with_redis_stopped_and_restarted_no_socket_closes_and_nothing_is_lost(  # type: ignore[no-untyped-def]
+    async def test_with_redis_stopped_and_restarted_no_socket_closes_and_nothing_is_lost(
         self, site, stack, clients
     ) -> None:
         tutor, learner = clients
@@ -459,7 +459,7 @@ class TestTwoProcesses:
         assert tutor.cursor == learner.cursor == max(everything)
         assert not any(e["type"] == "error" for e in tutor.events + learner.events)
 
-    async def test_with_a_web_process_killed_its_clients_move_to_the_other_and_miss_nothing(  # type: ignore[no-untyped-def]
+    async def test_with_a_web_process_killed_its_clients_move_to_the_other_and_miss_nothing(
         self, site, stack, clients
     ) -> None:
         tutor, learner = clients

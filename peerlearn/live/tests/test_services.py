@@ -160,10 +160,10 @@ class Listener:
 
     def events(self) -> list[dict[str, Any]]:
         """What reached the channel so far (without waiting)."""
-        queue = self.layer.channels.get(self.channel)  # type: ignore[union-attr]
+        queue = self.layer.channels.get(self.channel)
         out = []
         while queue is not None and not queue.empty():
-            out.append(async_to_sync(self.layer.receive)(self.channel)["event"])  # type: ignore[union-attr]
+            out.append(async_to_sync(self.layer.receive)(self.channel)["event"])
         return out
 
 
@@ -248,7 +248,7 @@ class TestNotesUpdate:
             )
         assert info.value.code == "too_long"
 
-    def test_an_accepted_edit_is_broadcast_after_commit(  # type: ignore[no-untyped-def]
+    def test_an_accepted_edit_is_broadcast_after_commit(
         self, setup: RoomSetup, listener: Listener, django_capture_on_commit_callbacks
     ) -> None:
         with django_capture_on_commit_callbacks(execute=False) as callbacks:
@@ -336,7 +336,7 @@ class TestStrokes:
         assert services.whiteboard_clear(actor=setup.learner, room=setup.room) == 2
         assert list(WhiteboardStroke.objects.values_list("room", flat=True)) == [other.room.pk]
 
-    def test_a_stroke_is_broadcast_after_commit(  # type: ignore[no-untyped-def]
+    def test_a_stroke_is_broadcast_after_commit(
         self, setup: RoomSetup, listener: Listener, django_capture_on_commit_callbacks
     ) -> None:
         with django_capture_on_commit_callbacks(execute=True):
@@ -381,7 +381,7 @@ class TestChatPost:
         assert info.value.code == code
         assert not ChatMessage.objects.exists()
 
-    def test_a_message_is_broadcast_only_after_commit(  # type: ignore[no-untyped-def]
+    def test_a_message_is_broadcast_only_after_commit(
         self, setup: RoomSetup, listener: Listener, django_capture_on_commit_callbacks
     ) -> None:
         with django_capture_on_commit_callbacks(execute=False) as callbacks:
@@ -495,7 +495,7 @@ class TestFileShare:
 class TestChatPostCost:
     """What a chat message costs the database (the room socket's hot path)."""
 
-    def test_a_message_is_one_statement_on_postgresql(  # type: ignore[no-untyped-def]
+    def test_a_message_is_one_statement_on_postgresql(
         self, setup: RoomSetup, django_assert_num_queries
     ) -> None:
         require(connection.vendor == "postgresql", "PostgreSQL")
@@ -515,7 +515,7 @@ class TestChatPostCost:
         assert again.pk == first.pk and second.pk > first.pk
         assert ChatMessage.objects.count() == 2
 
-    def test_a_message_costs_at_most_six_statements_elsewhere(  # type: ignore[no-untyped-def]
+    def test_a_message_costs_at_most_six_statements_elsewhere(
         self, setup: RoomSetup, django_assert_max_num_queries
     ) -> None:
         """The portable path (SQLite: ``make run``): begin (SQLite's BEGIN IMMEDIATE is a

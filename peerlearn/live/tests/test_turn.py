@@ -63,11 +63,11 @@ class TestTurnCredentials:
 
 
 class TestIceServers:
-    def test_none_without_settings(self, settings) -> None:  # type: ignore[no-untyped-def]
+    def test_none_without_settings(self, settings) -> None:
         settings.STUN_URLS, settings.TURN_URLS, settings.TURN_SECRET = [], [], ""
         assert ice_servers_for(5) == []
 
-    def test_stun_only(self, settings) -> None:  # type: ignore[no-untyped-def]
+    def test_stun_only(self, settings) -> None:
         settings.STUN_URLS, settings.TURN_URLS, settings.TURN_SECRET = (
             ["stun:127.0.0.1:3478"],
             [],
@@ -75,11 +75,11 @@ class TestIceServers:
         )
         assert ice_servers_for(5) == [{"urls": ["stun:127.0.0.1:3478"]}]
 
-    def test_turn_urls_without_a_secret_are_left_out(self, settings) -> None:  # type: ignore[no-untyped-def]
+    def test_turn_urls_without_a_secret_are_left_out(self, settings) -> None:
         settings.STUN_URLS, settings.TURN_URLS, settings.TURN_SECRET = [], ["turn:127.0.0.1"], ""
         assert ice_servers_for(5) == []
 
-    def test_stun_and_turn_with_fresh_credentials(self, settings) -> None:  # type: ignore[no-untyped-def]
+    def test_stun_and_turn_with_fresh_credentials(self, settings) -> None:
         settings.STUN_URLS = ["stun:turn.example.org:3478"]
         settings.TURN_URLS = [
             "turn:turn.example.org:3478?transport=udp",
@@ -101,11 +101,11 @@ class TestIceServers:
 
 @pytest.mark.django_db
 class TestIceServersEndpoint:
-    def test_it_needs_a_login(self, client, settings) -> None:  # type: ignore[no-untyped-def]
+    def test_it_needs_a_login(self, client, settings) -> None:
         response = client.get("/api/v1/live/ice-servers")
         assert response.status_code == 401
 
-    def test_it_gives_a_logged_in_user_their_own_credentials(self, client, settings) -> None:  # type: ignore[no-untyped-def]
+    def test_it_gives_a_logged_in_user_their_own_credentials(self, client, settings) -> None:
         from peerlearn.common.testing import make_user
 
         settings.STUN_URLS, settings.TURN_URLS, settings.TURN_SECRET = (

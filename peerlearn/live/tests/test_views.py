@@ -29,27 +29,27 @@ NOW = datetime(2027, 3, 3, 10, 0, tzinfo=UTC)
 
 
 @pytest.fixture(autouse=True)
-def frozen_time():  # type: ignore[no-untyped-def]
+def frozen_time():
     with time_machine.travel(NOW, tick=False) as traveller:
         yield traveller
 
 
 @pytest.fixture
-def tutor():  # type: ignore[no-untyped-def]
+def tutor():
     return make_tutor("tutor@example.org", display_name="Tara")
 
 
 @pytest.fixture
-def learner():  # type: ignore[no-untyped-def]
+def learner():
     return make_user("learner@example.org", display_name="Lee")
 
 
 @pytest.fixture
-def stranger():  # type: ignore[no-untyped-def]
+def stranger():
     return make_user("stranger@example.org", display_name="Sam")
 
 
-def booking_at(tutor, learner, start: datetime, status: str = Booking.Status.CONFIRMED) -> Booking:  # type: ignore[no-untyped-def]
+def booking_at(tutor, learner, start: datetime, status: str = Booking.Status.CONFIRMED) -> Booking:
     end = start + timedelta(hours=1)
     booking = Booking.objects.create(
         tutor=tutor,
@@ -68,7 +68,7 @@ def booking_at(tutor, learner, start: datetime, status: str = Booking.Status.CON
     return booking
 
 
-def client_for(user) -> Client:  # type: ignore[no-untyped-def]
+def client_for(user) -> Client:
     client = Client()
     client.force_login(user)
     return client
@@ -88,7 +88,7 @@ class TestJoin:
     )
     def test_a_participant_inside_the_window_lands_in_the_room(
         self, tutor, learner, starts_in
-    ) -> None:  # type: ignore[no-untyped-def]
+    ) -> None:
         booking = booking_at(tutor, learner, NOW + starts_in)
         for person in (tutor, learner):
             response = client_for(person).get(join_url(booking))
@@ -109,7 +109,7 @@ class TestJoin:
             (timedelta(minutes=5), Booking.Status.CANCELLED),
         ],
     )
-    def test_outside_the_window_goes_back_to_the_booking_with_a_message(  # type: ignore[no-untyped-def]
+    def test_outside_the_window_goes_back_to_the_booking_with_a_message(
         self, tutor, learner, starts_in, status
     ) -> None:
         booking = booking_at(tutor, learner, NOW + starts_in, status=status)
@@ -122,7 +122,7 @@ class TestJoin:
 
     def test_a_stranger_gets_404_and_anonymous_people_sign_in_first(
         self, tutor, learner, stranger
-    ) -> None:  # type: ignore[no-untyped-def]
+    ) -> None:
         booking = booking_at(tutor, learner, NOW + timedelta(minutes=5))
         assert client_for(stranger).get(join_url(booking)).status_code == 404
         response = Client().get(join_url(booking))
@@ -130,7 +130,7 @@ class TestJoin:
 
 
 class TestRoomPage:
-    def test_inside_the_window_it_is_the_live_room(self, tutor, learner) -> None:  # type: ignore[no-untyped-def]
+    def test_inside_the_window_it_is_the_live_room(self, tutor, learner) -> None:
         booking = booking_at(tutor, learner, NOW + timedelta(minutes=5))
         room = room_for_booking(booking=booking)
         services.chat_post(actor=tutor, room=room, body="Hello **there**")
@@ -152,7 +152,7 @@ class TestRoomPage:
         assert 'style="' not in html  # the CSP forbids inline styles
         assert "<script>" not in html
 
-    def test_after_the_window_it_is_the_record(self, tutor, learner) -> None:  # type: ignore[no-untyped-def]
+    def test_after_the_window_it_is_the_record(self, tutor, learner) -> None:
         booking = booking_at(tutor, learner, NOW - timedelta(hours=3))
         room = room_for_booking(booking=booking)
         services.chat_post(actor=tutor, room=room, body="See you next week")
@@ -178,7 +178,7 @@ class TestRoomPage:
         assert 'id="board"' in html and 'src="/static/js/room/record.js"' in html
         assert 'style="' not in html
 
-    def test_before_the_window_the_record_says_when_it_opens(self, tutor, learner) -> None:  # type: ignore[no-untyped-def]
+    def test_before_the_window_the_record_says_when_it_opens(self, tutor, learner) -> None:
         booking = booking_at(tutor, learner, NOW + timedelta(hours=2))
         room = room_for_booking(booking=booking)
         response = client_for(tutor).get(room_url(room))
@@ -188,7 +188,7 @@ class TestRoomPage:
         assert "Nothing was written in the chat." in html
         assert "The whiteboard was left empty." in html
 
-    def test_strangers_get_404(self, tutor, learner, stranger) -> None:  # type: ignore[no-untyped-def]
+    def test_strangers_get_404(self, tutor, learner, stranger) -> None:
         room = room_for_booking(booking=booking_at(tutor, learner, NOW))
         assert client_for(stranger).get(room_url(room)).status_code == 404
         assert (
@@ -200,7 +200,7 @@ class TestFiles:
     def upload_url(self, room: Room) -> str:
         return reverse("live:upload", args=[room.pk])
 
-    def test_a_bad_type_is_refused_with_a_json_error(self, tutor, learner) -> None:  # type: ignore[no-untyped-def]
+    def test_a_bad_type_is_refused_with_a_json_error(self, tutor, learner) -> None:
         room = room_for_booking(booking=booking_at(tutor, learner, NOW))
         response = client_for(learner).post(
             self.upload_url(room),
@@ -210,12 +210,12 @@ class TestFiles:
         assert response.json()["error"]["code"] == "file_type"
         assert not RoomFile.objects.exists() and not ChatMessage.objects.exists()
 
-    def test_a_missing_file_is_refused(self, tutor, learner) -> None:  # type: ignore[no-untyped-def]
+    def test_a_missing_file_is_refused(self, tutor, learner) -> None:
         room = room_for_booking(booking=booking_at(tutor, learner, NOW))
         response = client_for(learner).post(self.upload_url(room), {})
         assert response.status_code == 400 and response.json()["error"]["code"] == "required"
 
-    def test_a_good_file_is_stored_and_announced_in_the_chat(  # type: ignore[no-untyped-def]
+    def test_a_good_file_is_stored_and_announced_in_the_chat(
         self, tutor, learner, django_capture_on_commit_callbacks
     ) -> None:
         room = room_for_booking(booking=booking_at(tutor, learner, NOW))
@@ -240,7 +240,7 @@ class TestFiles:
         assert pushed["event"]["file"]["url"] == reverse("live:file", args=[message.file.pk])
         async_to_sync(layer.group_discard)(events.room_group(room.pk), channel)
 
-    def test_uploads_need_the_room_open_and_a_participant(self, tutor, learner, stranger) -> None:  # type: ignore[no-untyped-def]
+    def test_uploads_need_the_room_open_and_a_participant(self, tutor, learner, stranger) -> None:
         closed = room_for_booking(booking=booking_at(tutor, learner, NOW - timedelta(hours=3)))
         response = client_for(learner).post(
             self.upload_url(closed), {"file": upload("a.pdf", PDF_BYTES)}
@@ -259,7 +259,7 @@ class TestFiles:
 
     def test_downloads_are_for_participants_only_and_always_attachments(
         self, tutor, learner, stranger
-    ) -> None:  # type: ignore[no-untyped-def]
+    ) -> None:
         room = room_for_booking(booking=booking_at(tutor, learner, NOW))
         message = services.file_share(
             actor=learner, room_id=room.pk, upload=upload("graph.pdf", PDF_BYTES)
@@ -290,7 +290,7 @@ class TestIceServers:
     def test_anonymous_callers_get_401(self) -> None:
         assert Client().get(self.URL).status_code == 401
 
-    def test_without_turn_settings_only_stun_is_offered(self, learner, settings) -> None:  # type: ignore[no-untyped-def]
+    def test_without_turn_settings_only_stun_is_offered(self, learner, settings) -> None:
         settings.STUN_URLS = ["stun:stun.example.org:3478"]
         settings.TURN_URLS, settings.TURN_SECRET = [], ""
         body = client_for(learner).get(self.URL).json()
@@ -300,7 +300,7 @@ class TestIceServers:
 
     def test_turn_credentials_are_short_lived_and_verify_with_the_secret(
         self, learner, settings
-    ) -> None:  # type: ignore[no-untyped-def]
+    ) -> None:
         settings.STUN_URLS = []
         settings.TURN_URLS = [
             "turn:turn.example.org:3478?transport=udp",
@@ -328,7 +328,7 @@ class TestIceServers:
         )
 
 
-def test_strokes_in_the_page_match_the_database(tutor, learner) -> None:  # type: ignore[no-untyped-def]
+def test_strokes_in_the_page_match_the_database(tutor, learner) -> None:
     room = room_for_booking(booking=booking_at(tutor, learner, NOW))
     for n in range(3):
         services.stroke_add(actor=tutor, room=room, data={"points": [[n / 10, n / 10]], "width": 4})

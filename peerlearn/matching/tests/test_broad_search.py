@@ -23,7 +23,7 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture(autouse=True)
-def _small_cap(settings) -> None:  # type: ignore[no-untyped-def]
+def _small_cap(settings) -> None:
     settings.SEARCH_COUNT_CAP = 3
 
 

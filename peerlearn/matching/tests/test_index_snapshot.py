@@ -34,12 +34,12 @@ def queries_of_fingerprint() -> int:
     return len(queries)
 
 
-def snapshots(settings) -> list[Path]:  # type: ignore[no-untyped-def]
+def snapshots(settings) -> list[Path]:
     return sorted(Path(settings.MATCHING_INDEX_DIR).glob("tutor-index-*.npz"))
 
 
 @pytest.mark.django_db
-def test_a_new_process_loads_the_snapshot_instead_of_building(settings) -> None:  # type: ignore[no-untyped-def]
+def test_a_new_process_loads_the_snapshot_instead_of_building(settings) -> None:
     topic = make_subject()
     tutors = [make_tutor(subject=topic) for _ in range(3)]
     built = get_index()
@@ -59,7 +59,7 @@ def test_a_new_process_loads_the_snapshot_instead_of_building(settings) -> None:
 
 
 @pytest.mark.django_db
-def test_a_snapshot_of_older_data_is_not_used_and_is_replaced(settings) -> None:  # type: ignore[no-untyped-def]
+def test_a_snapshot_of_older_data_is_not_used_and_is_replaced(settings) -> None:
     topic = make_subject()
     first = make_tutor(subject=topic)
     get_index()
@@ -72,7 +72,7 @@ def test_a_snapshot_of_older_data_is_not_used_and_is_replaced(settings) -> None:
 
 
 @pytest.mark.django_db
-def test_an_unreadable_snapshot_is_rebuilt(settings) -> None:  # type: ignore[no-untyped-def]
+def test_an_unreadable_snapshot_is_rebuilt(settings) -> None:
     tutor = make_tutor()
     path = snapshot_path(fingerprint())
     assert path is not None
@@ -84,7 +84,7 @@ def test_an_unreadable_snapshot_is_rebuilt(settings) -> None:  # type: ignore[no
 
 
 @pytest.mark.django_db
-def test_without_a_snapshot_folder_the_index_is_built_and_nothing_written(settings) -> None:  # type: ignore[no-untyped-def]
+def test_without_a_snapshot_folder_the_index_is_built_and_nothing_written(settings) -> None:
     folder = Path(settings.MATCHING_INDEX_DIR)
     settings.MATCHING_INDEX_DIR = ""
     tutor = make_tutor()
@@ -92,13 +92,13 @@ def test_without_a_snapshot_folder_the_index_is_built_and_nothing_written(settin
     assert not folder.exists()
 
 
-def test_warm_up_is_off_when_the_setting_says_so(settings) -> None:  # type: ignore[no-untyped-def]
+def test_warm_up_is_off_when_the_setting_says_so(settings) -> None:
     settings.WARM_UP = False
     assert warmup.start() is None
 
 
 @pytest.mark.django_db(transaction=True)
-def test_the_wsgi_entry_point_warms_the_index_up_off_the_request_path(settings) -> None:  # type: ignore[no-untyped-def]
+def test_the_wsgi_entry_point_warms_the_index_up_off_the_request_path(settings) -> None:
     tutor = make_tutor()
     settings.WARM_UP = True
     if "config.wsgi" in sys.modules:
@@ -117,7 +117,7 @@ def test_the_wsgi_entry_point_warms_the_index_up_off_the_request_path(settings) 
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_web_process_rebuilds_a_moved_index_in_the_background(settings, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_a_web_process_rebuilds_a_moved_index_in_the_background(settings, monkeypatch) -> None:
     settings.WARM_UP = True  # a web process
     monkeypatch.setattr(tutor_index, "CHECK_EVERY", timedelta(0))  # re-read the fingerprint
     topic = make_subject()
@@ -133,7 +133,7 @@ def test_a_web_process_rebuilds_a_moved_index_in_the_background(settings, monkey
 
 
 @pytest.mark.django_db
-def test_elsewhere_a_moved_index_is_rebuilt_before_answering(settings, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_elsewhere_a_moved_index_is_rebuilt_before_answering(settings, monkeypatch) -> None:
     monkeypatch.setattr(tutor_index, "CHECK_EVERY", timedelta(0))
     topic = make_subject()
     first = make_tutor(subject=topic)
@@ -152,7 +152,7 @@ def test_a_worker_forked_while_the_index_is_being_built_gets_a_free_lock() -> No
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_new_web_process_starts_from_an_older_snapshot_and_rebuilds(settings) -> None:  # type: ignore[no-untyped-def]
+def test_a_new_web_process_starts_from_an_older_snapshot_and_rebuilds(settings) -> None:
     settings.WARM_UP = True
     topic = make_subject()
     first = make_tutor(subject=topic)

@@ -68,7 +68,7 @@ def test_grades_come_from_the_outcome_relative_to_the_learners_habit() -> None:
     assert examination(1) == 1.0 and examination(4) < examination(2) < 1
 
 
-def slate(x_booked: np.ndarray, others: list[np.ndarray], grade: float, weight: float = 1.0):  # type: ignore[no-untyped-def]
+def slate(x_booked: np.ndarray, others: list[np.ndarray], grade: float, weight: float = 1.0):
     X = np.vstack([x_booked, *others])
     grades = np.full(X.shape[0], SHOWN)
     grades[0] = grade

@@ -8,7 +8,7 @@ from peerlearn.notifications import sms
 
 
 @pytest.fixture(autouse=True)
-def sms_outbox(settings) -> Iterator[list[sms.OutboxMessage]]:  # type: ignore[no-untyped-def]
+def sms_outbox(settings) -> Iterator[list[sms.OutboxMessage]]:
     """Text messages go to ``sms.outbox`` unless a test points SMS_BACKEND elsewhere."""
     settings.SMS_BACKEND = "memory"
     sms.outbox.clear()

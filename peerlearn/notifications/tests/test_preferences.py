@@ -50,7 +50,7 @@ def send(user: Any, kind: str = "message", **kwargs: Any) -> Notification:
 
 
 @pytest.fixture
-def published(monkeypatch) -> list[Notification]:  # type: ignore[no-untyped-def]
+def published(monkeypatch) -> list[Notification]:
     calls: list[Notification] = []
     monkeypatch.setattr(live, "publish", calls.append)
     return calls

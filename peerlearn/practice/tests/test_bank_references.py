@@ -27,7 +27,7 @@ REFERENCES = _references()
 
 
 @pytest.fixture(scope="module")
-def imported(django_db_setup, django_db_blocker):  # type: ignore[no-untyped-def]
+def imported(django_db_setup, django_db_blocker):
     with django_db_blocker.unblock():
         call_command("import_problems", verbosity=0)
         yield

@@ -24,7 +24,7 @@ LEARNER_SECRET = "LEARNER-SAYS-xyzzy"
 TUTOR_SECRET = "TUTOR-SAYS-plugh"
 
 
-def write_learner(booking: Booking, learner) -> Review:  # type: ignore[no-untyped-def]
+def write_learner(booking: Booking, learner) -> Review:
     return services.review_submit(
         actor=learner,
         booking_id=booking.pk,
@@ -34,7 +34,7 @@ def write_learner(booking: Booking, learner) -> Review:  # type: ignore[no-untyp
     )
 
 
-def write_tutor(booking: Booking, tutor, learner) -> Review:  # type: ignore[no-untyped-def]
+def write_tutor(booking: Booking, tutor, learner) -> Review:
     return services.review_submit(
         actor=tutor,
         booking_id=booking.pk,
@@ -54,14 +54,14 @@ def everything_delivered() -> str:
     return "\n".join(parts)
 
 
-def learner_sees(client, booking: Booking) -> str:  # type: ignore[no-untyped-def]
+def learner_sees(client, booking: Booking) -> str:
     page = client.get(f"/reviews/bookings/{booking.pk}/")
     assert page.status_code == 200
     received = client.get("/reviews/?tab=received")
     return page.content.decode() + received.content.decode()
 
 
-def assert_learner_sees_nothing_of_the_tutors_review(client, booking, review) -> None:  # type: ignore[no-untyped-def]
+def assert_learner_sees_nothing_of_the_tutors_review(client, booking, review) -> None:
     html = learner_sees(client, booking)
     # The tutor's review is the only place "Preparedness" or its tag label could come from.
     for leak in (TUTOR_SECRET, "Preparedness", "distracted"):
@@ -74,7 +74,7 @@ def assert_learner_sees_nothing_of_the_tutors_review(client, booking, review) ->
     assert client.get("/api/v1/me/reviews/received").json()["items"] == []
 
 
-def assert_tutor_sees_nothing_of_the_learners_review(client, booking, review) -> None:  # type: ignore[no-untyped-def]
+def assert_tutor_sees_nothing_of_the_learners_review(client, booking, review) -> None:
     page = client.get(f"/reviews/bookings/{booking.pk}/").content.decode()
     page += client.get("/reviews/?tab=received").content.decode()
     page += client.get(f"/people/{booking.tutor_id}/").content.decode()
@@ -87,7 +87,7 @@ def assert_tutor_sees_nothing_of_the_learners_review(client, booking, review) ->
     assert rating["as_tutor"]["count"] == 0 and LEARNER_SECRET not in str(rating)
 
 
-def assert_both_see_both(tutor, learner, booking) -> None:  # type: ignore[no-untyped-def]
+def assert_both_see_both(tutor, learner, booking) -> None:
     for person in (tutor, learner):
         client = client_for(person)
         html = client.get(f"/reviews/bookings/{booking.pk}/").content.decode()
@@ -99,7 +99,7 @@ def assert_both_see_both(tutor, learner, booking) -> None:  # type: ignore[no-un
 
 def test_before_both_have_written_nothing_leaks_then_both_see_both(
     django_capture_on_commit_callbacks,
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     tutor, learner = people()
     booking = completed_booking(tutor, [learner])
     with django_capture_on_commit_callbacks(execute=True):
@@ -128,7 +128,7 @@ def test_before_both_have_written_nothing_leaks_then_both_see_both(
 
 def test_the_learner_writing_first_leaks_nothing_to_the_tutor(
     django_capture_on_commit_callbacks,
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     tutor, learner = people()
     booking = completed_booking(tutor, [learner])
     with django_capture_on_commit_callbacks(execute=True):
@@ -139,7 +139,7 @@ def test_the_learner_writing_first_leaks_nothing_to_the_tutor(
 
 def test_the_window_closing_reveals_and_tells_the_subject_once(
     frozen: time_machine.Traveller, django_capture_on_commit_callbacks
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     tutor, learner = people()
     booking = completed_booking(tutor, [learner])
     with django_capture_on_commit_callbacks(execute=True):

@@ -242,7 +242,7 @@ class TestEditing:
 class TestRequests:
     def test_each_participant_is_asked_once_in_app_and_by_email(
         self, django_capture_on_commit_callbacks
-    ) -> None:  # type: ignore[no-untyped-def]
+    ) -> None:
         tutor, learner = people()
         other = make_user("olga@example.org", display_name="Olga")
         booking = completed_booking(tutor, [learner, other])

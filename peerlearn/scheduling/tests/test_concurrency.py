@@ -66,7 +66,7 @@ def overlapping_active_claims() -> list[tuple[int, int, int]]:
 
 
 @pytest.fixture(autouse=True)
-def fast_passwords(settings):  # type: ignore[no-untyped-def]
+def fast_passwords(settings):
     """Dozens of accounts per test: hashing their passwords with Argon2 would dominate."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 

@@ -21,7 +21,7 @@ def starts(slots: list[selectors.Slot], tz: ZoneInfo = UTC) -> list[str]:  # typ
 
 def day_slots(
     tutor, day: date, *, now: datetime, duration: int = 60, learner=None
-) -> list[selectors.Slot]:  # type: ignore[no-untyped-def]
+) -> list[selectors.Slot]:
     start = datetime.combine(day, time(0), UTC) - timedelta(hours=14)
     return [
         s
@@ -40,7 +40,7 @@ class TestDaylightSaving:
     """Berlin tutor, Mondays 18:00-19:00 Berlin time, seen from New York."""
 
     @pytest.fixture
-    def tutor(self):  # type: ignore[no-untyped-def]
+    def tutor(self):
         return make_tutor(timezone="Europe/Berlin", windows=[(0, "18:00", "19:00")])
 
     @pytest.mark.parametrize(
@@ -56,7 +56,7 @@ class TestDaylightSaving:
     )
     def test_the_slot_is_at_the_right_instant_for_the_viewer(
         self, tutor, monday: date, new_york_time: str
-    ) -> None:  # type: ignore[no-untyped-def]
+    ) -> None:
         now = datetime.combine(monday - timedelta(days=7), time(12), UTC)
         slots = [
             s
@@ -67,7 +67,7 @@ class TestDaylightSaving:
         assert slots[0].starts_at.astimezone(BERLIN).strftime("%H:%M") == "18:00"
         assert slots[0].starts_at.astimezone(NEW_YORK).strftime("%H:%M") == new_york_time
 
-    def test_slots_are_grouped_by_the_viewers_local_day(self, tutor) -> None:  # type: ignore[no-untyped-def]
+    def test_slots_are_grouped_by_the_viewers_local_day(self, tutor) -> None:
         tokyo_viewer = "Asia/Tokyo"  # Monday 18:00 Berlin is Tuesday 02:00 in Tokyo
         now = datetime(2026, 1, 1, tzinfo=UTC)
         slots = [s for s in selectors.bookable_slots(tutor=tutor, duration_minutes=60, now=now)][:1]

@@ -22,22 +22,22 @@ SLOT = datetime(2027, 3, 3, 10, 0, tzinfo=UTC)  # Wednesday 10:00
 
 
 @pytest.fixture(autouse=True)
-def frozen_time():  # type: ignore[no-untyped-def]
+def frozen_time():
     with time_machine.travel(NOW, tick=False) as traveller:
         yield traveller
 
 
 @pytest.fixture
-def tutor():  # type: ignore[no-untyped-def]
+def tutor():
     return make_tutor("tutor@example.org", display_name="Tara")
 
 
 @pytest.fixture
-def learner():  # type: ignore[no-untyped-def]
+def learner():
     return make_user("learner@example.org", display_name="Lee")
 
 
-def request(tutor, learner, start: datetime = SLOT, minutes: int = 60, **kw) -> Booking:  # type: ignore[no-untyped-def]
+def request(tutor, learner, start: datetime = SLOT, minutes: int = 60, **kw) -> Booking:
     return services.booking_request(
         actor=learner,
         tutor_id=tutor.pk,
@@ -48,12 +48,12 @@ def request(tutor, learner, start: datetime = SLOT, minutes: int = 60, **kw) -> 
     )
 
 
-def confirmed(tutor, learner, start: datetime = SLOT) -> Booking:  # type: ignore[no-untyped-def]
+def confirmed(tutor, learner, start: datetime = SLOT) -> Booking:
     booking = request(tutor, learner, start)
     return services.booking_accept(actor=tutor, booking_id=booking.pk)
 
 
-def ics_of(message) -> Calendar:  # type: ignore[no-untyped-def]
+def ics_of(message) -> Calendar:
     (content,) = [a.content for a in message.attachments if a.filename == "invite.ics"]
     return Calendar.from_ical(content)
 
@@ -61,7 +61,7 @@ def ics_of(message) -> Calendar:  # type: ignore[no-untyped-def]
 class TestRequestAndAnswer:
     def test_request_holds_the_slot_for_both_and_tells_the_tutor(
         self, tutor, learner, django_capture_on_commit_callbacks
-    ) -> None:  # type: ignore[no-untyped-def]
+    ) -> None:
         with django_capture_on_commit_callbacks(execute=True):
             booking = request(tutor, learner, note="Dijkstra please")
         assert booking.status == Booking.Status.REQUESTED
@@ -76,12 +76,12 @@ class TestRequestAndAnswer:
         note = Notification.objects.get(user=tutor)
         assert note.kind == "booking_request" and "Dijkstra please" in note.body
 
-    def test_a_taken_slot_is_refused_with_a_conflict(self, tutor, learner) -> None:  # type: ignore[no-untyped-def]
+    def test_a_taken_slot_is_refused_with_a_conflict(self, tutor, learner) -> None:
         request(tutor, learner)
         with pytest.raises(Conflict):
             request(tutor, make_user(), SLOT + timedelta(minutes=30))
 
-    def test_a_learner_cannot_be_in_two_places(self, learner) -> None:  # type: ignore[no-untyped-def]
+    def test_a_learner_cannot_be_in_two_places(self, learner) -> None:
         first, second = make_tutor(display_name="A"), make_tutor(display_name="B")
         request(first, learner)
         with pytest.raises(Conflict) as info:
@@ -97,12 +97,12 @@ class TestRequestAndAnswer:
             (NOW + timedelta(weeks=20), 60, "slot_unavailable"),  # beyond the horizon
         ],
     )
-    def test_unbookable_times_are_refused(self, tutor, learner, start, minutes, code) -> None:  # type: ignore[no-untyped-def]
+    def test_unbookable_times_are_refused(self, tutor, learner, start, minutes, code) -> None:
         with pytest.raises(ServiceError) as info:
             request(tutor, learner, start, minutes)
         assert info.value.code == code
 
-    def test_nobody_books_themselves_or_an_untaught_subject(self, tutor, learner) -> None:  # type: ignore[no-untyped-def]
+    def test_nobody_books_themselves_or_an_untaught_subject(self, tutor, learner) -> None:
         with pytest.raises(ServiceError):
             services.booking_request(
                 actor=tutor,
@@ -123,7 +123,7 @@ class TestRequestAndAnswer:
 
     def test_accept_confirms_sends_invitations_and_schedules_reminders(
         self, tutor, learner, django_capture_on_commit_callbacks
-    ) -> None:  # type: ignore[no-untyped-def]
+    ) -> None:
         booking = request(tutor, learner)
         mail.outbox.clear()
         with django_capture_on_commit_callbacks(execute=True):
@@ -141,7 +141,7 @@ class TestRequestAndAnswer:
             == [SLOT - timedelta(hours=24)] * 2 + [SLOT - timedelta(hours=1)] * 2
         )
 
-    def test_only_the_tutor_accepts_and_only_once(self, tutor, learner) -> None:  # type: ignore[no-untyped-def]
+    def test_only_the_tutor_accepts_and_only_once(self, tutor, learner) -> None:
         booking = request(tutor, learner)
         with pytest.raises(Forbidden):
             services.booking_accept(actor=learner, booking_id=booking.pk)
@@ -150,7 +150,7 @@ class TestRequestAndAnswer:
             services.booking_accept(actor=tutor, booking_id=booking.pk)
         assert info.value.code == "illegal_transition"
 
-    def test_decline_needs_a_reason_and_frees_the_time(self, tutor, learner) -> None:  # type: ignore[no-untyped-def]
+    def test_decline_needs_a_reason_and_frees_the_time(self, tutor, learner) -> None:
         booking = request(tutor, learner)
         with pytest.raises(ServiceError):
             services.booking_decline(actor=tutor, booking_id=booking.pk, reason="")
@@ -161,7 +161,7 @@ class TestRequestAndAnswer:
         ).exists()
         request(tutor, make_user())  # the slot is free again
 
-    def test_counter_proposal_then_learner_accepts(self, tutor, learner) -> None:  # type: ignore[no-untyped-def]
+    def test_counter_proposal_then_learner_accepts(self, tutor, learner) -> None:
         booking = request(tutor, learner)
         later = SLOT + timedelta(hours=3)
         services.booking_counter(
@@ -178,7 +178,7 @@ class TestRequestAndAnswer:
         booking.refresh_from_db()
         assert booking.status == Booking.Status.CONFIRMED
 
-    def test_learner_can_decline_a_counter_proposal(self, tutor, learner) -> None:  # type: ignore[no-untyped-def]
+    def test_learner_can_decline_a_counter_proposal(self, tutor, learner) -> None:
         booking = request(tutor, learner)
         services.booking_counter(
             actor=tutor, booking_id=booking.pk, starts_at=SLOT + timedelta(hours=3)
@@ -191,7 +191,7 @@ class TestRequestAndAnswer:
 class TestConfirmedSessions:
     def test_reschedule_needs_the_other_side_and_the_original_stands_until_then(
         self, tutor, learner, django_capture_on_commit_callbacks
-    ) -> None:  # type: ignore[no-untyped-def]
+    ) -> None:
         booking = confirmed(tutor, learner)
         new_time = SLOT + timedelta(days=1)
         proposal = services.booking_reschedule_propose(
@@ -209,7 +209,7 @@ class TestConfirmedSessions:
         event = ics_of(mail.outbox[0]).walk("VEVENT")[0]
         assert int(str(event["SEQUENCE"])) == 2 and event.decoded("DTSTART") == new_time
 
-    def test_declined_reschedule_keeps_the_time(self, tutor, learner) -> None:  # type: ignore[no-untyped-def]
+    def test_declined_reschedule_keeps_the_time(self, tutor, learner) -> None:
         booking = confirmed(tutor, learner)
         proposal = services.booking_reschedule_propose(
             actor=tutor, booking_id=booking.pk, starts_at=SLOT + timedelta(days=1)
@@ -220,7 +220,7 @@ class TestConfirmedSessions:
 
     def test_cancel_early_is_not_late_and_sends_a_cancel_invitation(
         self, tutor, learner, django_capture_on_commit_callbacks
-    ) -> None:  # type: ignore[no-untyped-def]
+    ) -> None:
         booking = confirmed(tutor, learner)
         mail.outbox.clear()
         with django_capture_on_commit_callbacks(execute=True):
@@ -232,7 +232,7 @@ class TestConfirmedSessions:
         cal = ics_of(message)
         assert cal["METHOD"] == "CANCEL" and int(str(cal.walk("VEVENT")[0]["SEQUENCE"])) == 2
 
-    def test_cancel_inside_the_cutoff_is_late(self, tutor, learner, frozen_time) -> None:  # type: ignore[no-untyped-def]
+    def test_cancel_inside_the_cutoff_is_late(self, tutor, learner, frozen_time) -> None:
         booking = confirmed(tutor, learner)
         frozen_time.move_to(SLOT - timedelta(hours=3))
         services.booking_cancel(actor=tutor, booking_id=booking.pk, reason="Sick")
@@ -243,8 +243,8 @@ class TestConfirmedSessions:
 
     def test_a_moved_or_cancelled_session_never_sends_a_stale_reminder(
         self, tutor, learner, django_capture_on_commit_callbacks
-    ) -> None:  # type: ignore[no-untyped-def]
-        def step(action):  # type: ignore[no-untyped-def]
+    ) -> None:
+        def step(action):
             with django_capture_on_commit_callbacks(execute=True):  # as after each real commit
                 return action()
 
@@ -273,7 +273,7 @@ class TestConfirmedSessions:
 
     def test_a_reminder_task_run_twice_reminds_once(
         self, tutor, learner, django_capture_on_commit_callbacks
-    ) -> None:  # type: ignore[no-untyped-def]
+    ) -> None:
         with django_capture_on_commit_callbacks(execute=True):
             booking = confirmed(tutor, learner)
         from peerlearn.scheduling.tasks import send_booking_reminder
@@ -282,7 +282,7 @@ class TestConfirmedSessions:
         assert send_booking_reminder.call(booking.pk, booking.sequence, learner.pk, 60) is False
         assert Notification.objects.filter(kind="booking_reminder", user=learner).count() == 1
 
-    def test_complete_and_no_show_only_after_the_end(self, tutor, learner, frozen_time) -> None:  # type: ignore[no-untyped-def]
+    def test_complete_and_no_show_only_after_the_end(self, tutor, learner, frozen_time) -> None:
         booking = confirmed(tutor, learner)
         with pytest.raises(Conflict):
             services.booking_complete(actor=learner, booking_id=booking.pk)
@@ -298,7 +298,7 @@ class TestConfirmedSessions:
 
     def test_completing_asks_both_sides_for_a_review_and_awards_both_once(
         self, tutor, learner, frozen_time, django_capture_on_commit_callbacks
-    ) -> None:  # type: ignore[no-untyped-def]
+    ) -> None:
         from peerlearn.gamification.models import PointAward
 
         booking = confirmed(tutor, learner)
@@ -310,7 +310,7 @@ class TestConfirmedSessions:
         awarded = PointAward.objects.filter(object_id=booking.pk).values_list("user", flat=True)
         assert sorted(awarded) == sorted([tutor.pk, learner.pk])
 
-    def test_strangers_cannot_touch_a_booking(self, tutor, learner) -> None:  # type: ignore[no-untyped-def]
+    def test_strangers_cannot_touch_a_booking(self, tutor, learner) -> None:
         booking = confirmed(tutor, learner)
         stranger = make_user()
         with pytest.raises(NotFound):
@@ -320,7 +320,7 @@ class TestConfirmedSessions:
 
 
 class TestSeriesAndGroups:
-    def test_series_books_free_weeks_and_reports_conflicts_one_by_one(self, tutor, learner) -> None:  # type: ignore[no-untyped-def]
+    def test_series_books_free_weeks_and_reports_conflicts_one_by_one(self, tutor, learner) -> None:
         blocker = request(tutor, make_user(), SLOT + timedelta(weeks=1))
         _, results = services.series_request(
             actor=learner,
@@ -334,7 +334,7 @@ class TestSeriesAndGroups:
         assert results[1].starts_at == blocker.starts_at and results[1].error
         assert Booking.objects.filter(series__isnull=False).count() == 3
 
-    def test_series_keeps_the_tutors_wall_clock_time_across_dst(self, learner) -> None:  # type: ignore[no-untyped-def]
+    def test_series_keeps_the_tutors_wall_clock_time_across_dst(self, learner) -> None:
         tutor = make_tutor(timezone="Europe/Berlin", display_name="Bea")
         first = datetime(2027, 3, 24, 9, 0, tzinfo=UTC)  # 10:00 Berlin (CET); DST starts 28 March
         _, results = services.series_request(
@@ -347,7 +347,7 @@ class TestSeriesAndGroups:
         )
         assert [r.starts_at for r in results] == [first, datetime(2027, 3, 31, 8, 0, tzinfo=UTC)]
 
-    def test_group_seats_fill_up(self, tutor) -> None:  # type: ignore[no-untyped-def]
+    def test_group_seats_fill_up(self, tutor) -> None:
         group = group_session(tutor, capacity=2)
         a, b, c = make_user(), make_user(), make_user()
         services.group_seat_take(actor=a, booking_id=group.pk)
@@ -360,9 +360,7 @@ class TestSeriesAndGroups:
         services.group_seat_take(actor=c, booking_id=group.pk)
         assert selectors.seats_taken(group) == 2
 
-    def test_a_notice_to_the_tutor_names_only_the_learners_still_seated(  # type: ignore[no-untyped-def]
-        self, tutor
-    ) -> None:
+    def test_a_notice_to_the_tutor_names_only_the_learners_still_seated(self, tutor) -> None:
         """Issue 18: notices named every learner who ever held a seat."""
         group = group_session(tutor, capacity=3)
         stays, leaves = make_user(display_name="Stella"), make_user(display_name="Lionel")
@@ -388,7 +386,7 @@ def group_session(tutor: User, *, capacity: int) -> Booking:
 
 
 class TestCalendarFeed:
-    def test_regenerating_revokes_the_old_url(self, learner) -> None:  # type: ignore[no-untyped-def]
+    def test_regenerating_revokes_the_old_url(self, learner) -> None:
         old = selectors.calendar_feed_for(user=learner).token
         new = services.calendar_feed_regenerate(actor=learner).token
         assert old != new

@@ -362,7 +362,7 @@ def scheduling_machine(tutors: list[User], learners: list[User]) -> type[RuleBas
 
 
 @pytest.fixture(autouse=True)
-def fast_passwords(settings):  # type: ignore[no-untyped-def]
+def fast_passwords(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 

@@ -24,7 +24,7 @@ class TestChannelLayerErrors:
     """No channel-layer error closes a socket: the write is stored and acknowledged, the socket
     answers, and the failure is counted (``realtime.LayerStats``)."""
 
-    async def test_a_full_channel_does_not_close_the_socket(self, party, sockets, settings) -> None:  # type: ignore[no-untyped-def]
+    async def test_a_full_channel_does_not_close_the_socket(self, party, sockets, settings) -> None:
         """Redis's core layer with room for one message per channel, and a peer whose process
         died (its presence row outlives it for a while): signals to it overflow its channel."""
         settings.CHANNEL_LAYERS = {
@@ -54,7 +54,7 @@ class TestChannelLayerErrors:
 
     async def test_an_unreachable_redis_does_not_close_the_socket(
         self, party, sockets, settings
-    ) -> None:  # type: ignore[no-untyped-def]
+    ) -> None:
         with socket_module.socket() as probe:  # a port nothing listens on
             probe.bind(("127.0.0.1", 0))
             port = probe.getsockname()[1]

@@ -31,35 +31,35 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 
 class TestConnect:
-    async def test_a_participant_is_let_in_and_told_who_they_are(self, party, sockets) -> None:  # type: ignore[no-untyped-def]
+    async def test_a_participant_is_let_in_and_told_who_they_are(self, party, sockets) -> None:
         socket = await sockets.room(party.room, party.learner_key)
-        state = socket.state  # type: ignore[attr-defined]
+        state = socket.state
         assert state["me"] == {"id": party.learner.pk, "name": "Lee"}
         assert state["chat"] == [] and state["strokes"] == []
         assert state["notes"] == {"version": 0, "text": ""}
         assert state["peer_id"]
 
-    async def test_it_refuses_a_non_participant(self, party, sockets) -> None:  # type: ignore[no-untyped-def]
+    async def test_it_refuses_a_non_participant(self, party, sockets) -> None:
         assert await sockets.refused(room_path(party.room), party.outsider_key) == 4403
 
-    async def test_it_refuses_an_anonymous_user(self, party, sockets) -> None:  # type: ignore[no-untyped-def]
+    async def test_it_refuses_an_anonymous_user(self, party, sockets) -> None:
         assert await sockets.refused(room_path(party.room), None) == 4403
 
-    async def test_it_refuses_a_room_that_does_not_exist(self, party, sockets) -> None:  # type: ignore[no-untyped-def]
+    async def test_it_refuses_a_room_that_does_not_exist(self, party, sockets) -> None:
         assert await sockets.refused("/ws/rooms/987654/", party.learner_key) == 4403
 
     @pytest.mark.parametrize(
         "origin", ["http://evil.example", "https://localhost.evil.example", None]
     )
-    async def test_it_refuses_a_foreign_or_missing_origin(self, party, sockets, origin) -> None:  # type: ignore[no-untyped-def]
+    async def test_it_refuses_a_foreign_or_missing_origin(self, party, sockets, origin) -> None:
         await sockets.refused(room_path(party.room), party.learner_key, origin=origin)
         await sockets.refused("/ws/notifications/", party.learner_key, origin=origin)
 
-    async def test_it_refuses_a_session_that_was_logged_out(self, party, sockets) -> None:  # type: ignore[no-untyped-def]
+    async def test_it_refuses_a_session_that_was_logged_out(self, party, sockets) -> None:
         await sync_to_async(end_session)(party.learner_key)
         assert await sockets.refused(room_path(party.room), party.learner_key) == 4403
 
-    async def test_it_refuses_a_forged_session_cookie(self, party, sockets) -> None:  # type: ignore[no-untyped-def]
+    async def test_it_refuses_a_forged_session_cookie(self, party, sockets) -> None:
         assert await sockets.refused(room_path(party.room), "x" * 32) == 4403
 
     @pytest.mark.parametrize(
@@ -70,7 +70,7 @@ class TestConnect:
             (timedelta(days=-2), 60),
         ],
     )
-    async def test_it_refuses_a_booking_outside_its_join_window(  # type: ignore[no-untyped-def]
+    async def test_it_refuses_a_booking_outside_its_join_window(
         self, party, sockets, starts_in, minutes
     ) -> None:
         starts = timezone.now() + starts_in
@@ -79,7 +79,7 @@ class TestConnect:
         )
         assert await sockets.refused(room_path(party.room), party.learner_key) == 4403
 
-    async def test_the_window_opens_ten_minutes_before_the_start(self, party, sockets) -> None:  # type: ignore[no-untyped-def]
+    async def test_the_window_opens_ten_minutes_before_the_start(self, party, sockets) -> None:
         starts = timezone.now() + timedelta(minutes=9)
         await sync_to_async(Booking.objects.filter(pk=party.booking.pk).update)(
             starts_at=starts, ends_at=starts + timedelta(minutes=60)
@@ -89,11 +89,11 @@ class TestConnect:
     @pytest.mark.parametrize(
         "status", [Booking.Status.CANCELLED, Booking.Status.REQUESTED, Booking.Status.DECLINED]
     )
-    async def test_it_refuses_a_booking_that_is_not_confirmed(self, party, sockets, status) -> None:  # type: ignore[no-untyped-def]
+    async def test_it_refuses_a_booking_that_is_not_confirmed(self, party, sockets, status) -> None:
         await sync_to_async(Booking.objects.filter(pk=party.booking.pk).update)(status=status)
         assert await sockets.refused(room_path(party.room), party.tutor_key) == 4403
 
-    async def test_a_learner_whose_claim_was_released_is_refused(self, party, sockets) -> None:  # type: ignore[no-untyped-def]
+    async def test_a_learner_whose_claim_was_released_is_refused(self, party, sockets) -> None:
         await sync_to_async(
             TimeClaim.objects.filter(booking=party.booking, user=party.learner).update
         )(active=False)
@@ -104,7 +104,7 @@ class TestConnect:
 
 
 class TestDisconnect:
-    async def test_logging_out_closes_the_sockets_of_that_session(self, party, sockets) -> None:  # type: ignore[no-untyped-def]
+    async def test_logging_out_closes_the_sockets_of_that_session(self, party, sockets) -> None:
         room = await sockets.room(party.room, party.learner_key)
         bell = sockets.make("/ws/notifications/", party.learner_key)
         assert (await bell.connect())[0]
@@ -121,7 +121,7 @@ class TestDisconnect:
         assert not [e for e in await other_session.settle() if e["type"] == "error"]
         assert other_session.close_code is None
 
-    async def test_the_logout_view_closes_the_room_socket(self, party, sockets) -> None:  # type: ignore[no-untyped-def]
+    async def test_the_logout_view_closes_the_room_socket(self, party, sockets) -> None:
         """The real path: allauth's logout view → AccountAdapter.logout → disconnect_session."""
         client = await sync_to_async(logged_in)(party.learner)
         key = client.cookies[settings.SESSION_COOKIE_NAME].value
@@ -132,7 +132,7 @@ class TestDisconnect:
         assert await room.wait_closed() == consumers.CLOSE_LOGGED_OUT
         assert await sockets.refused(room_path(party.room), key) == 4403
 
-    async def test_access_is_rechecked_and_a_finished_window_closes_the_socket(  # type: ignore[no-untyped-def]
+    async def test_access_is_rechecked_and_a_finished_window_closes_the_socket(
         self, party, sockets, monkeypatch
     ) -> None:
         monkeypatch.setattr(consumers, "RECHECK_SECONDS", 0)
@@ -148,7 +148,7 @@ class TestDisconnect:
         assert await room.wait_closed() == consumers.CLOSE_FORBIDDEN
         assert await chat_count(party.room) == 0
 
-    async def test_a_session_ended_elsewhere_closes_the_socket_at_the_next_check(  # type: ignore[no-untyped-def]
+    async def test_a_session_ended_elsewhere_closes_the_socket_at_the_next_check(
         self, party, sockets, monkeypatch
     ) -> None:
         """Ended from the sessions page or by a password change: no logout call reaches us."""
@@ -160,7 +160,7 @@ class TestDisconnect:
         assert await room.wait_closed() == consumers.CLOSE_LOGGED_OUT
         assert await chat_count(party.room) == 0
 
-    async def test_a_cancelled_booking_closes_the_socket_at_the_next_check(  # type: ignore[no-untyped-def]
+    async def test_a_cancelled_booking_closes_the_socket_at_the_next_check(
         self, party, sockets, monkeypatch
     ) -> None:
         monkeypatch.setattr(consumers, "RECHECK_SECONDS", 0)
@@ -172,7 +172,7 @@ class TestDisconnect:
         assert (await room.wait_for("error"))["code"] == "access_ended"
         assert await room.wait_closed() == consumers.CLOSE_FORBIDDEN
 
-    async def test_within_the_recheck_interval_the_database_is_not_asked(  # type: ignore[no-untyped-def]
+    async def test_within_the_recheck_interval_the_database_is_not_asked(
         self, party, sockets
     ) -> None:
         room = await sockets.room(party.room, party.tutor_key)

@@ -22,7 +22,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 class TestLimits:
     async def test_an_oversized_frame_is_refused_and_nothing_is_stored(
         self, party, sockets
-    ) -> None:  # type: ignore[no-untyped-def]
+    ) -> None:
         room = await sockets.room(party.room, party.learner_key)
         await room.send({"type": "chat", "body": "x" * (realtime.MAX_FRAME_BYTES + 1)})
         assert (await room.wait_for("error"))["code"] == "too_large"
@@ -33,12 +33,12 @@ class TestLimits:
         await room.send({"type": "chat", "body": "still connected"})
         assert (await room.wait_for("chat"))["html"] == "<p>still connected</p>\n"
 
-    async def test_a_binary_frame_is_refused(self, party, sockets) -> None:  # type: ignore[no-untyped-def]
+    async def test_a_binary_frame_is_refused(self, party, sockets) -> None:
         room = await sockets.room(party.room, party.learner_key)
         await room.comm.send_to(bytes_data=b"\x00" * 10)
         assert (await room.wait_for("error"))["code"] == "too_large"
 
-    async def test_a_chat_message_over_the_character_limit_is_refused(self, party, sockets) -> None:  # type: ignore[no-untyped-def]
+    async def test_a_chat_message_over_the_character_limit_is_refused(self, party, sockets) -> None:
         room = await sockets.room(party.room, party.learner_key)
         await room.send({"type": "chat", "body": "y" * (services.MAX_CHAT_CHARS + 1)})
         assert (await room.wait_for("error"))["code"] == "too_long"
@@ -55,14 +55,14 @@ class TestLimits:
             ('{"type": "wb.stroke", "data": {"points": "nope"}}', "invalid_stroke"),
         ],
     )
-    async def test_malformed_messages_get_an_error_event(self, party, sockets, frame, code) -> None:  # type: ignore[no-untyped-def]
+    async def test_malformed_messages_get_an_error_event(self, party, sockets, frame, code) -> None:
         room = await sockets.room(party.room, party.learner_key)
         await room.comm.send_to(text_data=frame)
         assert (await room.wait_for("error"))["code"] == code
         await room.send({"type": "ping"})
         await room.wait_for("pong")
 
-    async def test_flooding_chat_is_rate_limited_and_refused_messages_are_not_stored(  # type: ignore[no-untyped-def]
+    async def test_flooding_chat_is_rate_limited_and_refused_messages_are_not_stored(
         self, party, sockets
     ) -> None:
         room = await sockets.room(party.room, party.learner_key)
@@ -80,7 +80,7 @@ class TestLimits:
         assert refused >= sent - 10  # a burst of 5, then 1 per second
         assert await chat_count(party.room) == stored_events
 
-    async def test_flooding_any_message_type_is_rate_limited(self, party, sockets) -> None:  # type: ignore[no-untyped-def]
+    async def test_flooding_any_message_type_is_rate_limited(self, party, sockets) -> None:
         room = await sockets.room(party.room, party.learner_key)
         sent = 300  # the bucket holds 60 and refills 20 per second
         for _ in range(sent):
@@ -95,7 +95,7 @@ class TestLimits:
         }
         assert room.close_code is None
 
-    async def test_flooded_whiteboard_strokes_are_not_stored(self, party, sockets) -> None:  # type: ignore[no-untyped-def]
+    async def test_flooded_whiteboard_strokes_are_not_stored(self, party, sockets) -> None:
         room = await sockets.room(party.room, party.learner_key)
         sent = 150
         for _ in range(sent):

@@ -19,10 +19,10 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 
 class TestNotificationSocket:
-    async def test_it_refuses_an_anonymous_user(self, sockets) -> None:  # type: ignore[no-untyped-def]
+    async def test_it_refuses_an_anonymous_user(self, sockets) -> None:
         assert await sockets.refused("/ws/notifications/", None) == 4403
 
-    async def test_a_notification_is_pushed_with_the_unread_count(self, party, sockets) -> None:  # type: ignore[no-untyped-def]
+    async def test_a_notification_is_pushed_with_the_unread_count(self, party, sockets) -> None:
         bell = sockets.make("/ws/notifications/", party.learner_key)
         assert (await bell.connect())[0]
         other = sockets.make("/ws/notifications/", party.tutor_key)
@@ -50,17 +50,17 @@ class TestNotificationSocket:
 class TestDatabaseCost:
     """What the room socket's hot paths cost the database, in statements (not time)."""
 
-    async def test_a_connect_runs_at_most_nine_statements(self, party, sockets, statements) -> None:  # type: ignore[no-untyped-def]
+    async def test_a_connect_runs_at_most_nine_statements(self, party, sockets, statements) -> None:
         await sockets.room(party.room, party.tutor_key)  # the room's notes exist from here on
         with statements:
             learner = await sockets.room(party.room, party.learner_key)
-        assert learner.state["me"]["id"] == party.learner.pk  # type: ignore[attr-defined]
+        assert learner.state["me"]["id"] == party.learner.pk
         # SQLite's transactions are statements too (BEGIN IMMEDIATE, COMMIT); PostgreSQL's are
         # not sent through the cursor, and savepoints count.
         queries = [q for q in statements.sql if q not in {"BEGIN IMMEDIATE", "COMMIT"}]
         assert len(queries) <= 9, "\n".join(queries)
 
-    async def test_a_chat_message_runs_one_statement_on_postgresql(  # type: ignore[no-untyped-def]
+    async def test_a_chat_message_runs_one_statement_on_postgresql(
         self, party, sockets, statements
     ) -> None:
         require(connection.vendor == "postgresql", "PostgreSQL")

@@ -23,20 +23,20 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 
 class TestPresenceAndSignaling:
-    async def test_peers_learn_about_each_other(self, party, sockets) -> None:  # type: ignore[no-untyped-def]
+    async def test_peers_learn_about_each_other(self, party, sockets) -> None:
         tutor = await sockets.room(party.room, party.tutor_key)
         learner = await sockets.room(party.room, party.learner_key)
         joined = await tutor.wait_for("peer.joined")
-        assert joined["peer"] == learner.state["peer_id"]  # type: ignore[attr-defined]
+        assert joined["peer"] == learner.state["peer_id"]
         assert joined["user"] == {"id": party.learner.pk, "name": "Lee"}
         # The newcomer reads who is here from its state (no O(n) introductions over the layer).
-        assert learner.state["peers"] == [  # type: ignore[attr-defined]
-            {"peer": tutor.state["peer_id"], "user": {"id": party.tutor.pk, "name": "Tara"}}  # type: ignore[attr-defined]
+        assert learner.state["peers"] == [
+            {"peer": tutor.state["peer_id"], "user": {"id": party.tutor.pk, "name": "Tara"}}
         ]
         await learner.close()
-        assert (await tutor.wait_for("peer.left"))["peer"] == learner.state["peer_id"]  # type: ignore[attr-defined]
+        assert (await tutor.wait_for("peer.left"))["peer"] == learner.state["peer_id"]
 
-    async def test_typing_reaches_the_others_only(self, party, sockets) -> None:  # type: ignore[no-untyped-def]
+    async def test_typing_reaches_the_others_only(self, party, sockets) -> None:
         tutor = await sockets.room(party.room, party.tutor_key)
         learner = await sockets.room(party.room, party.learner_key)
         await tutor.wait_for("peer.joined")
@@ -44,7 +44,7 @@ class TestPresenceAndSignaling:
         assert (await tutor.wait_for("typing"))["user"] == {"id": party.learner.pk, "name": "Lee"}
         assert not [e for e in await learner.settle() if e["type"] == "typing"]
 
-    async def test_screen_sharing_state_reaches_everyone(self, party, sockets) -> None:  # type: ignore[no-untyped-def]
+    async def test_screen_sharing_state_reaches_everyone(self, party, sockets) -> None:
         tutor = await sockets.room(party.room, party.tutor_key)
         learner = await sockets.room(party.room, party.learner_key)
         await learner.send({"type": "screen", "sharing": True})
@@ -52,7 +52,7 @@ class TestPresenceAndSignaling:
             event = await socket.wait_for("screen")
             assert event["sharing"] is True and event["user"]["id"] == party.learner.pk
 
-    async def test_an_offer_is_relayed_to_that_peer_only(self, party, sockets) -> None:  # type: ignore[no-untyped-def]
+    async def test_an_offer_is_relayed_to_that_peer_only(self, party, sockets) -> None:
         second = await sync_to_async(make_user)(display_name="Sam")
         # Ended ten minutes ago (its room is open for 30 minutes more): it must not overlap the
         # party's booking, which PostgreSQL's exclusion constraint on time claims forbids.
@@ -67,11 +67,11 @@ class TestPresenceAndSignaling:
             for _ in range(expected):
                 await socket.wait_for("peer.joined")
         offer = {"description": {"type": "offer", "sdp": "v=0..."}}
-        await tutor.send({"type": "signal", "to": learner.state["peer_id"], "data": offer})  # type: ignore[attr-defined]
+        await tutor.send({"type": "signal", "to": learner.state["peer_id"], "data": offer})
         relayed = await learner.wait_for("signal")
         assert relayed == {
             "type": "signal",
-            "from": tutor.state["peer_id"],  # type: ignore[attr-defined]
+            "from": tutor.state["peer_id"],
             "from_user": party.tutor.pk,
             "data": offer,
         }
@@ -81,21 +81,21 @@ class TestPresenceAndSignaling:
         assert not [e for e in await sam.settle() if e["type"] == "signal"]
         assert not [e for e in await learner.settle() if e["type"] == "signal"]
 
-    async def test_a_signal_to_someone_outside_the_room_is_refused(self, party, sockets) -> None:  # type: ignore[no-untyped-def]
+    async def test_a_signal_to_someone_outside_the_room_is_refused(self, party, sockets) -> None:
         elsewhere_tutor = await sync_to_async(make_tutor)(display_name="Ella")
         other_booking = await sync_to_async(make_booking)(elsewhere_tutor, [party.outsider])
         other_room = await sync_to_async(selectors.room_for_booking)(booking=other_booking)
         stranger = await sockets.room(other_room, party.outsider_key)
         learner = await sockets.room(party.room, party.learner_key)
-        for target in (stranger.state["peer_id"], learner.state["peer_id"], "nobody", None, 7):  # type: ignore[attr-defined]
+        for target in (stranger.state["peer_id"], learner.state["peer_id"], "nobody", None, 7):
             await learner.send({"type": "signal", "to": target, "data": {"candidate": "x"}})
             assert (await learner.wait_for("error"))["code"] == "unknown_peer"
         assert not [e for e in await stranger.settle() if e["type"] == "signal"]
 
-    async def test_a_signal_without_data_is_refused(self, party, sockets) -> None:  # type: ignore[no-untyped-def]
+    async def test_a_signal_without_data_is_refused(self, party, sockets) -> None:
         tutor = await sockets.room(party.room, party.tutor_key)
         learner = await sockets.room(party.room, party.learner_key)
-        await learner.send({"type": "signal", "to": tutor.state["peer_id"], "data": "sdp"})  # type: ignore[attr-defined]
+        await learner.send({"type": "signal", "to": tutor.state["peer_id"], "data": "sdp"})
         assert (await learner.wait_for("error"))["code"] == "unknown_peer"
 
 
@@ -105,7 +105,7 @@ class TestPresenceAndSignaling:
 class TestWhiteboard:
     async def test_strokes_are_broadcast_replayed_to_latecomers_and_cleared(
         self, party, sockets
-    ) -> None:  # type: ignore[no-untyped-def]
+    ) -> None:
         tutor = await sockets.room(party.room, party.tutor_key)
         strokes = [
             {"points": [[0.1, 0.1], [0.2, 0.25]], "color": "#ff0000", "width": 4},
@@ -115,7 +115,7 @@ class TestWhiteboard:
             await tutor.send({"type": "wb.stroke", "data": data})
             await tutor.wait_for("wb.stroke")
         latecomer = await sockets.room(party.room, party.learner_key)
-        replay = latecomer.state["strokes"]  # type: ignore[attr-defined]
+        replay = latecomer.state["strokes"]
         assert [s["data"] for s in replay] == [
             {"points": [[0.1, 0.1], [0.2, 0.25]], "color": "#ff0000", "width": 4.0, "erase": False},
             {"points": [[0.5, 0.5], [1.0, 0.0]], "color": "#222222", "width": 3, "erase": True},
@@ -129,9 +129,9 @@ class TestWhiteboard:
             assert (await socket.wait_for("wb.clear"))["by"]["id"] == party.learner.pk
         assert not await sync_to_async(WhiteboardStroke.objects.exists)()
         after = await sockets.room(party.room, party.tutor_key)
-        assert after.state["strokes"] == []  # type: ignore[attr-defined]
+        assert after.state["strokes"] == []
 
-    async def test_a_stroke_with_nan_is_refused_with_an_error_event(self, party, sockets) -> None:  # type: ignore[no-untyped-def]
+    async def test_a_stroke_with_nan_is_refused_with_an_error_event(self, party, sockets) -> None:
         """json.loads accepts NaN; the database's JSON check would not (nor would a browser)."""
         room = await sockets.room(party.room, party.tutor_key)
         frame = '{"type": "wb.stroke", "data": {"points": [[NaN, 0.5]], "width": Infinity}}'
@@ -143,7 +143,7 @@ class TestWhiteboard:
 
 
 class TestNotes:
-    async def test_concurrent_edits_of_different_lines_merge(self, party, sockets) -> None:  # type: ignore[no-untyped-def]
+    async def test_concurrent_edits_of_different_lines_merge(self, party, sockets) -> None:
         tutor = await sockets.room(party.room, party.tutor_key)
         learner = await sockets.room(party.room, party.learner_key)
         await tutor.send({"type": "notes", "base_version": 0, "text": "a\nb\nc\n"})
@@ -166,7 +166,7 @@ class TestNotes:
 
     async def test_edits_of_the_same_line_conflict_for_the_second_writer(
         self, party, sockets
-    ) -> None:  # type: ignore[no-untyped-def]
+    ) -> None:
         tutor = await sockets.room(party.room, party.tutor_key)
         learner = await sockets.room(party.room, party.learner_key)
         await tutor.send({"type": "notes", "base_version": 0, "text": "plan\nstep one\n"})
@@ -189,9 +189,9 @@ class TestNotes:
         texts = [text for _, text in await revision_rows()]
         assert texts == ["plan\nstep one\n", "plan\nstep ONE (tutor)\n", resolved]
 
-    async def test_notes_are_in_the_state_of_a_latecomer(self, party, sockets) -> None:  # type: ignore[no-untyped-def]
+    async def test_notes_are_in_the_state_of_a_latecomer(self, party, sockets) -> None:
         await sync_to_async(services.notes_update)(
             actor=party.tutor, room=party.room, base_version=0, text="agenda"
         )
         room = await sockets.room(party.room, party.learner_key)
-        assert room.state["notes"] == {"version": 1, "text": "agenda"}  # type: ignore[attr-defined]
+        assert room.state["notes"] == {"version": 1, "text": "agenda"}

@@ -39,7 +39,7 @@ def accept_call(offer: HelpOffer) -> Callable[[], Outcome]:
 
 
 @pytest.mark.parametrize("tutors", [3, 12])
-def test_tutors_accepting_at_once_make_exactly_one_booking(settings, tutors: int) -> None:  # type: ignore[no-untyped-def]
+def test_tutors_accepting_at_once_make_exactly_one_booking(settings, tutors: int) -> None:
     require(connection.vendor == "postgresql", "PostgreSQL")
     settings.HELP_REQUEST_OFFER_COUNT = tutors
     topic = make_subject("Race")
@@ -72,7 +72,7 @@ def test_tutors_accepting_at_once_make_exactly_one_booking(settings, tutors: int
     assert overlapping_active_claims() == []
 
 
-def test_sqlite_serializes_the_accepts_too(sqlite_file_database, settings) -> None:  # type: ignore[no-untyped-def]
+def test_sqlite_serializes_the_accepts_too(sqlite_file_database, settings) -> None:
     """SQLite has no row locks: BEGIN IMMEDIATE queues the accepting transactions instead."""
     settings.HELP_REQUEST_OFFER_COUNT = 6
     topic = make_subject("Race")

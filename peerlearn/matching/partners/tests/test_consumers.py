@@ -34,7 +34,7 @@ def fresh_channel_layer() -> Iterator[None]:
     channel_layers.backends.clear()
 
 
-def communicator(key: str | None):  # type: ignore[no-untyped-def]
+def communicator(key: str | None):
     headers = [(b"origin", b"http://testserver")]
     if key:
         headers.append((b"cookie", f"{settings.SESSION_COOKIE_NAME}={key}".encode()))

@@ -37,17 +37,17 @@ def clock() -> Iterator[time_machine.Traveller]:
 
 
 @pytest.fixture
-def problem():  # type: ignore[no-untyped-def]
+def problem():
     return make_add_problem()
 
 
-def rated(user, rating: float):  # type: ignore[no-untyped-def]
+def rated(user, rating: float):
     topic = PracticeTopic.objects.get(slug="math")
     PracticeRating.objects.update_or_create(user=user, topic=topic, defaults={"rating": rating})
     return user
 
 
-def join(user, difficulty: str = "easy") -> PartnerRequest:  # type: ignore[no-untyped-def]
+def join(user, difficulty: str = "easy") -> PartnerRequest:
     return services.request_join(actor=user, topic="math", difficulty=difficulty)
 
 
@@ -59,7 +59,7 @@ def state(entry: PartnerRequest) -> str:
 # --- ratings --------------------------------------------------------------------------------
 
 
-def submit(user, problem, *, verdict: str, passed: int, total: int = 3, mode: str = "submit"):  # type: ignore[no-untyped-def]
+def submit(user, problem, *, verdict: str, passed: int, total: int = 3, mode: str = "submit"):
     return Submission.objects.create(
         user=user,
         problem=problem,
@@ -74,7 +74,7 @@ def submit(user, problem, *, verdict: str, passed: int, total: int = 3, mode: st
     )
 
 
-def judged(submission: Submission, capture) -> None:  # type: ignore[no-untyped-def]
+def judged(submission: Submission, capture) -> None:
     with capture(execute=True):
         events.submission_judged(submission.pk)
 
@@ -298,7 +298,7 @@ def test_leaving_the_queue(problem, clock) -> None:
 # --- the page and the API -------------------------------------------------------------------
 
 
-def client_for(user) -> Client:  # type: ignore[no-untyped-def]
+def client_for(user) -> Client:
     client = Client()
     client.force_login(user)
     return client
