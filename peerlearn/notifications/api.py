@@ -5,7 +5,7 @@ Every operation acts on the caller only; another person's notification is a 404.
 
 # No ``from __future__ import annotations`` here: ninja reads the parameter annotations of an
 # operation at import time, and for @paginate-wrapped operations it resolves string annotations
-# in ninja's own module (see peerlearn/accounts/api.py).
+# in ninja's own module (see peerlearn/api/accounts.py).
 from typing import Any
 
 from django.db.models import QuerySet

@@ -190,3 +190,11 @@ def test_the_docs_pages_load_nothing_from_another_host(docs: str) -> None:
     sources = re.findall(r'(?:src|href)="([^"]+)"', page)
     assert sources
     assert all(s.startswith(("/", "#")) and not s.startswith("//") for s in sources), sources
+
+
+def test_accounts_operations_keep_their_ids_after_moving_to_the_api_layer() -> None:
+    document = api.get_openapi_schema(path_prefix="/api/v1/")
+    ids = {op["operationId"] for item in document["paths"].values() for op in item.values()}
+
+    assert "peerlearn_accounts_api_avatar_post" in ids
+    assert not [i for i in ids if i.startswith("peerlearn_api_accounts_")]

@@ -17,13 +17,8 @@ from django.http import FileResponse, HttpRequest
 from ninja import File, Form, Router, Status, UploadedFile
 from ninja.pagination import paginate
 
-from peerlearn.api.auth import optional_user, request_user
-from peerlearn.api.errors import ERROR_RESPONSES
-from peerlearn.api.helpers import api_field_names, ok, require_timezone
-from peerlearn.api.pages import Page
-
-from . import selectors, services
-from .models import (
+from peerlearn.accounts import selectors, services
+from peerlearn.accounts.models import (
     AvailabilityException,
     AvailabilityWindow,
     Institution,
@@ -35,7 +30,7 @@ from .models import (
     VerificationDecision,
     VerificationRequest,
 )
-from .schemas import (
+from peerlearn.accounts.schemas import (
     AvailabilityIn,
     AvailabilityOut,
     DecisionIn,
@@ -57,6 +52,10 @@ from .schemas import (
     TeachingSubjectOut,
     VerificationOut,
 )
+from peerlearn.api.auth import optional_user, request_user
+from peerlearn.api.errors import ERROR_RESPONSES
+from peerlearn.api.helpers import api_field_names, ok, require_timezone
+from peerlearn.api.pages import Page
 
 me = Router(tags=["me"])
 people = Router(tags=["people"], auth=None)
