@@ -18,11 +18,13 @@ from django.template.loader import render_to_string
 from django.utils.safestring import SafeString, mark_safe
 
 from config.api import api
+from peerlearn.api.errors import ERROR_STATUSES
 from peerlearn.common.markdown import render_markdown
 
 REF_PREFIX = "#/components/schemas/"
 METHODS = ("get", "post", "put", "patch", "delete")
-ERROR_STATUSES = {"400", "401", "403", "404", "405", "409", "422", "429", "500"}
+# The statuses every operation documents with the one error shape (peerlearn/api/errors.py).
+ERROR_CODES = {str(status) for status in ERROR_STATUSES}
 
 
 @dataclass(frozen=True)
@@ -114,7 +116,7 @@ def _operation(path: str, method: str, spec: dict[str, Any]) -> Operation:
     success = [
         (status, r.get("description", ""), _optional_label(_json_schema(r.get("content"))))
         for status, r in sorted(responses.items())
-        if status not in ERROR_STATUSES
+        if status not in ERROR_CODES
     ]
     return Operation(
         method=method.upper(),
@@ -125,7 +127,7 @@ def _operation(path: str, method: str, spec: dict[str, Any]) -> Operation:
         parameters=parameters,
         body=_optional_label(_json_schema(body.get("content"))) if body else None,
         success=success,
-        errors=sorted(status for status in responses if status in ERROR_STATUSES),
+        errors=sorted(status for status in responses if status in ERROR_CODES),
     )
 
 
