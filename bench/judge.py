@@ -10,13 +10,20 @@ Baselines, measured in the same run:
     (the judge keeps one started ahead: the normal case for a worker between submissions);
     "cold": PEERLEARN_JUDGE_SPARE=0, bwrap and the supervisor start inside judge().
 (b) per language, one submission with --tests tiny tests against the same submission with one
-    test, per extra test: the wall time minus the CPU time the solution itself reports (for
-    node that includes its own start-up, so the "runtime" column shows it apart), and the
+    test, per extra test: the wall time; the floor, what a fresh process per test costs in
+    that language outside the box on this machine (Python: fork() and exit of the smallest
+    interpreter, `python3 -I -S`; C++: starting the compiled program; JavaScript: `node -e 0`)
+    and the wall time above it; the wall time minus the CPU time the solution itself reports
+    (for node that includes its own start-up, so the "runtime" column shows it apart); and the
     judge's own CPU (the judging thread's plus the in-box supervisor's, which it reports with
     every result): on a busy machine the wall time mostly measures waiting for a core.
 (c) per language, submissions per second through judge() with one worker and with two
     concurrent workers (threads), for a trivial problem (one test) and a typical one (sort
-    10^4 numbers, 10 tests); the ratio is two workers against one.
+    10^4 numbers, 10 tests); the ratio is two workers against one. Baselines: two CPU-bound
+    processes against one (what the cores give), and per row the machine's CPU per
+    submission with one worker (all processes, /proc/stat: bwrap, the supervisor, the box's
+    start and teardown in the kernel, the spare box started meanwhile): two workers can at
+    most keep both cores busy, so "bound" = 2 / (CPU per submission × one worker's rate).
 """
 
 from __future__ import annotations
@@ -157,26 +164,99 @@ class SupervisorCpu:
 
 def per_test_overhead_ms(
     language: str, tests: int, runs: int, meter: SupervisorCpu
-) -> tuple[float, float, float]:
-    """Per extra test: (wall ms minus the solution's own CPU, the judge's own CPU ms: host
-    thread + supervisor, the solution's CPU ms)."""
-    overheads, judge_cpu, runtimes = [], [], []
+) -> tuple[float, float, float, float]:
+    """Per extra test: (wall ms, wall ms minus the solution's own CPU, the judge's own CPU ms:
+    host thread + supervisor, the solution's CPU ms)."""
+    walls, overheads, judge_cpu, runtimes = [], [], [], []
     for _ in range(max(1, runs // 3)):
         one_wall, one_cpu, one = meter.judged(trivial(language, 1))
         many_wall, many_cpu, many = meter.judged(trivial(language, tests))
         own = sum(test["time_ms"] for test in many["tests"]) - one["tests"][0]["time_ms"]
         extra_tests = tests - 1
+        walls.append((many_wall - one_wall) * 1000 / extra_tests)
         overheads.append(((many_wall - one_wall) * 1000 - own) / extra_tests)
         judge_cpu.append((many_cpu - one_cpu) * 1000 / extra_tests)
         runtimes.append(own / extra_tests)
-    return statistics.median(overheads), statistics.median(judge_cpu), statistics.median(runtimes)
+    return (
+        statistics.median(walls),
+        statistics.median(overheads),
+        statistics.median(judge_cpu),
+        statistics.median(runtimes),
+    )
 
 
-def submissions_per_second(arguments: dict[str, Any], workers: int, count: int) -> float:
+FORK_FLOOR = """
+import os, sys, time
+samples = []
+for _ in range(int(sys.argv[1])):
+    started = time.perf_counter()
+    pid = os.fork()
+    if pid == 0:
+        os._exit(0)
+    os.waitpid(pid, 0)
+    samples.append(time.perf_counter() - started)
+samples.sort()
+print(samples[len(samples) // 2] * 1000)
+"""
+
+
+def per_test_floor_ms(language: str, runs: int, scratch: Path) -> float:
+    """The least a fresh process per test costs in `language` on this machine, outside the
+    box: fork() + exit of the smallest Python (`python3 -I -S`; a Python test runs in a forked
+    interpreter), the start of the compiled C++ program, a bare `node -e 0`."""
+    if language == "python":
+        floor = subprocess.run(
+            ["/usr/bin/python3", "-I", "-S", "-c", FORK_FLOOR, str(runs * 20)],
+            check=True,
+            capture_output=True,
+            text=True,
+        )
+        return float(floor.stdout)
+    argv = [str(scratch / "a.out")] if language == "cpp" else ["/usr/bin/node", "-e", "0"]
+    return _median_ms(
+        lambda: subprocess.run(argv, check=False, stdin=subprocess.DEVNULL, capture_output=True),
+        runs,
+    )
+
+
+def busy_cpu_s() -> float:
+    """CPU time the whole machine spent outside idle so far (/proc/stat, all cores)."""
+    with open("/proc/stat") as stat:
+        fields = [int(value) for value in stat.readline().split()[1:]]
+    return (sum(fields) - fields[3] - fields[4]) / os.sysconf("SC_CLK_TCK")
+
+
+def submissions_per_second(
+    arguments: dict[str, Any], workers: int, count: int
+) -> tuple[float, float]:
+    """(submissions per second, the machine's CPU seconds per submission meanwhile)."""
+    busy = busy_cpu_s()
     started = time.perf_counter()
     with ThreadPoolExecutor(max_workers=workers) as pool:
         list(pool.map(lambda _: timed_judge(arguments), range(count)))
-    return count / (time.perf_counter() - started)
+    elapsed = time.perf_counter() - started
+    return count / elapsed, (busy_cpu_s() - busy) / count
+
+
+def _spin(_: int) -> int:
+    total = 0
+    for number in range(3_000_000):
+        total += number
+    return total
+
+
+def machine_scaling() -> float:
+    """Two CPU-bound processes against one: what the cores themselves give (the ceiling)."""
+    from concurrent.futures import ProcessPoolExecutor
+
+    rates = []
+    for workers in (1, 2):
+        with ProcessPoolExecutor(workers) as pool:
+            list(pool.map(_spin, range(workers)))
+            started = time.perf_counter()
+            list(pool.map(_spin, range(4 * workers)))
+            rates.append(4 * workers / (time.perf_counter() - started))
+    return rates[1] / rates[0]
 
 
 def main() -> None:
@@ -206,21 +286,35 @@ def main() -> None:
                 f" {cold:8.1f} {cold / bare:8.2f}"
             )
 
-    print(f"(b) per-test overhead, {args.tests} tiny tests in one submission")
-    print(f"    {'language':11} {'wall - runtime':>15} {'judge CPU':>10} {'runtime':>8}  ms/test")
-    meter = SupervisorCpu()
-    for language in LANGUAGES:
-        overhead, judge_cpu, runtime = per_test_overhead_ms(language, args.tests, args.runs, meter)
-        print(f"    {language:11} {overhead:15.2f} {judge_cpu:10.2f} {runtime:8.2f}")
+        print(f"(b) per-test overhead, {args.tests} tiny tests in one submission")
+        columns = ("wall/test", "floor", "- floor", "- runtime", "judge CPU", "runtime")
+        print(f"    {'language':11}" + "".join(f" {name:>9}" for name in columns) + "  ms/test")
+        meter = SupervisorCpu()
+        for language in LANGUAGES:
+            wall, overhead, judge_cpu, runtime = per_test_overhead_ms(
+                language, args.tests, args.runs, meter
+            )
+            floor = per_test_floor_ms(language, args.runs, Path(scratch))
+            print(
+                f"    {language:11} {wall:9.2f} {floor:9.2f} {wall - floor:9.2f}"
+                f" {overhead:9.2f} {judge_cpu:9.2f} {runtime:9.2f}"
+            )
 
     print(f"(c) submissions per second ({args.submissions} submissions each)")
-    print(f"    {'problem':8} {'language':11} {'1 worker':>9} {'2 workers':>10} {'ratio':>6}")
+    print(f"    machine: two CPU-bound processes against one {machine_scaling():.2f}")
+    header = ("1 worker", "2 workers", "ratio", "CPU/sub ms", "bound")
+    print(f"    {'problem':8} {'language':11}" + "".join(f" {name:>10}" for name in header))
     for name, make in (("trivial", trivial), ("typical", typical)):
         for language in LANGUAGES:
             arguments = make(language)
-            one = submissions_per_second(arguments, 1, args.submissions)
-            two = submissions_per_second(arguments, 2, args.submissions)
-            print(f"    {name:8} {language:11} {one:9.2f} {two:10.2f} {two / one:6.2f}")
+            one, cpu = submissions_per_second(arguments, 1, args.submissions)
+            two, _ = submissions_per_second(arguments, 2, args.submissions)
+            # Two workers can at most keep both cores busy: 2 / CPU per submission.
+            bound = min(2.0, 2 / cpu / one)
+            print(
+                f"    {name:8} {language:11} {one:10.2f} {two:10.2f} {two / one:10.2f}"
+                f" {cpu * 1000:10.1f} {bound:10.2f}"
+            )
     print(
         f"load average at end {os.getloadavg()[0]:.1f}; total {time.perf_counter() - began:.1f} s"
     )

@@ -18,6 +18,13 @@ def values_equal(actual: object, expected: object, compare: str, tolerance: floa
         if not (isinstance(actual, list) and isinstance(expected, list)):
             return _equal(actual, expected, None)
         return Counter(map(_canonical, actual)) == Counter(map(_canonical, expected))
+    if compare == "exact":
+        # `_equal` implies Python's ==, and == implies `_equal` unless a bool meets a number
+        # (True == 1): one pass in C decides the usual case, the walk runs only for bools.
+        if actual != expected:
+            return False
+        if not (_contains_bool(actual) or _contains_bool(expected)):
+            return True
     return _equal(actual, expected, tolerance if compare == "float" else None)
 
 
@@ -44,6 +51,22 @@ def _lines(text: str) -> list[str]:
 
 def _is_number(value: object) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _contains_bool(value: object) -> bool:
+    """Whether a bool occurs anywhere in a JSON value (types counted per list, in C)."""
+    if isinstance(value, bool):
+        return True
+    if isinstance(value, dict):
+        return any(map(_contains_bool, value.values()))
+    if not isinstance(value, list):
+        return False
+    kinds = set(map(type, value))
+    if bool in kinds:
+        return True
+    if list in kinds or dict in kinds:
+        return any(_contains_bool(item) for item in value if isinstance(item, (list, dict)))
+    return False
 
 
 def _close(a: float, b: float, tolerance: float) -> bool:

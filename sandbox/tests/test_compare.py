@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from sandbox.compare import text_equal, values_equal
+from sandbox.compare import _equal, text_equal, values_equal
 
 
 @pytest.mark.parametrize(
@@ -52,3 +52,25 @@ def test_stdio_float_compares_token_by_token() -> None:
     assert text_equal("0.3333333 x\n2\n", "0.333333333 x 2.0", "float", 1e-6)
     assert not text_equal("0.34 x", "0.33 x", "float", 1e-6)
     assert not text_equal("1 2", "1 2 3", "float", 1e-6)
+
+
+@pytest.mark.parametrize(
+    ("actual", "expected", "same"),
+    [
+        ([1, 2, [3, True]], [1, 2, [3, 1]], False),
+        ([1, 2, [3, 1]], [1, 2, [3, True]], False),
+        ({"a": [False]}, {"a": [0]}, False),
+        ({"a": [False, [None, "x"]]}, {"a": [False, [None, "x"]]}, True),
+        ([[1, 2.0], {"k": [3]}], [[1.0, 2], {"k": [3.0]}], True),
+        (list(range(10_000)), list(range(10_000)), True),
+        ([*range(9_999), True], [*range(9_999), 1], False),
+        ([float("nan")], [float("nan")], False),
+    ],
+)
+def test_exact_values_agree_with_the_element_walk(
+    actual: object, expected: object, same: bool
+) -> None:
+    """The one-pass equality decides as the element-by-element rules do: a bool never equals
+    a number, at any depth, on either side; 2 equals 2.0; NaN equals nothing."""
+    assert values_equal(actual, expected, "exact", 0) is same
+    assert _equal(actual, expected, None) is same
