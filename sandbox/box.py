@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import atexit
 import contextlib
+import itertools
 import json
 import os
 import queue
@@ -130,6 +131,9 @@ DENIED_SYSCALLS = {
 AUDIT_ARCH_X86_64 = 0xC000003E
 X32_SYSCALL_BIT = 0x40000000
 MAX_SPARES = 4  # spare boxes kept at most (one per worker thread judging at once)
+MAX_USES = 50  # submissions one recycled box judges before it is closed and replaced
+RECYCLE_TIMEOUT_S = 2.0  # a recycled box says "ready" again within this, or is replaced
+RECYCLE = b'{"event": "recycle"}\n'
 PROCESSES = 96  # the whole box: supervisor, program, its threads and children
 IDLE_MEMORY_BYTES = 128 * 1024 * 1024  # a box waiting for its plan, and compiling Python
 
@@ -183,7 +187,10 @@ class Box:
     the OOM killer's reach; then it starts the supervisor, which waits for its plan.
     """
 
+    serials = itertools.count(1)
+
     def __init__(self, python: str) -> None:
+        self.serial = next(Box.serials)  # which box this is (a PID may be reused; this is not)
         hierarchy = cgroups.require_bound()
         self.cgroup = cgroups.BoxCgroup(hierarchy) if hierarchy is not None else None
         self.counter_fds: dict[str, int] = {}
@@ -236,6 +243,13 @@ class Box:
         self.selector.register(self.stdout, selectors.EVENT_READ)
         self.selector.register(self.stderr, selectors.EVENT_READ)
         self.on_exit: Callable[[], None] | None = None  # Spares counts the boxes in use
+        # Recycling (Spares): which submissions this box may judge after its first one (None:
+        # none), whether the last one ended cleanly (the judge says so), and how often.
+        self.reuse_key: tuple[Any, ...] | None = None
+        self.spares_key: tuple[str, ...] | None = None
+        self.finished_cleanly = False
+        self.broken = False
+        self.uses = 0
         self.pending = b""
         self.stderr_tail = b""
         self.timed_out = False
@@ -293,12 +307,33 @@ class Box:
     def __enter__(self) -> Box:
         return self
 
-    def __exit__(self, *exc_info: object) -> None:
-        self.kill()
-        REAPER.put(self)  # waiting for the box to be gone is nobody's latency
+    def __exit__(self, exc_type: object, *exc_info: object) -> None:
+        recycled = exc_type is None and self._recycle()
+        if not recycled:
+            self.kill()
+            REAPER.put(self)  # waiting for the box to be gone is nobody's latency
         if self.on_exit is not None:
             self.on_exit()
             self.on_exit = None
+        if recycled:
+            SPARES.give_back(self)
+
+    def _recycle(self) -> bool:
+        """Ask the supervisor to clear the box for another submission of the same kind; only
+        after a submission that ended cleanly, with nothing unread, at most MAX_USES times."""
+        clean = self.finished_cleanly and not (self.broken or self.timed_out or self.pending)
+        self.finished_cleanly = False
+        if not clean or self.reuse_key is None or self.uses + 1 >= MAX_USES or not self.alive():
+            return False
+        try:
+            if os.write(self.stdin, RECYCLE) != len(RECYCLE):
+                return False
+        except OSError:
+            return False
+        self.uses += 1
+        self.ready = False
+        self.stderr_tail = b""
+        return True
 
     def kill(self) -> None:
         with contextlib.suppress(ProcessLookupError):
@@ -338,11 +373,13 @@ class Box:
             except BlockingIOError:
                 pass
             except BrokenPipeError:
+                self.broken = True
                 return None
         if outgoing:
             self.selector.register(self.stdin, selectors.EVENT_WRITE)
         try:
             if not self._wait_for_line(outgoing, deadline, max_reply):
+                self.broken = True
                 return None
         finally:
             if outgoing:
@@ -352,8 +389,12 @@ class Box:
         try:
             reply = loads_flat(line)  # what the program printed is inside it as strings
         except ValueError:
+            self.broken = True
             return None
-        return reply if isinstance(reply, dict) else None
+        if not isinstance(reply, dict):
+            self.broken = True
+            return None
+        return reply
 
     def _wait_for_line(self, outgoing: memoryview, deadline: float, max_reply: int) -> bool:
         """Write the rest of `outgoing` and read until a whole line is pending."""
@@ -399,16 +440,26 @@ class Box:
 
 
 class Spares:
-    """Boxes started ahead of need, so a submission never waits for bwrap and Python to start.
+    """Boxes started ahead of need, so a submission never waits for bwrap and Python to start,
+    and boxes recycled for the next submission of the same kind.
 
-    A spare box has run nothing: it holds a fresh supervisor waiting for its first plan, and is
-    used for exactly one submission, then killed like any box. As many are kept as boxes were
-    ever in use at once in this process (one per concurrent worker thread, at most MAX_SPARES):
-    with one spare for two workers, the second would start its box cold, and two workers would
-    wait on one another. They are started by one long-lived thread (bwrap's --die-with-parent
-    follows the thread that started it), all the missing ones at once, then waited for. Boxes
-    are only taken for the same configuration (bwrap, Python, cgroup mode) they were made with.
-    PEERLEARN_JUDGE_SPARE=0 turns it off.
+    A spare box has run nothing: it holds a fresh supervisor waiting for its first plan. As
+    many are kept as boxes were ever in use at once in this process (one per concurrent worker
+    thread, at most MAX_SPARES): with one spare for two workers, the second would start its box
+    cold, and two workers would wait on one another. They are started by one long-lived thread
+    (bwrap's --die-with-parent follows the thread that started it), all the missing ones at
+    once, then waited for. Boxes are only taken for the same configuration (bwrap, Python,
+    cgroup mode) they were made with. PEERLEARN_JUDGE_SPARE=0 turns spares and recycling off.
+
+    Recycling: a box whose submission ended cleanly (every reply read, no time-out, no fault)
+    and that was taken with a `reuse` key is cleared by its supervisor (every process killed,
+    /work wiped, SysV objects removed: what already happens between two tests) and judges the
+    next submission with the same key, up to MAX_USES. The judge gives a key only to C++ and
+    JavaScript (sandbox/judging.py): their tests are programs started with exec, so nothing of
+    the supervisor's memory, which held the earlier submissions, is ever visible to them. A
+    Python test runs in a fork of the supervisor, so a Python submission always gets a box that
+    has judged nothing. Recycling saves starting and tearing down a box (bwrap, the namespaces,
+    the cgroup, a Python start: most of a short submission's CPU).
     """
 
     def __init__(self) -> None:
@@ -418,16 +469,22 @@ class Spares:
         self.thread: threading.Thread | None = None
         self.in_use = 0
         self.count = 1  # spares to keep: the most boxes in use at once so far
+        self.recycled: dict[tuple[Any, ...], list[Box]] = {}  # (spares key, reuse key): boxes
 
     @staticmethod
     def key(python: str) -> tuple[str, ...]:
         names = ("PEERLEARN_BWRAP", cgroups.MODE_ENV, cgroups.REQUIRE_ENV, "PEERLEARN_JUDGE_SPARE")
         return (python, *(os.environ.get(name, "") for name in names))
 
-    def take(self, python: str) -> Box:
+    def take(self, python: str, reuse: tuple[Any, ...] | None = None) -> Box:
+        """A box for one submission: a recycled one of the same `reuse` key (None: never),
+        else a spare, else a new one."""
         key = self.key(python)
         if os.environ.get("PEERLEARN_JUDGE_SPARE", "1") == "0":
             return Box(python)
+        recycled = self._take_recycled(key, reuse) if reuse is not None else None
+        if recycled is not None:
+            return recycled
         with self.condition:
             boxes = self.ready.get(key, [])
             box = boxes.pop(0) if boxes else None
@@ -435,17 +492,44 @@ class Spares:
             self.count = min(MAX_SPARES, max(self.count, self.in_use))
             self._want(key)
         try:
-            if box is not None and box.alive():
-                box.on_exit = self._returned
-                return box
-            if box is not None:
-                box.close()
-            box = Box(python)
+            if box is None or not box.alive():
+                if box is not None:
+                    box.close()
+                box = Box(python)
         except BaseException:
             self._returned()
             raise
         box.on_exit = self._returned
+        box.reuse_key, box.spares_key = reuse, key
         return box
+
+    def _take_recycled(self, key: tuple[str, ...], reuse: tuple[Any, ...]) -> Box | None:
+        while True:
+            with self.condition:
+                boxes = self.recycled.get((key, reuse), [])
+                if not boxes:
+                    return None
+                box = boxes.pop()
+                self.in_use += 1
+            # Its supervisor said "ready" long ago unless the last submission just ended.
+            if box.alive() and box.started(time.monotonic() + RECYCLE_TIMEOUT_S):
+                box.on_exit = self._returned
+                return box
+            self._returned()
+            box.kill()
+            REAPER.put(box)
+
+    def give_back(self, box: Box) -> None:
+        """A box its supervisor is clearing (Box._recycle): kept for the next submission with
+        the same keys, unless the configuration changed or enough are kept already."""
+        with self.condition:
+            boxes = self.recycled.setdefault((box.spares_key, box.reuse_key), [])
+            kept = box.spares_key == self.wanted and len(boxes) < MAX_SPARES
+            if kept:
+                boxes.append(box)
+        if not kept:
+            box.kill()
+            REAPER.put(box)
 
     def _returned(self) -> None:
         with self.condition:
@@ -521,7 +605,8 @@ class Spares:
     def close_all(self) -> None:
         with self.condition:
             boxes = [box for spares in self.ready.values() for box in spares]
-            self.ready, self.wanted = {}, None
+            boxes += [box for kept in self.recycled.values() for box in kept]
+            self.ready, self.recycled, self.wanted = {}, {}, None
         for box in boxes:
             box.close()
 

@@ -117,6 +117,13 @@ class _Request:
         self.limits = languages.run_limits(language, time_limit_ms, memory_limit_mb, output_kb)
         self.plan = languages.build_plan(language, code, kind, signature, self.limits)
         self.max_reply = 8 * self.limits["output_bytes"] + (1 << 20)  # JSON escaping
+        # Which boxes may judge this submission after another one (sandbox/box.py, Spares):
+        # of the same language and held limits, and never for Python, whose tests run in a
+        # fork of the supervisor (they would inherit what it held of earlier submissions).
+        self.reuse_key: tuple[Any, ...] | None = None
+        if self.plan["run"]["kind"] == "exec":
+            held = ("nproc", "nofile", "stack_bytes")
+            self.reuse_key = (language, *(self.limits[name] for name in held))
 
     def run(self) -> dict[str, Any]:
         deadline = time.monotonic() + submission_budget_s(self.time_limit_ms, len(self.tests))
@@ -127,9 +134,10 @@ class _Request:
         # down with a test (its supervisor or bwrap chosen as a victim) does that test end as
         # Memory Limit Exceeded and the tests after it run in a fresh box.
         while len(results) < len(self.tests):
-            with SPARES.take(languages.toolchain_path("python")) as box:
+            with SPARES.take(languages.toolchain_path("python"), self.reuse_key) as box:
                 compiled = self._compile(box, deadline)
                 if isinstance(compiled, str):
+                    box.finished_cleanly = True
                     return self._rest_skipped(results, compiled)
                 output = output or str(compiled.get("output", ""))
                 box.set_memory(self.limits["memory_bytes"])
@@ -142,6 +150,7 @@ class _Request:
                         try:
                             result = self._one(box, index, test, deadline)
                         except _CompileError as error:  # found by the first run (JavaScript)
+                            box.finished_cleanly = True
                             return _summary([], self.tests, "compile_error", str(error))
                         stopped = bool(test.get("hidden")) and result["verdict"] not in PASSING
                     results.append(result)
@@ -149,6 +158,8 @@ class _Request:
                         self.on_progress(index + 1, len(self.tests), result)
                     if result.pop("box_lost", False) and not stopped:
                         break  # the rest in a fresh box
+                else:
+                    box.finished_cleanly = True
         return _summary(results, self.tests, None, output)
 
     def _compile(self, box: Box, deadline: float) -> dict[str, Any] | str:

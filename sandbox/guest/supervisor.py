@@ -8,6 +8,7 @@ and stdout, one JSON object per line:
     box -> host   {"event": "compiled", "ok": bool, "output": str}
     host -> box   {"stdin": str, "args": str | null}                              one per test
     box -> host   {"event": "result", "status": ..., "time_ms": ..., ...}         one per test
+    host -> box   {"event": "recycle"}          (C++, JavaScript) then "ready" and a new plan
 
 Each test runs in a forked child with its own rlimits (a Python submission runs in the forked
 child itself, an already warm interpreter; C++ and JavaScript exec their program), its own
@@ -121,7 +122,10 @@ class Capture:
 
 def _install_fds(fds: dict[int, int]) -> None:
     """Make `fds` (target -> source) the child's only descriptors, nothing else."""
-    moved = {target: fcntl.fcntl(source, fcntl.F_DUPFD, 64) for target, source in fds.items()}
+    # Above every target first, so no dup2 below overwrites a source still to be moved (and
+    # within RLIMIT_NOFILE, which a recycled box's supervisor holds at a test's value).
+    above = max(fds) + 1
+    moved = {target: fcntl.fcntl(source, fcntl.F_DUPFD, above) for target, source in fds.items()}
     for target, source in moved.items():
         os.dup2(source, target)
     top = max(fds) + 1
@@ -914,6 +918,43 @@ def _descriptor_hygiene() -> None:
             os.dup2(null, fd, inheritable=False)
 
 
+def judge_plan(plan: dict, channel: Channel) -> bool:
+    """Compile and judge one submission's tests as the host sends them. True when the host
+    recycles the box for another submission of the same language, False when it closes it."""
+    meter = BoxMeter(plan["meter"])
+    workspace = Workspace(plan["files"])
+    try:
+        ok, output, code = compile_submission(plan, workspace, meter)
+    except Exception:
+        channel.send(_fault("compiled"))
+        return False
+    channel.send({"event": "compiled", "ok": ok, "output": output})
+    spawner = None
+    while (test := channel.receive()) is not None:
+        if test.get("event") == "recycle":
+            return True
+        try:
+            if not ok:
+                raise RuntimeError("a test after a compile error")
+            if spawner is None and plan["run"]["kind"] == "exec":
+                spawner = Spawner(plan["run"], plan["limits"])
+            reply = judge_one(test, plan, meter, workspace, code, spawner)
+        except Exception:
+            reply = _fault("result")
+        channel.send(reply)
+    return False
+
+
+def recycle() -> None:
+    """Nothing of the last submission stays in the box: its processes, files and SysV objects.
+    (A recycled box only judges C++ and JavaScript, whose tests are exec()ed programs: none
+    of them ever sees this process's memory; see Spares in sandbox/box.py.)"""
+    _kill_everything()
+    _reap_everything()
+    _remove_ipc_objects()
+    wipe(WORK)
+
+
 def main() -> None:
     OOM_SCORE.open()  # while /proc/self is still ours to open
     # Non-dumpable: no process in the box may open /proc/1/fd/* (the host's pipes) or ptrace us.
@@ -927,28 +968,12 @@ def main() -> None:
     gc.freeze()  # a forked Python test's collector never touches (copies) these pages
     channel = Channel()
     channel.send({"event": "ready"})
-    plan = channel.receive()
-    if plan is None:
-        return
-    meter = BoxMeter(plan["meter"])
-    workspace = Workspace(plan["files"])
-    try:
-        ok, output, code = compile_submission(plan, workspace, meter)
-    except Exception:
-        channel.send(_fault("compiled"))
-        return
-    channel.send({"event": "compiled", "ok": ok, "output": output})
-    if not ok:
-        return
-    spawner = None
-    while (test := channel.receive()) is not None:
+    while (plan := channel.receive()) is not None and judge_plan(plan, channel):
         try:
-            if spawner is None and plan["run"]["kind"] == "exec":
-                spawner = Spawner(plan["run"], plan["limits"])
-            reply = judge_one(test, plan, meter, workspace, code, spawner)
+            recycle()
         except Exception:
-            reply = _fault("result")
-        channel.send(reply)
+            return  # the host sees the box end and starts a fresh one
+        channel.send({"event": "ready"})
 
 
 if __name__ == "__main__":
