@@ -118,12 +118,9 @@ class _Request:
         self.plan = languages.build_plan(language, code, kind, signature, self.limits)
         self.max_reply = 8 * self.limits["output_bytes"] + (1 << 20)  # JSON escaping
         # Which boxes may judge this submission after another one (sandbox/box.py, Spares):
-        # of the same language and held limits, and never for Python, whose tests run in a
-        # fork of the supervisor (they would inherit what it held of earlier submissions).
-        self.reuse_key: tuple[Any, ...] | None = None
-        if self.plan["run"]["kind"] == "exec":
-            held = ("nproc", "nofile", "stack_bytes")
-            self.reuse_key = (language, *(self.limits[name] for name in held))
+        # those of the same language and the same limits the supervisor holds itself.
+        held = ("nproc", "nofile", "stack_bytes")
+        self.reuse_key = (language, *(self.limits[name] for name in held))
 
     def run(self) -> dict[str, Any]:
         deadline = time.monotonic() + submission_budget_s(self.time_limit_ms, len(self.tests))

@@ -33,16 +33,17 @@ import fcntl
 import gc
 import importlib
 import json
+import marshal
 import math
 import os
 import resource
 import select
 import signal
+import socket
 import stat
 import sys
 import time
 import traceback
-import types
 
 WORK = "/work"
 # Imported before forking, so that a Python submission importing them pays nothing.
@@ -62,6 +63,10 @@ PRELOADED = (
 ARGS_FD = 3
 RESULT_FD = 4
 SYNTAX_FD = 5  # JavaScript: the runner's syntax error, written before the solution runs
+CODE_FD = 6  # Python: the marshalled code object, read by the test before the submission runs
+ZYGOTE_FD = 3  # the zygote's end of its socket with the supervisor, as it starts
+ZYGOTE_TIMEOUT_S = 5.0  # it answers in microseconds; a stopped or dead one is replaced
+WAIT_GONE = os.WEXITED | os.WSTOPPED | os.WNOHANG | os.WNOWAIT
 COMPILE_OUTPUT_KEEP = 8192
 POLL_INTERVAL_MS = 10
 # Limits are checked every tenth of the CPU limit (10 to 100 ms): a short test costs no check at
@@ -246,9 +251,7 @@ class _OomScore:
 OOM_SCORE = _OomScore()
 
 
-def _child(
-    fds: dict[int, int], limits: dict[str, int], run: dict, code: types.CodeType | None
-) -> None:
+def _child(fds: dict[int, int], limits: dict[str, int], run: dict) -> None:
     """Never returns: execs the program or runs the Python submission, then exits."""
     exit_code = 126
     try:
@@ -260,7 +263,7 @@ def _child(
             signal.signal(sig, signal.SIG_DFL)
         _set_limits(limits)
         if run["kind"] == "python":
-            exit_code = _run_python(run, code)
+            exit_code = _run_python(run)
         else:
             os.execv(run["argv"][0], run["argv"])  # noqa: S606 - no shell, an argv list
     except BaseException:
@@ -293,14 +296,15 @@ def _jsonable(value: object) -> object:
     raise TypeError(f"the return value contains a {type(value).__name__}, not JSON-serialisable")
 
 
-def _run_python(run: dict, code: types.CodeType | None) -> int:
-    """Run the submission in this (forked) interpreter; returns the exit code."""
+def _run_python(run: dict) -> int:
+    """Run the submission in this interpreter, forked by the zygote; returns the exit code."""
     _fresh_stdio()
     sys.argv = ["solution.py"]
     sys.path[0] = WORK
     sys.setrecursionlimit(100_000)
     namespace: dict[str, object] = {"__name__": "__main__", "__builtins__": __builtins__}
-    assert code is not None
+    with open(CODE_FD, "rb") as code_file:  # the supervisor sends it through its own pipe
+        code = marshal.loads(code_file.read())  # noqa: S302 - the supervisor's compile()
     try:
         if run["mode"] == "stdio":
             exec(code, namespace)  # noqa: S102 - the whole point: run the submission
@@ -443,7 +447,7 @@ class BoxMeter:
     def __init__(self, meter: dict) -> None:
         self.kind = meter["kind"]
         self.fds = {key: int(fd) for key, fd in meter["fds"].items()}
-        self.cpu_start = self.own_start = 0
+        self.cpu_start = self.own_start = self.zygote_start = 0
         self.memory_start = self.oom_start = 0
         self.fallback_peak = 0
         self.polls = 0
@@ -481,12 +485,14 @@ class BoxMeter:
         self.oom_start = self._oom_kills()
         self.cpu_start = self._box_cpu_ns()
         self.own_start = _own_cpu_ns()
+        self.zygote_start = ZYGOTE.cpu_ns
         self.fallback_peak = 0
 
     def cpu_ms(self) -> int:
         used = self._box_cpu_ns() - self.cpu_start
         if self.kind != "fallback":
             used -= _own_cpu_ns() - self.own_start
+        used -= max(0, ZYGOTE.cpu_ns - self.zygote_start)  # its fork and wait, not the test's
         return max(0, used // 1_000_000)
 
     def memory_bytes(self) -> int:
@@ -504,17 +510,221 @@ class BoxMeter:
 
 
 def _kill_everything() -> None:
-    """kill(-1) from PID 1 reaches every other process in the box's PID namespace."""
+    """Every process of the box but PID 1 and the zygote: the zygote's kill(-1) spares both.
+    If the zygote does not answer, PID 1's own kill(-1) takes it too (a new one is started)."""
+    if ZYGOTE.request({"op": "kill"}) is not None:
+        return
     with contextlib.suppress(ProcessLookupError):
         os.kill(-1, signal.SIGKILL)
+    ZYGOTE.forget()
+
+
+def _children() -> set[int]:
+    with open("/proc/1/task/1/children") as children:
+        return {int(pid) for pid in children.read().split()}
 
 
 def _reap_everything() -> None:
+    """Reap every child of PID 1 (the orphans a test left, the C++ and JavaScript tests) until
+    none but the zygote is left."""
+    deadline = time.monotonic() + ZYGOTE_TIMEOUT_S
     while True:
         try:
-            os.waitpid(-1, 0)
+            pid, _ = os.waitpid(-1, os.WNOHANG)
         except ChildProcessError:
+            return  # no child at all
+        if pid:
+            if pid == ZYGOTE.pid:
+                ZYGOTE.forget(reaped=True)
+            continue
+        if not _children() - {ZYGOTE.pid}:
             return
+        if time.monotonic() > deadline:
+            raise RuntimeError("processes of the box outlived SIGKILL")
+        time.sleep(0.0002)  # killed, not yet exited
+
+
+# ---------------------------------------------------------------------------------------------
+# The zygote: forks the Python tests.
+
+
+class Zygote:
+    """The supervisor's side of the zygote (docs/judge.md, "Zygote").
+
+    A Python test runs in a forked, already warm interpreter. That interpreter is not the
+    supervisor, which holds the submission's code, inputs and outputs (and, in a recycled box,
+    those of earlier submissions), but the zygote: a second interpreter started from this file
+    (`--zygote`) that imports what a test may need and then only forks, waits and kills on
+    request. It never receives anything of a submission: the test's pipes come with the
+    request (SCM_RIGHTS) and the code goes from the supervisor to the test through one of them.
+    It is not PID 1, so a test can kill or stop it; then it stops answering, and the supervisor
+    kills it and starts another.
+    """
+
+    def __init__(self) -> None:
+        self.pid = 0
+        self.socket: socket.socket | None = None
+        self.cpu_ns = 0  # the zygote's own CPU, as of its last answer
+
+    def start(self) -> None:
+        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        null = os.open("/dev/null", os.O_RDWR | os.O_CLOEXEC)
+        argv = [sys.executable, "-I", "/judge/supervisor.py", "--zygote"]
+        actions = [
+            (os.POSIX_SPAWN_DUP2, null, 0),
+            (os.POSIX_SPAWN_DUP2, null, 1),
+            (os.POSIX_SPAWN_DUP2, theirs.fileno(), ZYGOTE_FD),
+        ]
+        try:
+            self.pid = os.posix_spawn(argv[0], argv, dict(os.environ), file_actions=actions)
+        finally:
+            theirs.close()
+            os.close(null)
+        ours.settimeout(ZYGOTE_TIMEOUT_S)
+        self.socket = ours
+        if self._answer() is None:
+            raise RuntimeError("the zygote did not start")
+
+    def _answer(self) -> dict | None:
+        assert self.socket is not None
+        try:
+            answer = json.loads(self.socket.recv(4096))
+        except (OSError, ValueError):
+            self.forget()
+            return None
+        self.cpu_ns = int(answer.get("cpu_ns", self.cpu_ns))
+        return answer
+
+    def request(self, message: dict, fds: list[int] | None = None) -> dict | None:
+        """Its answer, or None when there is no zygote or it did not answer in time (then it
+        is killed; the next fork starts another)."""
+        if self.socket is None:
+            return None
+        try:  # a test stopped it (SIGSTOP: it would never answer) or killed it
+            gone = os.waitid(os.P_PID, self.pid, WAIT_GONE) is not None
+        except ChildProcessError:
+            self.forget(reaped=True)
+            return None
+        if gone:
+            self.forget()
+            return None
+        try:
+            socket.send_fds(self.socket, [json.dumps(message).encode()], fds or [])
+        except OSError:
+            self.forget()
+            return None
+        return self._answer()
+
+    def fork(self, fds: dict[int, int], limits: dict[str, int], run: dict) -> int:
+        if self.socket is None:
+            self.start()
+        targets = list(fds)
+        message = {"op": "fork", "targets": targets, "limits": limits, "run": run}
+        answer = self.request(message, [fds[target] for target in targets])
+        if answer is None or "pid" not in answer:
+            raise RuntimeError(f"the zygote could not fork: {answer}")
+        return int(answer["pid"])
+
+    def wait(self, pid: int) -> int:
+        """The exit status of a test the zygote forked, which has ended."""
+        answer = self.request({"op": "wait", "pid": pid})
+        if answer is not None:
+            return int(answer["status"])
+        try:  # the zygote is gone (killed, after a stop if need be): its test is PID 1's now
+            return os.waitpid(pid, 0)[1]
+        except ChildProcessError:
+            return signal.SIGKILL
+
+    def forget(self, reaped: bool = False) -> None:
+        """The zygote is dead or useless: kill it, reap it, start another when needed."""
+        if self.socket is not None:
+            self.socket.close()
+            self.socket = None
+        if self.pid and not reaped:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(self.pid, signal.SIGKILL)
+            with contextlib.suppress(ChildProcessError):
+                os.waitpid(self.pid, 0)
+        self.pid = 0
+
+
+ZYGOTE = Zygote()
+
+
+def zygote_main() -> None:
+    """The zygote's loop (see Zygote): fork a test, report a test's exit status, kill every
+    process of the box but PID 1 and itself. It holds nothing of any submission."""
+    with open("/proc/self/oom_score_adj", "w") as oom_score:
+        oom_score.write("0")  # below its tests (1000), above the supervisor (-999)
+    LIBC.prctl(PR_SET_DUMPABLE, 0, 0, 0, 0)  # no test may ptrace it or read its memory
+    for module in PRELOADED:
+        importlib.import_module(module)
+    ignored = [
+        sig
+        for sig in signal.valid_signals()
+        if sig not in (signal.SIGKILL, signal.SIGSTOP, signal.SIGCHLD)
+        and signal.getsignal(sig) is not None
+    ]
+    for sig in ignored:  # a test may signal it (same user): nothing but KILL and STOP lands
+        with contextlib.suppress(OSError, ValueError):
+            signal.signal(sig, signal.SIG_IGN)
+    sys.setrecursionlimit(10_000)
+    os.chdir(WORK)
+    control_fd = fcntl.fcntl(ZYGOTE_FD, fcntl.F_DUPFD_CLOEXEC, 16)
+    os.close(ZYGOTE_FD)
+    control = socket.socket(fileno=control_fd)
+    gc.freeze()  # a test's collector never touches (copies) these pages
+    statuses: dict[int, int] = {}  # tests reaped by a kill before the supervisor asked
+
+    def answer(**fields: object) -> None:
+        control.send(json.dumps({**fields, "cpu_ns": time.process_time_ns()}).encode())
+
+    answer(event="ready")
+    while True:
+        try:
+            data, fds, _, _ = socket.recv_fds(control, 1 << 20, 16)
+        except OSError:
+            os._exit(0)
+        if not data:
+            os._exit(0)  # the supervisor is gone
+        request = json.loads(data)
+        if request["op"] == "fork":
+            try:
+                pid = os.fork()
+            except OSError as error:
+                for fd in fds:
+                    os.close(fd)
+                answer(error=str(error))
+                continue
+            if pid == 0:
+                for sig in ignored:
+                    with contextlib.suppress(OSError, ValueError):
+                        signal.signal(sig, signal.SIG_DFL)
+                test_fds = dict(zip(request["targets"], fds, strict=True))
+                _child(test_fds, request["limits"], request["run"])
+            for fd in fds:
+                os.close(fd)
+            answer(pid=pid)
+        elif request["op"] == "wait":
+            pid = request["pid"]
+            if pid not in statuses:
+                try:
+                    statuses[pid] = os.waitpid(pid, 0)[1]
+                except ChildProcessError:
+                    statuses[pid] = signal.SIGKILL
+            answer(status=statuses.pop(pid))
+        elif request["op"] == "kill":
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(-1, signal.SIGKILL)  # all but PID 1 and this process
+            while True:
+                try:
+                    pid, status = os.waitpid(-1, 0)
+                except ChildProcessError:
+                    break
+                statuses[pid] = status
+            if len(statuses) > 1000:
+                statuses.clear()  # never asked for: tests whose supervisor failed
+            answer(done=True)
 
 
 IPC_REMOVE = {
@@ -556,13 +766,15 @@ def run_once(
     meter: BoxMeter,
     stdin: bytes,
     args: bytes | None,
-    code: types.CodeType | None = None,
+    code: bytes | None = None,
     stderr_tail: bool = True,
     spawner: Spawner | None = None,
 ) -> dict:
     """Run one program to completion under `limits`; returns its outcome (see classify).
 
-    With a `spawner` the program is started by posix_spawn, else in a forked child."""
+    With a `spawner` the program is started by posix_spawn; with `code` (a marshalled Python
+    code object) the zygote forks the test, which reads the code from CODE_FD; else (a compile
+    step) a forked child execs the compiler."""
     child_ends: dict[int, int] = {}
     parent_ends: dict[str, int] = {}
     pipes = {"stdin": 0, "stdout": 1, "stderr": 2}
@@ -570,26 +782,35 @@ def run_once(
         pipes.update(args=ARGS_FD, result=RESULT_FD)
     if run.get("syntax_fd"):
         pipes["syntax"] = SYNTAX_FD
+    if code is not None:
+        pipes["code"] = CODE_FD
     for name, target in pipes.items():
         read_end, write_end = os.pipe()
-        if name in ("stdin", "args"):
+        if name in ("stdin", "args", "code"):
             child_ends[target], parent_ends[name] = read_end, write_end
         else:
             child_ends[target], parent_ends[name] = write_end, read_end
     meter.start()
-    if spawner is not None:
-        pid = spawner.spawn(child_ends)
-    else:
-        pid = os.fork()
-        if pid == 0:
-            _child(child_ends, limits, run, code)
-    for fd in child_ends.values():
-        os.close(fd)
+    forked_by_zygote = code is not None
+    try:
+        if spawner is not None:
+            pid = spawner.spawn(child_ends)
+        elif forked_by_zygote:
+            pid = ZYGOTE.fork(child_ends, limits, run)
+        else:
+            pid = os.fork()
+            if pid == 0:
+                _child(child_ends, limits, run)
+    finally:
+        for fd in child_ends.values():
+            os.close(fd)
     pidfd = os.pidfd_open(pid)
 
     outgoing = {parent_ends["stdin"]: memoryview(stdin)}
     if args is not None:
         outgoing[parent_ends["args"]] = memoryview(args)
+    if code is not None:
+        outgoing[parent_ends["code"]] = memoryview(code)
     captures = {
         parent_ends["stdout"]: Capture(limits["output_bytes"]),
         parent_ends["stderr"]: Capture(STDERR_KEEP, tail=stderr_tail),
@@ -621,7 +842,7 @@ def run_once(
     while open_fds or status is None:
         for fd, _event in poller.poll(timeout_ms):
             if fd == pidfd:
-                _, status = os.waitpid(pid, 0)
+                status = ZYGOTE.wait(pid) if forked_by_zygote else os.waitpid(pid, 0)[1]
                 poller.unregister(pidfd)
                 os.close(pidfd)
                 _kill_everything()  # the test is over: nothing it started may linger
@@ -838,15 +1059,16 @@ class Channel:
 
 def compile_submission(
     plan: dict, workspace: Workspace, meter: BoxMeter
-) -> tuple[bool, str, types.CodeType | None]:
-    """(ok, compiler output, compiled Python code object or None)."""
+) -> tuple[bool, str, bytes | None]:
+    """(ok, compiler output, the marshalled Python code object or None)."""
     step = plan["compile"]
     if step is None:
         return True, "", None
     if step["kind"] == "python":
         source = plan["files"]["solution.py"]
         try:
-            return True, "", compile(source, "solution.py", "exec", dont_inherit=True)
+            code = compile(source, "solution.py", "exec", dont_inherit=True)
+            return True, "", marshal.dumps(code)
         except (SyntaxError, ValueError) as error:
             return False, "".join(traceback.format_exception_only(type(error), error)), None
         except (RecursionError, MemoryError):
@@ -947,8 +1169,8 @@ def judge_plan(plan: dict, channel: Channel) -> bool:
 
 def recycle() -> None:
     """Nothing of the last submission stays in the box: its processes, files and SysV objects.
-    (A recycled box only judges C++ and JavaScript, whose tests are exec()ed programs: none
-    of them ever sees this process's memory; see Spares in sandbox/box.py.)"""
+    No test ever sees this process's memory, which held it: C++ and JavaScript tests are
+    exec()ed programs, Python tests are forked by the zygote (see Zygote)."""
     _kill_everything()
     _reap_everything()
     _remove_ipc_objects()
@@ -960,12 +1182,10 @@ def main() -> None:
     # Non-dumpable: no process in the box may open /proc/1/fd/* (the host's pipes) or ptrace us.
     LIBC.prctl(PR_SET_DUMPABLE, 0, 0, 0, 0)
     _descriptor_hygiene()
-    for module in PRELOADED:
-        importlib.import_module(module)
     signal.signal(signal.SIGPIPE, signal.SIG_IGN)
     sys.setrecursionlimit(10_000)
     os.chdir(WORK)
-    gc.freeze()  # a forked Python test's collector never touches (copies) these pages
+    ZYGOTE.start()  # before "ready": a spare box's zygote is warm when its submission comes
     channel = Channel()
     channel.send({"event": "ready"})
     while (plan := channel.receive()) is not None and judge_plan(plan, channel):
@@ -977,4 +1197,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    zygote_main() if sys.argv[1:] == ["--zygote"] else main()

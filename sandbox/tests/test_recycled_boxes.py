@@ -1,6 +1,6 @@
-"""Recycled boxes (sandbox/box.py, Spares): a C++ or JavaScript box judges the next submission
-of its language only after everything the last one left is gone, and a Python submission always
-gets a box that has judged nothing."""
+"""Recycled boxes (sandbox/box.py, Spares): a box judges the next submission of its language only
+after everything the last one left is gone — processes, files, SysV objects, and for Python
+anything in memory (its tests are forked by the zygote, which never holds a submission)."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ import pytest
 from sandbox import box as box_module
 from sandbox import judge
 from sandbox.box import SPARES, Box
-from sandbox.tests.support import NO_ARGS, TRIVIAL, request, verdicts
+from sandbox.tests.support import NO_ARGS, SOLVE, request, verdicts
 
 pytestmark = pytest.mark.usefixtures("sandbox")
 
@@ -86,15 +86,74 @@ def test_a_recycled_box_holds_nothing_of_the_last_submission(
     first, second = _leftovers(language), _leftovers(language)
     assert boxes_taken[0] == boxes_taken[1]  # the second submission ran in the same box
     for seen in (first, second):
-        assert seen["procs"] == 2, seen  # the supervisor and the test itself, nothing else
+        assert seen["procs"] == 3, seen  # the supervisor, the zygote and the test, nothing else
         assert seen["tmp"] == 0 and "mark" not in seen["work"].split(), seen
         assert seen["shm"] in (-1, 0), seen  # C++: no segment 4242; JavaScript: no segment
 
 
-def test_python_submissions_never_share_a_box(boxes_taken: list[int]) -> None:
-    for _ in range(2):
-        assert judge(**TRIVIAL)["verdict"] == "accepted"
-    assert len(set(boxes_taken)) == 2
+# Counts, in every readable mapping of the test's own memory, the bytes that XOR 0x5A to `xored`
+# (the needle itself is kept XORed, so the scan never finds its own copy).
+SCAN = """
+import json, os
+def occurrences(xored):
+    table = bytes(b ^ 0x5A for b in range(256))
+    regions = []
+    with open("/proc/self/maps") as maps, open("/proc/self/mem", "rb", 0) as mem:
+        for line in maps.read().splitlines():
+            fields = line.split()
+            if "r" not in fields[1] or fields[-1] in ("[vvar]", "[vsyscall]"):
+                continue
+            start, end = (int(x, 16) for x in fields[0].split("-"))
+            try:
+                mem.seek(start)
+                regions.append(mem.read(end - start))
+            except (OSError, ValueError, OverflowError):
+                pass
+    return sum(region.translate(table).count(xored) for region in regions)
+"""
+SECRET_CODE = "ZQXJ7341PQ"  # a constant of the first submission's code
+SECRET_INPUT = 739182465  # the first submission's hidden test input
+
+
+def _xored(text: str) -> bytes:
+    return bytes(byte ^ 0x5A for byte in text.encode())
+
+
+def _memory_scan(keep_secret: bool) -> list[int]:
+    needles = [_xored(SECRET_CODE), _xored(str(SECRET_INPUT))]
+    code = SCAN + (f"KEEP = {SECRET_CODE!r}\n" if keep_secret else "")
+    code += "SEEN = []\ndef solve(n):\n    SEEN.append(str(n))\n"  # its input, as text
+    code += f"    return json.dumps([occurrences(x) for x in {needles!r}])\n"
+    tests = [{"args": [SECRET_INPUT if keep_secret else 1], "expected": 0}]
+    signature = {**SOLVE, "returns": "string"}
+    result = judge(**request("python", code, tests, signature=signature, memory_limit_mb=256))
+    assert verdicts(result) == ["wrong_answer"], result  # it returned the counts
+    return list(json.loads(json.loads(result["tests"][0]["output"])))
+
+
+def test_a_recycled_python_box_holds_nothing_of_the_last_submission_in_memory(
+    boxes_taken: list[int],
+) -> None:
+    """The second submission reads all of its own memory for the first one's code constant and
+    test input; the same scan finds both in the first submission's own test, which holds them."""
+    first = _memory_scan(keep_secret=True)
+    second = _memory_scan(keep_secret=False)
+    assert boxes_taken[0] == boxes_taken[1]
+    assert first[0] > 0 and first[1] > 0, first
+    assert second == [0, 0], second
+
+
+def test_a_test_that_stops_or_kills_the_zygote_gets_a_verdict_and_a_new_zygote() -> None:
+    code = (
+        "import os, signal\ndef solve(n):\n"
+        "    if n == 1:\n        os.kill(os.getppid(), signal.SIGSTOP)\n"
+        "    if n == 2:\n        os.kill(os.getppid(), signal.SIGKILL)\n"
+        "    return 2 * n\n"
+    )
+    tests = [{"args": [n], "expected": 2 * n} for n in (1, 2, 3)]
+    result = judge(**request("python", code, tests))
+    # Each ends as it would have (PID 1 reaps a test the zygote left), the next in a new zygote.
+    assert verdicts(result) == ["accepted"] * 3, result
 
 
 def test_a_box_is_recycled_only_for_its_own_language(boxes_taken: list[int]) -> None:
