@@ -509,7 +509,7 @@ class Spares:
                 boxes = self.recycled.get((key, reuse), [])
                 if not boxes:
                     return None
-                box = boxes.pop()
+                box = boxes.pop(0)  # the one given back longest ago: it is ready by now
                 self.in_use += 1
             # Its supervisor said "ready" long ago unless the last submission just ended.
             if box.alive() and box.started(time.monotonic() + RECYCLE_TIMEOUT_S):
