@@ -735,9 +735,9 @@ def entry_pruned(
     keep = rows_of(np.flatnonzero(c >= threshold - slack - eps + lowest_penalty))
     if float(w[10]) != 0.0:  # a past outcome that raises the score: always scored
         raised = [
-            r
+            row
             for tutor_id, value in ctx.past.items()
-            if (r := index.row_of.get(tutor_id)) is not None and w[10] * (value - 0.5) > 0
+            if (row := index.row_of.get(tutor_id)) is not None and w[10] * (value - 0.5) > 0
         ]
         if raised:
             extra = np.array(raised, dtype=np.int64)

@@ -99,6 +99,7 @@ def test_replay_gives_subject_match_values() -> None:
     for _ in range(40):
         subjects = subjects_for(rng)
         full = subject_match(index, subjects, quality)
+        assert full.match is not None and full.via is not None and full.verified is not None
         reached = np.flatnonzero(full.match > 0)
         rows = np.unique(np.concatenate([reached, rng.choice(N, 50)]))
         match, win = replay_match(index, subjects, rows)
