@@ -546,7 +546,7 @@ def candidates(
 
 
 PRUNE_K = 1000  # candidates fully scored first, to find the n-th best score
-ENTRY_PRUNE_K = 300  # the same for the bound per entry (``entry_pruned``), a sharper bound
+ENTRY_PRUNE_K = 150  # the same for the bound per entry (``entry_pruned``), a sharper bound
 
 
 def cheap_score(
@@ -632,7 +632,13 @@ def score_candidates(
             threshold = np.partition(s0, kk - n)[kk - n]
             rows = rows[c >= threshold - slack - 1e-9]
     elif n > 0 and k > kk:
-        rows = entry_pruned(index, ctx, rows, m, weights, n, penalty)
+        rows, done = entry_pruned(index, ctx, rows, m, weights, n, penalty)
+        if done is not None:
+            X, facts = done
+            scores = X @ weights
+            if penalty is not None:
+                scores -= penalty[rows]
+            return rows, X, facts, scores, top_rows(scores, n)
     X, facts = feature_matrix(index, ctx, rows, m)
     scores = X @ weights
     if penalty is not None:
@@ -648,8 +654,10 @@ def entry_pruned(
     weights: np.ndarray,
     n: int,
     penalty: np.ndarray | None,
-) -> np.ndarray:
-    """The sorted ``rows`` that may be in the top ``n`` (a lazy ``m``): the bound of
+) -> tuple[np.ndarray, tuple[np.ndarray, dict[str, np.ndarray]] | None]:
+    """The sorted ``rows`` that may be in the top ``n`` (a lazy ``m``), with their
+    ``feature_matrix`` when it was already computed (they are nearly always among the rows
+    scored to find ``T``): the bound of
     ``score_candidates`` taken per teaching entry of the learner's groups instead of per row.
     An entry's ``c`` is the exact (up to float32 rounding, covered by ``eps``) weighted sum of
     the features it would give its row if its write is the one kept (match at the group's
@@ -701,7 +709,8 @@ def entry_pruned(
         by_rank = float(w[0]) * np.where(ranks > level, weight, 0.75 * weight)
         table = (rest[:, None] + by_rank[None, :]).ravel().astype(np.float32)
         seg = c[o : o + b - a]
-        np.add(base[a:b], table[entries.code[a:b]], out=seg)
+        np.take(table, entries.code[a:b], out=seg)
+        seg += base[a:b]
         if lang_mask is not None:
             seg += np.where((entries.languages[a:b] & lang_mask) != 0, w_lang, np.float32(0))
 
@@ -716,23 +725,29 @@ def entry_pruned(
     # ``T``; the best ones the highest), found from every 8th entry's best
     kk = max(ENTRY_PRUNE_K, 2 * n)
     if c.size <= kk:
-        return rows
+        return rows, None
     step = 8 if c.size >= 64 * kk else 1
     sample = c[::step]
     top = kk // step
-    first = rows_of(np.flatnonzero(c >= np.partition(sample, sample.size - top)[-top]))
+    at_least = sample.dtype.type(np.partition(sample, sample.size - top)[-top])
+    best = np.flatnonzero(c >= at_least)
+    first = rows_of(best)
     if first.size < n and step > 1:
-        first = rows_of(np.flatnonzero(c >= np.partition(c, c.size - kk)[c.size - kk]))
+        at_least = c.dtype.type(np.partition(c, c.size - kk)[c.size - kk])
+        best = np.flatnonzero(c >= at_least)
+        first = rows_of(best)
     if first.size < n:
-        return rows
-    X0, _ = feature_matrix(index, ctx, first, m)
+        return rows, None
+    X0, facts0 = feature_matrix(index, ctx, first, m)
     s0 = X0 @ w
     if penalty is not None:
         s0 -= penalty[first]
     threshold = float(np.partition(s0, first.size - n)[first.size - n])
     lowest_penalty = min(float(penalty.min()), 0.0) if penalty is not None else 0.0
     eps = 1e-5 * (1.0 + float(np.abs(w).sum()))  # float32 rounding of c, with room
-    keep = rows_of(np.flatnonzero(c >= threshold - slack - eps + lowest_penalty))
+    cut = threshold - slack - eps + lowest_penalty
+    # the survivors are nearly always among the first set's entries: no second pass over ``c``
+    keep = rows_of(best[c[best] >= cut] if cut >= at_least else np.flatnonzero(c >= cut))
     if float(w[10]) != 0.0:  # a past outcome that raises the score: always scored
         raised = [
             row
@@ -743,7 +758,10 @@ def entry_pruned(
             extra = np.array(raised, dtype=np.int64)
             at = np.minimum(np.searchsorted(rows, extra), rows.size - 1)
             keep = np.union1d(keep, extra[rows[at] == extra])
-    return keep
+    pos = np.minimum(np.searchsorted(first, keep), first.size - 1)
+    if (first[pos] == keep).all():  # features are per row: the same as scoring ``keep``
+        return keep, (X0[pos], {key: value[pos] for key, value in facts0.items()})
+    return keep, None
 
 
 def covers(index: TutorIndex, rows: np.ndarray, start: datetime, end: datetime) -> np.ndarray:
