@@ -229,6 +229,10 @@ class Matched:
             pos = np.minimum(np.searchsorted(known[0], rows), known[0].size - 1)
             if (known[0][pos] == rows).all():
                 return known[1][pos], known[2][pos]
+        if rows.size < 2 or bool((rows[1:] > rows[:-1]).all()):  # sorted, unique: as is
+            match, win = replay_match(self.index, self.learner, rows)
+            self._known = (rows, match, win)
+            return match, win
         uniq, inverse = np.unique(rows, return_inverse=True)
         match, win = replay_match(self.index, self.learner, uniq)
         self._known = (uniq, match, win)
@@ -374,7 +378,7 @@ def replay_match(
     total = int(counts.sum())
     local = np.repeat(np.arange(rows.size), counts)
     idx = entries.by_row[np.repeat(start - (np.cumsum(counts) - counts), counts) + np.arange(total)]
-    subject, rank = entries.subject[idx], entries.rank[idx]
+    subject, rank, block_of = entries.subject[idx], entries.rank[idx], entries.parent[idx]
     match = np.zeros(rows.size, dtype=np.float32)
     win = np.full(rows.size, -1, dtype=np.int64)
 
@@ -391,18 +395,22 @@ def replay_match(
         match[local[e]] = value
         win[local[e]] = idx[e]
 
+    span = entries.span  # a subject without entries writes nothing: its step is skipped
     for sid, level in subjects:
         parent = index.parent_of.get(sid)
         if parent is not None:
             if parent in entries.block:
-                write(entries.parent[idx] == parent, 0.35, level, block=True)
-            write(subject == parent, 0.6, level)
+                write(block_of == parent, 0.35, level, block=True)
+            if parent in span:
+                write(subject == parent, 0.6, level)
         stack = list(index.children_of.get(sid, []))
         while stack:
             child = stack.pop()
-            write(subject == child, 0.9, level)
+            if child in span:
+                write(subject == child, 0.9, level)
             stack.extend(index.children_of.get(child, []))
-        write(subject == sid, 1.0, level)
+        if sid in span:
+            write(subject == sid, 1.0, level)
     return match, win
 
 
@@ -701,13 +709,17 @@ def entry_pruned(
         lang_mask = dtype.type(mask & int(np.iinfo(dtype).max))  # tutors have no higher bits
         w_lang = np.float32(w[6])
     ranks = np.arange(1 << r)
+    rest32 = rest.astype(np.float32)
+    tables: dict[tuple[float, int], np.ndarray] = {}
     starts = np.array([a for a, _, _, _ in m.groups], dtype=np.int64)
     sizes = np.array([b - a for a, b, _, _ in m.groups], dtype=np.int64)
     offsets = np.concatenate([[0], np.cumsum(sizes)])
     c = np.empty(int(offsets[-1]), dtype=np.float32)
     for (a, b, weight, level), o in zip(m.groups, offsets.tolist(), strict=False):
-        by_rank = float(w[0]) * np.where(ranks > level, weight, 0.75 * weight)
-        table = (rest[:, None] + by_rank[None, :]).ravel().astype(np.float32)
+        table = tables.get((weight, level))
+        if table is None:
+            by_rank = float(w[0]) * np.where(ranks > level, weight, 0.75 * weight)
+            table = tables[weight, level] = (rest32[:, None] + by_rank.astype(np.float32)).ravel()
         seg = c[o : o + b - a]
         np.take(table, entries.code[a:b], out=seg)
         seg += base[a:b]
