@@ -470,6 +470,7 @@ def _rebuild() -> None:
     try:
         index = build_index()
         save_snapshot(index)
+        index.entries()  # built here, not by the first request served from it
         with _lock:
             _current = index
     except Exception:
@@ -647,16 +648,17 @@ class Entries:
     bound reads slices, not scattered rows), and a by-row view (``by_row``/``row_start``: the
     entries of row r are ``by_row[row_start[r]:row_start[r + 1]]``) for replaying the subject
     match over a few rows. Learner-independent; built once per index (``TutorIndex.entries``).
-    Score parts that depend on weights and quality are cached per (weights, quality) in
-    ``bases``."""
+    Score parts that depend on weights and quality are cached (``quality_cache``,
+    ``base_cache``). Memory: ~20 bytes an entry (+12 for the caches)."""
 
     rows: np.ndarray  # int64 index row
     rank: np.ndarray  # int8 proficiency rank
     verified: np.ndarray  # bool: verified in this subject
-    subject: np.ndarray  # int64 subject id
-    pos: np.ndarray  # int64 position within by_subject[subject]
-    child_pos: np.ndarray  # int64 position within children_of[parent] (0 outside a block)
-    parent: np.ndarray  # int64 the parent whose block holds it (-1: none)
+    slot: np.ndarray  # int32 the entry's subject slot (the slot_* arrays)
+    slot_subject: np.ndarray  # per slot: int64 subject id
+    slot_start: np.ndarray  # per slot: int64 its first entry (position in by_subject = e − it)
+    slot_parent: np.ndarray  # per slot: int64 the parent whose block holds it (-1: none)
+    slot_child_pos: np.ndarray  # per slot: int64 position within children_of[parent]
     # uint16 per entry: rank | styles << r | formats << (r + s) [| languages << (r + s + f)]
     # with r, s, f, l the bits each needs (``code_bits``); the languages are in the code when
     # it all fits in 16 bits, else in ``languages`` (the row's mask, smallest unsigned dtype)
@@ -671,6 +673,10 @@ class Entries:
     # learner-independent part of the bound per entry): the last ones asked (``recommend``)
     quality_cache: tuple[object, np.ndarray] | None = None
     base_cache: tuple[bytes, object, np.ndarray] | None = None
+
+    def subject(self, e: np.ndarray) -> np.ndarray:
+        """The subject id of entries ``e``."""
+        return self.slot_subject[self.slot[e]]
 
     @classmethod
     def build(cls, index: TutorIndex) -> Entries:
@@ -696,7 +702,7 @@ class Entries:
 
         rows = cat([index.by_subject[sid][0] for sid, _, _ in order], np.int64)
         counts = np.array(sizes, dtype=np.int64)
-        by_row = np.argsort(rows, kind="stable")
+        by_row = np.argsort(rows, kind="stable").astype(np.int32 if rows.size < 2**31 else np.int64)
         rank = cat([index.by_subject[sid][1] for sid, _, _ in order], np.int8)
 
         def bits(values: np.ndarray) -> int:
@@ -720,10 +726,11 @@ class Entries:
             rows=rows,
             rank=rank,
             verified=cat([index.by_subject[sid][2] for sid, _, _ in order], np.bool_),
-            subject=np.repeat(np.array([o[0] for o in order], dtype=np.int64), counts),
-            pos=cat([np.arange(size) for size in sizes], np.int64),
-            child_pos=np.repeat(np.array([o[2] for o in order], dtype=np.int64), counts),
-            parent=np.repeat(np.array([o[1] for o in order], dtype=np.int64), counts),
+            slot=np.repeat(np.arange(len(order), dtype=np.int32), counts),
+            slot_subject=np.array([o[0] for o in order], dtype=np.int64),
+            slot_start=starts[:-1],
+            slot_parent=np.array([o[1] for o in order], dtype=np.int64),
+            slot_child_pos=np.array([o[2] for o in order], dtype=np.int64),
             code=code,
             code_bits=(r, s, f, lb),
             languages=languages,

@@ -248,7 +248,7 @@ class Matched:
         match, win = self._lookup(rows)
         ok = win >= 0
         at = np.maximum(win, 0)
-        via = np.where(ok, entries.subject[at], -1).astype(np.int32)
+        via = np.where(ok, entries.subject(at), -1).astype(np.int32)
         return match, via, ok & entries.verified[at]
 
     def via_of(self, rows: np.ndarray) -> np.ndarray:
@@ -378,7 +378,8 @@ def replay_match(
     total = int(counts.sum())
     local = np.repeat(np.arange(rows.size), counts)
     idx = entries.by_row[np.repeat(start - (np.cumsum(counts) - counts), counts) + np.arange(total)]
-    subject, rank, block_of = entries.subject[idx], entries.rank[idx], entries.parent[idx]
+    slot, rank = entries.slot[idx], entries.rank[idx]
+    subject, block_of = entries.slot_subject[slot], entries.slot_parent[slot]
     match = np.zeros(rows.size, dtype=np.float32)
     win = np.full(rows.size, -1, dtype=np.int64)
 
@@ -390,7 +391,8 @@ def replay_match(
         better = value > match[local[e]]
         e, value = e[better], value[better]
         if block and e.size > 1:
-            order = np.lexsort((entries.pos[idx[e]], entries.child_pos[idx[e]], rank[e]))
+            in_subject = idx[e] - entries.slot_start[slot[e]]
+            order = np.lexsort((in_subject, entries.slot_child_pos[slot[e]], rank[e]))
             e, value = e[order], value[order]
         match[local[e]] = value
         win[local[e]] = idx[e]

@@ -107,7 +107,7 @@ def test_replay_gives_subject_match_values() -> None:
         entries = index.entries()
         ok = win >= 0
         assert (ok == (full.match[rows] > 0)).all()
-        np.testing.assert_array_equal(entries.subject[win[ok]], full.via[rows[ok]])
+        np.testing.assert_array_equal(entries.subject(win[ok]), full.via[rows[ok]])
         np.testing.assert_array_equal(entries.verified[win[ok]], full.verified[rows[ok]])
 
         ctx = LearnerContext(subjects, np.zeros(3, np.uint64), np.nan, np.nan, [], 0, 0, {})
