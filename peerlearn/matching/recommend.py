@@ -746,12 +746,13 @@ def entry_pruned(
     at_least = sample.dtype.type(np.partition(sample, sample.size - top)[-top])
     best = np.flatnonzero(c >= at_least)
     first = rows_of(best)
-    if first.size < n and step > 1:
+    while first.size < n:  # too few distinct candidate rows among them: 4× more entries
+        kk *= 4
+        if kk >= c.size:
+            return rows, None
         at_least = c.dtype.type(np.partition(c, c.size - kk)[c.size - kk])
         best = np.flatnonzero(c >= at_least)
         first = rows_of(best)
-    if first.size < n:
-        return rows, None
     X0, facts0 = feature_matrix(index, ctx, first, m)
     s0 = X0 @ w
     if penalty is not None:

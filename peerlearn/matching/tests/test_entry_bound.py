@@ -167,3 +167,26 @@ def test_entry_pruning_keeps_the_full_top_n(weights_kind: str) -> None:
         assert not set(a_rows[a_best].tolist()) & {3, 17}
         assert np.isin(a_rows, rows).all()
     assert pruned_somewhere
+
+
+def test_entry_pruning_when_the_best_entries_are_excluded() -> None:
+    """The first set's rows are mostly excluded: it grows until it has n candidate rows."""
+    rng = np.random.default_rng(5)
+    index = index_with_hierarchy(rng)
+    quality = quality_for(index, rng)
+    ctx = LearnerContext([(104, 0), (112, 1)], np.zeros(3, np.uint64), np.nan, np.nan, [], 0, 0, {})
+    rows, m = candidates(index, ctx, np.zeros(0, dtype=np.int64), quality)
+    full_rows, _, _, _, full_best = score_candidates(
+        index, ctx, rows, m, PRIOR_WEIGHTS, 400, prune=False
+    )
+    exclude = np.sort(full_rows[full_best])
+    rows, m = candidates(index, ctx, exclude, quality)
+    assert rows.size > 1000
+    a_rows, _, _, _, a_best = score_candidates(index, ctx, rows, m, PRIOR_WEIGHTS, 70)
+    _, lazy = candidates(index, ctx, exclude, quality)
+    b_rows, _, _, _, b_best = score_candidates(
+        index, ctx, rows, lazy, PRIOR_WEIGHTS, 70, prune=False
+    )
+    assert a_rows.size < rows.size
+    assert a_rows[a_best].tolist() == b_rows[b_best].tolist()
+    assert not set(a_rows[a_best].tolist()) & set(exclude.tolist())
