@@ -54,7 +54,7 @@ def load_tutor_index() -> None:
     from peerlearn.matching.index import get_index
 
     try:
-        get_index()
+        get_index().entries()  # and its per-entry layout (the recommendations' bound)
     except Exception:
         # The database may not be reachable yet: the first recommendation loads or builds it.
         logger.warning("tutor index warm-up failed", exc_info=True)

@@ -104,6 +104,7 @@ class TutorIndex:
     _blocks: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = field(
         init=False, repr=False, default_factory=dict, compare=False
     )
+    _entries: Entries | None = field(init=False, repr=False, default=None, compare=False)
 
     def __post_init__(self) -> None:
         self.rating_feature = np.clip((self.rating - 1.0) / 4.0, 0, 1)
@@ -158,6 +159,13 @@ class TutorIndex:
             block = (rows[order], ranks[order], verified[order], origin[order])
             self._blocks[parent] = block
         return block
+
+    def entries(self) -> Entries:
+        """Every (tutor row, subject) teaching entry in one layout (``Entries``), built once."""
+        entries = self._entries
+        if entries is None:
+            entries = self._entries = Entries.build(self)
+        return entries
 
     def language_mask(self, codes: list[str]) -> int:
         mask = 0
@@ -462,6 +470,7 @@ def _rebuild() -> None:
     try:
         index = build_index()
         save_snapshot(index)
+        index.entries()  # built here, not by the first request served from it
         with _lock:
             _current = index
     except Exception:
@@ -628,3 +637,105 @@ def save_snapshot(index: TutorIndex) -> None:
                 older.unlink(missing_ok=True)
     except OSError:
         logger.warning("could not write the tutor index snapshot %s", path, exc_info=True)
+
+
+@dataclass
+class Entries:
+    """Every ``by_subject`` entry (tutor row, subject, rank, verified) of an index in one set of
+    arrays, laid out so that each subject's entries are one slice (``span``) in their
+    ``by_subject`` order and all topics of a parent are one contiguous slice (``block``, in
+    ``children_of`` order), with copies of the per-row columns the cheap bound reads (so the
+    bound reads slices, not scattered rows), and a by-row view (``by_row``/``row_start``: the
+    entries of row r are ``by_row[row_start[r]:row_start[r + 1]]``) for replaying the subject
+    match over a few rows. Learner-independent; built once per index (``TutorIndex.entries``).
+    Score parts that depend on weights and quality are cached (``quality_cache``,
+    ``base_cache``). Memory: ~20 bytes an entry (+12 for the caches)."""
+
+    rows: np.ndarray  # int64 index row
+    rank: np.ndarray  # int8 proficiency rank
+    verified: np.ndarray  # bool: verified in this subject
+    slot: np.ndarray  # int32 the entry's subject slot (the slot_* arrays)
+    slot_subject: np.ndarray  # per slot: int64 subject id
+    slot_start: np.ndarray  # per slot: int64 its first entry (position in by_subject = e − it)
+    slot_parent: np.ndarray  # per slot: int64 the parent whose block holds it (-1: none)
+    slot_child_pos: np.ndarray  # per slot: int64 position within children_of[parent]
+    # uint16 per entry: rank | styles << r | formats << (r + s) [| languages << (r + s + f)]
+    # with r, s, f, l the bits each needs (``code_bits``); the languages are in the code when
+    # it all fits in 16 bits, else in ``languages`` (the row's mask, smallest unsigned dtype)
+    code: np.ndarray
+    code_bits: tuple[int, int, int, int]  # r, s, f, l (l = 0: languages not in the code)
+    languages: np.ndarray
+    span: dict[int, tuple[int, int]]
+    block: dict[int, tuple[int, int]]
+    by_row: np.ndarray
+    row_start: np.ndarray
+    # (quality, its feature per entry in the entry's subject) and (weights, quality, the
+    # learner-independent part of the bound per entry): the last ones asked (``recommend``)
+    quality_cache: tuple[object, np.ndarray] | None = None
+    base_cache: tuple[bytes, object, np.ndarray] | None = None
+
+    def subject(self, e: np.ndarray) -> np.ndarray:
+        """The subject id of entries ``e``."""
+        return self.slot_subject[self.slot[e]]
+
+    @classmethod
+    def build(cls, index: TutorIndex) -> Entries:
+        order: list[tuple[int, int, int]] = []  # (subject, parent or -1, position among siblings)
+        placed: set[int] = set()
+        for parent, kids in index.children_of.items():
+            for i, sid in enumerate(kids):
+                if sid in index.by_subject and sid not in placed:
+                    order.append((sid, parent, i))
+                    placed.add(sid)
+        order.extend((sid, -1, 0) for sid in index.by_subject if sid not in placed)
+        sizes = [index.by_subject[sid][0].size for sid, _, _ in order]
+        starts = np.concatenate([[0], np.cumsum(sizes, dtype=np.int64)]).astype(np.int64)
+        span = {sid: (int(starts[i]), int(starts[i + 1])) for i, (sid, _, _) in enumerate(order)}
+        block: dict[int, tuple[int, int]] = {}
+        for i, (_, parent, _) in enumerate(order):
+            if parent >= 0:
+                a = block.get(parent, (int(starts[i]), 0))[0]
+                block[parent] = (a, int(starts[i + 1]))
+
+        def cat(parts: list[np.ndarray], dtype: type) -> np.ndarray:
+            return np.concatenate(parts).astype(dtype) if parts else np.zeros(0, dtype=dtype)
+
+        rows = cat([index.by_subject[sid][0] for sid, _, _ in order], np.int64)
+        counts = np.array(sizes, dtype=np.int64)
+        by_row = np.argsort(rows, kind="stable").astype(np.int32 if rows.size < 2**31 else np.int64)
+        rank = cat([index.by_subject[sid][1] for sid, _, _ in order], np.int8)
+
+        def bits(values: np.ndarray) -> int:
+            return int(values.max()).bit_length() if values.size else 0
+
+        r = max(1, bits(rank))
+        s, f, lb = bits(index.styles), bits(index.formats), bits(index.languages)
+        code = (
+            rank.astype(np.uint16)
+            | (index.styles[rows].astype(np.uint16) << np.uint16(r))
+            | (index.formats[rows].astype(np.uint16) << np.uint16(r + s))
+        )
+        if r + s + f + lb <= 16:
+            code |= index.languages[rows].astype(np.uint16) << np.uint16(r + s + f)
+            languages = np.zeros(0, dtype=np.uint8)
+        else:
+            lb = 0
+            lang_dtype = np.min_scalar_type(int(index.languages.max()))
+            languages = index.languages[rows].astype(lang_dtype)
+        return cls(
+            rows=rows,
+            rank=rank,
+            verified=cat([index.by_subject[sid][2] for sid, _, _ in order], np.bool_),
+            slot=np.repeat(np.arange(len(order), dtype=np.int32), counts),
+            slot_subject=np.array([o[0] for o in order], dtype=np.int64),
+            slot_start=starts[:-1],
+            slot_parent=np.array([o[1] for o in order], dtype=np.int64),
+            slot_child_pos=np.array([o[2] for o in order], dtype=np.int64),
+            code=code,
+            code_bits=(r, s, f, lb),
+            languages=languages,
+            span=span,
+            block=block,
+            by_row=by_row,
+            row_start=np.searchsorted(rows[by_row], np.arange(index.size + 1)),
+        )

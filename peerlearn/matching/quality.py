@@ -192,18 +192,19 @@ class Quality:
     ) -> tuple[np.ndarray, np.ndarray]:
         """(mean, variance) for a few index ``rows`` in the subject each matched through
         (``via``, -1: none)."""
-        mean, var = self.tutor_mean[rows].copy(), self.tutor_var[rows].copy()
-        widen = (SUBJECT_SHARE + TOPIC_SHARE) * self.spread
-        for i, (row, sid) in enumerate(zip(rows.tolist(), via.tolist(), strict=True)):
-            if sid < 0:
-                continue
-            var[i] += widen
+        mean, var = self.tutor_mean[rows], self.tutor_var[rows]  # copies (fancy indexing)
+        matched = via >= 0
+        var[matched] += (SUBJECT_SHARE + TOPIC_SHARE) * self.spread
+        for sid in np.unique(via[matched]).tolist():  # one lookup per subject, not per row
             entry = self.by_subject.get(sid)
             if entry is None:
                 continue
-            pos = int(np.searchsorted(entry[0], row))
-            if pos < entry[0].size and entry[0][pos] == row:
-                mean[i], var[i] = entry[1][pos], entry[2][pos]
+            mine = np.flatnonzero(via == sid)
+            over = entry[0]
+            pos = np.searchsorted(over, rows[mine])
+            found = pos < over.size
+            found[found] = over[pos[found]] == rows[mine][found]
+            mean[mine[found]], var[mine[found]] = entry[1][pos[found]], entry[2][pos[found]]
         return mean, var
 
     @classmethod

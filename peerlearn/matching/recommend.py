@@ -192,21 +192,81 @@ def past_with(
 class Matched:
     """Per index row (length ``index.size``): subject match in [0, 1], the subject id it came
     from, verified in it, and the quality feature for that subject (``Quality.posterior``
-    gives the mean and variance behind it, for the few rows that need them)."""
+    gives the mean and variance behind it, for the few rows that need them).
 
-    match: np.ndarray
-    via: np.ndarray
-    verified: np.ndarray
+    ``candidates`` returns it *lazy* (``match is None``): it keeps the learner's subjects and
+    the entry groups they reach (``groups``: slices of ``index.entries()`` with their weight
+    and the learner's level) and computes the per-row values only for the rows asked
+    (``at``: the same writes as ``subject_match``, replayed over those rows' entries);
+    ``materialize`` fills the full arrays with ``subject_match`` itself."""
+
+    match: np.ndarray | None
+    via: np.ndarray | None
+    verified: np.ndarray | None
     quality: Quality | None = None
     subjects: list[int] = field(default_factory=list)  # the subject ids matching took
+    index: TutorIndex | None = None
+    learner: list[tuple[int, int]] = field(default_factory=list)  # (subject id, level rank)
+    groups: list[tuple[int, int, float, int]] = field(default_factory=list)
 
     _cached: tuple[np.ndarray, np.ndarray] | None = None
+    _known: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None  # rows, match, winner entry
+
+    def materialize(self) -> None:
+        """Fill the full per-row arrays (``subject_match``) of a lazy match."""
+        if self.match is None:
+            assert self.index is not None
+            full = subject_match(self.index, self.learner, self.quality)
+            self.match, self.via, self.verified = full.match, full.via, full.verified
+            self.subjects = full.subjects
+
+    def _lookup(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(match, winning entry) of index ``rows`` (lazy only), from the last replay when it
+        covered them."""
+        assert self.index is not None
+        known = self._known
+        if known is not None and known[0].size:
+            pos = np.minimum(np.searchsorted(known[0], rows), known[0].size - 1)
+            if (known[0][pos] == rows).all():
+                return known[1][pos], known[2][pos]
+        if rows.size < 2 or bool((rows[1:] > rows[:-1]).all()):  # sorted, unique: as is
+            match, win = replay_match(self.index, self.learner, rows)
+            self._known = (rows, match, win)
+            return match, win
+        uniq, inverse = np.unique(rows, return_inverse=True)
+        match, win = replay_match(self.index, self.learner, uniq)
+        self._known = (uniq, match, win)
+        return match[inverse], win[inverse]
+
+    def at(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(match, via, verified) of index ``rows``: what ``subject_match`` gives there."""
+        if self.match is not None:
+            assert self.via is not None and self.verified is not None
+            return self.match[rows], self.via[rows], self.verified[rows]
+        assert self.index is not None
+        entries = self.index.entries()
+        match, win = self._lookup(rows)
+        ok = win >= 0
+        at = np.maximum(win, 0)
+        via = np.where(ok, entries.subject(at), -1).astype(np.int32)
+        return match, via, ok & entries.verified[at]
+
+    def via_of(self, rows: np.ndarray) -> np.ndarray:
+        return self.at(rows)[1]
 
     def quality_column(self, rows: np.ndarray, *, presorted: bool = False) -> np.ndarray:
         """The quality feature of candidate ``rows`` (0.5 without estimates): computed for the
         first set asked (all candidates) and gathered from it for later subsets."""
         if self.quality is None:
             return np.full(rows.shape[0], 0.5)
+        if self.match is None:  # lazy: the feature of each row's winning entry
+            assert self.index is not None
+            _, win = self._lookup(rows)
+            per_entry = entry_quality(self.index, self.quality)
+            return np.where(
+                win >= 0, per_entry[np.maximum(win, 0)], self.quality.tutor_feature[rows]
+            )
+        assert self.via is not None
         if self._cached is not None:
             known, values = self._cached
             pos = np.minimum(np.searchsorted(known, rows), max(known.size - 1, 0))
@@ -277,6 +337,132 @@ def subject_match(
     return Matched(match, via, verified, quality, taken)
 
 
+def entry_groups(
+    index: TutorIndex, subjects: list[tuple[int, int]]
+) -> list[tuple[int, int, float, int]]:
+    """The slices of ``index.entries()`` that ``subject_match`` writes from, in its order, as
+    (start, stop, weight, learner level): per subject the sibling block (0.35), the parent
+    (0.6), the subtree (0.9) and the subject itself (1.0)."""
+    entries = index.entries()
+    groups: list[tuple[int, int, float, int]] = []
+    for sid, level in subjects:
+        parent = index.parent_of.get(sid)
+        if parent is not None:
+            if parent in entries.block:
+                groups.append((*entries.block[parent], 0.35, level))
+            if parent in entries.span:
+                groups.append((*entries.span[parent], 0.6, level))
+        stack = list(index.children_of.get(sid, []))
+        while stack:
+            child = stack.pop()
+            if child in entries.span:
+                groups.append((*entries.span[child], 0.9, level))
+            stack.extend(index.children_of.get(child, []))
+        if sid in entries.span:
+            groups.append((*entries.span[sid], 1.0, level))
+    return groups
+
+
+def replay_match(
+    index: TutorIndex, subjects: list[tuple[int, int]], rows: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """``subject_match`` restricted to the sorted unique index ``rows``: per row the match
+    (float32, as there) and the entry (into ``index.entries()``) whose write it kept, -1 for
+    none; via and verified are that entry's subject and flag. The same writes in the same
+    order over the rows' own entries only: a step writes where its value beats the match so
+    far, and when a row has several entries in one step the last write in that step's order
+    stays (a sibling block's order is by rank, then sibling, then position)."""
+    entries = index.entries()
+    start = entries.row_start[rows]
+    counts = entries.row_start[rows + 1] - start
+    total = int(counts.sum())
+    local = np.repeat(np.arange(rows.size), counts)
+    idx = entries.by_row[np.repeat(start - (np.cumsum(counts) - counts), counts) + np.arange(total)]
+    slot, rank = entries.slot[idx], entries.rank[idx]
+    subject, block_of = entries.slot_subject[slot], entries.slot_parent[slot]
+    match = np.zeros(rows.size, dtype=np.float32)
+    win = np.full(rows.size, -1, dtype=np.int64)
+
+    def write(selected: np.ndarray, weight: float, level: int, block: bool = False) -> None:
+        e = np.flatnonzero(selected)
+        if e.size == 0:
+            return
+        value = np.where(rank[e] > level, np.float32(weight), np.float32(0.75 * weight))
+        better = value > match[local[e]]
+        e, value = e[better], value[better]
+        if block and e.size > 1:
+            in_subject = idx[e] - entries.slot_start[slot[e]]
+            order = np.lexsort((in_subject, entries.slot_child_pos[slot[e]], rank[e]))
+            e, value = e[order], value[order]
+        match[local[e]] = value
+        win[local[e]] = idx[e]
+
+    span = entries.span  # a subject without entries writes nothing: its step is skipped
+    for sid, level in subjects:
+        parent = index.parent_of.get(sid)
+        if parent is not None:
+            if parent in entries.block:
+                write(block_of == parent, 0.35, level, block=True)
+            if parent in span:
+                write(subject == parent, 0.6, level)
+        stack = list(index.children_of.get(sid, []))
+        while stack:
+            child = stack.pop()
+            if child in span:
+                write(subject == child, 0.9, level)
+            stack.extend(index.children_of.get(child, []))
+        if sid in span:
+            write(subject == sid, 1.0, level)
+    return match, win
+
+
+def entry_quality(index: TutorIndex, quality: Quality) -> np.ndarray:
+    """Per entry of ``index.entries()``: the quality feature of its row in its subject (the
+    subject's override when the row has one, else the tutor's) — what ``Quality.column`` gives
+    a row matched through that subject. Cached per quality (the last one asked)."""
+    entries = index.entries()
+    cached = entries.quality_cache
+    if cached is not None and cached[0] is quality:
+        return cached[1]
+    q = quality.tutor_feature[entries.rows]
+    for sid, (over, _, _) in quality.by_subject.items():
+        where = entries.span.get(sid)
+        if where is None or over.size == 0:
+            continue
+        a, b = where
+        mine = entries.rows[a:b]
+        pos = np.searchsorted(over, mine, side="right") - 1  # the last write wins there too
+        ok = pos >= 0
+        ok &= over[np.maximum(pos, 0)] == mine
+        feature = quality.subject_feature(sid)
+        assert feature is not None
+        q[a:b][ok] = feature[pos[ok]]
+    entries.quality_cache = (quality, q)
+    return q
+
+
+def entry_base(index: TutorIndex, weights: np.ndarray, quality: Quality | None) -> np.ndarray:
+    """Per entry (float32): the weighted rating, experience, response, reliability, verified
+    (1 in the entry's subject, else 0.5 when verified elsewhere) and quality in the entry's
+    subject — the learner-independent part of the bound. Cached per (weights, quality)."""
+    entries = index.entries()
+    key = np.asarray(weights, dtype=np.float64).tobytes()
+    cached = entries.base_cache
+    if cached is not None and cached[0] == key and cached[1] is quality:
+        return cached[2]
+    w = weights
+    rows = entries.rows
+    base = index.static_score(float(w[2]), float(w[3]), float(w[8]), float(w[9]))[rows]
+    base += w[4] * np.where(entries.verified, 1.0, index.verified_half[rows])
+    if quality is None:
+        base += 0.5 * w[QUALITY]
+    else:
+        base += w[QUALITY] * entry_quality(index, quality)
+    out = base.astype(np.float32)
+    entries.base_cache = (key, quality, out)
+    return out
+
+
 def exact_match(value: float) -> bool:
     """The match value of the learner's own subject (1.0, or 0.75 at or below their level)."""
     return value in (1.0, 0.75)
@@ -288,13 +474,14 @@ def feature_matrix(
     """The (len(rows), len(FEATURES)) matrix and the raw facts behind it."""
     k = rows.shape[0]
     X = np.empty((k, len(FEATURES)), order="F")  # column writes stay contiguous
-    X[:, 0] = m.match[rows]
+    match, _, verified = m.at(rows)
+    X[:, 0] = match
     weekly_hours = np.bitwise_count(index.week[rows] & ctx.week).sum(axis=1)
     hours14 = 2.0 * weekly_hours
     X[:, 1] = np.minimum(hours14 / SHARED_HOURS_FULL, 1.0)
     X[:, 2] = index.rating_feature[rows]  # clip((rating − 1) / 4, 0, 1), precomputed
     X[:, 3] = index.experience_feature[rows]  # 1 − exp(−sessions / EXPERIENCE_SCALE)
-    X[:, 4] = np.where(m.verified[rows], 1.0, np.where(index.verified_any[rows], 0.5, 0.0))
+    X[:, 4] = np.where(verified, 1.0, np.where(index.verified_any[rows], 0.5, 0.0))
     if np.isnan(ctx.lat):
         km = np.full(k, np.nan)
     else:
@@ -341,8 +528,19 @@ def candidates(
 ) -> tuple[np.ndarray, Matched]:
     """Rows with any subject match (every tutor when the learner names no subject)."""
     if ctx.subjects:
-        m = subject_match(index, ctx.subjects, quality)
-        rows = np.flatnonzero(m.match > 0)
+        # the rows any of the learner's entry groups reach (where ``subject_match`` writes
+        # a match > 0); the per-row values stay lazy (``Matched``)
+        groups = entry_groups(index, ctx.subjects)
+        entries = index.entries()
+        reached = np.zeros(index.size, dtype=bool)
+        for a, b, _, _ in groups:
+            reached[entries.rows[a:b]] = True
+        if exclude_rows.size:
+            reached[exclude_rows] = False
+        m = Matched(
+            None, None, None, quality, index=index, learner=list(ctx.subjects), groups=groups
+        )
+        return np.flatnonzero(reached), m
     else:
         n = index.size
         m = Matched(
@@ -358,6 +556,7 @@ def candidates(
 
 
 PRUNE_K = 1000  # candidates fully scored first, to find the n-th best score
+ENTRY_PRUNE_K = 150  # the same for the bound per entry (``entry_pruned``), a sharper bound
 
 
 def cheap_score(
@@ -374,8 +573,9 @@ def cheap_score(
     ``c ≤ score ≤ c + slack`` up to rounding."""
     w = weights
     c = index.static_score(float(w[2]), float(w[3]), float(w[8]), float(w[9]))[rows]
-    c += w[0] * m.match[rows]
-    c += w[4] * np.where(m.verified[rows], 1.0, index.verified_half[rows])
+    match, _, verified = m.at(rows)
+    c += w[0] * match
+    c += w[4] * np.where(verified, 1.0, index.verified_half[rows])
     mask = np.uint64(index.language_mask(ctx.languages))
     if mask:
         c += w[6] * ((index.languages[rows] & mask) != 0)
@@ -418,29 +618,165 @@ def score_candidates(
     penalty: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray, dict[str, np.ndarray], np.ndarray, np.ndarray]:
     """``(scored rows, X, facts, scores, best)``: the top ``n`` are ``scored_rows[best]``;
-    ``scores`` include the capacity ``penalty`` (per index row), ``X`` does not.
+    ``scores`` include the capacity ``penalty`` (per index row), ``X`` does not. ``rows``:
+    ``candidates``' rows for ``m``, or a subset of them.
 
     Exact pruning: every candidate gets the cheap bound ``c ≤ score ≤ c + slack``; the
     ``PRUNE_K`` best by ``c`` are scored fully and ``T`` is their n-th best score. A candidate
     with ``c + slack < T`` scores below ``T`` while n candidates reach ``T``, so it cannot be in
     the top n; only the rest (``c ≥ T − slack``) get the full feature matrix. Same top n as
-    scoring everything (``prune=False``), up to the order of exactly tied scores."""
+    scoring everything (``prune=False``), up to the order of exactly tied scores. With a lazy
+    ``m`` (learner subjects) the bound is taken per teaching entry (``entry_pruned``);
+    ``prune=False`` then fills ``m`` with ``subject_match`` and scores every row."""
     k = rows.shape[0]
     kk = max(PRUNE_K, n)
-    if prune and n > 0 and k > kk:
-        c, slack = cheap_score(index, ctx, rows, m, weights, penalty)
-        first = rows[np.argpartition(-c, kk)[:kk]]
-        X0, _ = feature_matrix(index, ctx, first, m)
-        s0 = X0 @ weights
-        if penalty is not None:
-            s0 -= penalty[first]
-        threshold = np.partition(s0, kk - n)[kk - n]
-        rows = rows[c >= threshold - slack - 1e-9]
+    if m.match is not None or not prune:
+        m.materialize()
+        if prune and n > 0 and k > kk:
+            c, slack = cheap_score(index, ctx, rows, m, weights, penalty)
+            first = rows[np.argpartition(-c, kk)[:kk]]
+            X0, _ = feature_matrix(index, ctx, first, m)
+            s0 = X0 @ weights
+            if penalty is not None:
+                s0 -= penalty[first]
+            threshold = np.partition(s0, kk - n)[kk - n]
+            rows = rows[c >= threshold - slack - 1e-9]
+    elif n > 0 and k > kk:
+        rows, done = entry_pruned(index, ctx, rows, m, weights, n, penalty)
+        if done is not None:
+            X, facts = done
+            scores = X @ weights
+            if penalty is not None:
+                scores -= penalty[rows]
+            return rows, X, facts, scores, top_rows(scores, n)
     X, facts = feature_matrix(index, ctx, rows, m)
     scores = X @ weights
     if penalty is not None:
         scores -= penalty[rows]
     return rows, X, facts, scores, top_rows(scores, n)
+
+
+def entry_pruned(
+    index: TutorIndex,
+    ctx: LearnerContext,
+    rows: np.ndarray,
+    m: Matched,
+    weights: np.ndarray,
+    n: int,
+    penalty: np.ndarray | None,
+) -> tuple[np.ndarray, tuple[np.ndarray, dict[str, np.ndarray]] | None]:
+    """The sorted ``rows`` that may be in the top ``n`` (a lazy ``m``), with their
+    ``feature_matrix`` when it was already computed (they are nearly always among the rows
+    scored to find ``T``): the bound of
+    ``score_candidates`` taken per teaching entry of the learner's groups instead of per row.
+    An entry's ``c`` is the exact (up to float32 rounding, covered by ``eps``) weighted sum of
+    the features it would give its row if its write is the one kept (match at the group's
+    weight, verified in its subject, quality in its subject; the rest are per row), with past
+    outcomes at 0.5 and no capacity penalty; a row's score is its kept entry's ``c`` plus
+    shared time and distance, past outcomes above 0.5 (those few rows are always scored) and
+    minus the penalty (at least ``min(penalty, 0)``), so a row whose every entry has
+    ``c < T − slack − eps + min(penalty, 0)`` cannot reach ``T``. The entry arrays are
+    contiguous slices (``Entries``) and the learner-independent part is precomputed
+    (``entry_base``): no per-call pass over all index rows but the candidate mask."""
+    entries = index.entries()
+    w = weights
+    base = entry_base(index, w, m.quality)
+    const = 0.5 * float(w[10])
+    slack = max(float(w[1]), 0.0)  # shared_time in [0, 1]
+    if np.isnan(ctx.lat):
+        const += 0.3 * float(w[5])  # distance is 0.3 for everyone
+    else:
+        slack += max(float(w[5]), 0.0)  # distance in [0, 1]
+    # everything per entry but the base as one lookup: ``table[code]`` (rank, styles, formats
+    # and, when they fit, languages are the bits of ``code``)
+    r, s, f, lb = entries.code_bits
+    other = np.arange(1 << (s + f + lb))
+    rest = np.full(other.size, const)
+    if ctx.styles or ctx.formats:
+        style_total = max(1, ctx.styles.bit_count()) + max(1, ctx.formats.bit_count())
+        fit = np.bitwise_count(other & ((1 << s) - 1) & ctx.styles) + np.bitwise_count(
+            (other >> s) & ((1 << f) - 1) & ctx.formats
+        )
+        rest += float(w[7]) * np.minimum(fit / style_total, 1.0)
+    else:
+        rest += 0.5 * float(w[7])
+    mask = index.language_mask(ctx.languages)
+    lang_mask = None
+    if not mask:
+        rest += 0.5 * float(w[6])
+    elif lb:
+        rest += float(w[6]) * (((other >> (s + f)) & mask) != 0)
+    else:
+        dtype = entries.languages.dtype
+        lang_mask = dtype.type(mask & int(np.iinfo(dtype).max))  # tutors have no higher bits
+        w_lang = np.float32(w[6])
+    ranks = np.arange(1 << r)
+    rest32 = rest.astype(np.float32)
+    tables: dict[tuple[float, int], np.ndarray] = {}
+    starts = np.array([a for a, _, _, _ in m.groups], dtype=np.int64)
+    sizes = np.array([b - a for a, b, _, _ in m.groups], dtype=np.int64)
+    offsets = np.concatenate([[0], np.cumsum(sizes)])
+    c = np.empty(int(offsets[-1]), dtype=np.float32)
+    for (a, b, weight, level), o in zip(m.groups, offsets.tolist(), strict=False):
+        table = tables.get((weight, level))
+        if table is None:
+            by_rank = float(w[0]) * np.where(ranks > level, weight, 0.75 * weight)
+            table = tables[weight, level] = (rest32[:, None] + by_rank.astype(np.float32)).ravel()
+        seg = c[o : o + b - a]
+        np.take(table, entries.code[a:b], out=seg)
+        seg += base[a:b]
+        if lang_mask is not None:
+            seg += np.where((entries.languages[a:b] & lang_mask) != 0, w_lang, np.float32(0))
+
+    def rows_of(positions: np.ndarray) -> np.ndarray:
+        """The candidate rows (sorted, unique, within ``rows``) of entry positions in ``c``."""
+        g = np.searchsorted(offsets, positions, side="right") - 1
+        found = np.unique(entries.rows[starts[g] + positions - offsets[g]])
+        at = np.minimum(np.searchsorted(rows, found), rows.size - 1)
+        return found[rows[at] == found]
+
+    # the first set: about the ``ENTRY_PRUNE_K`` best entries by ``c`` (any set gives a valid
+    # ``T``; the best ones the highest), found from every 8th entry's best
+    kk = max(ENTRY_PRUNE_K, 2 * n)
+    if c.size <= kk:
+        return rows, None
+    step = 8 if c.size >= 64 * kk else 1
+    sample = c[::step]
+    top = kk // step
+    at_least = sample.dtype.type(np.partition(sample, sample.size - top)[-top])
+    best = np.flatnonzero(c >= at_least)
+    first = rows_of(best)
+    while first.size < n:  # too few distinct candidate rows among them: 4× more entries
+        kk *= 4
+        if kk >= c.size:
+            return rows, None
+        at_least = c.dtype.type(np.partition(c, c.size - kk)[c.size - kk])
+        best = np.flatnonzero(c >= at_least)
+        first = rows_of(best)
+    X0, facts0 = feature_matrix(index, ctx, first, m)
+    s0 = X0 @ w
+    if penalty is not None:
+        s0 -= penalty[first]
+    threshold = float(np.partition(s0, first.size - n)[first.size - n])
+    lowest_penalty = min(float(penalty.min()), 0.0) if penalty is not None else 0.0
+    eps = 1e-5 * (1.0 + float(np.abs(w).sum()))  # float32 rounding of c, with room
+    cut = threshold - slack - eps + lowest_penalty
+    # the survivors are nearly always among the first set's entries: no second pass over ``c``
+    keep = rows_of(best[c[best] >= cut] if cut >= at_least else np.flatnonzero(c >= cut))
+    if float(w[10]) != 0.0:  # a past outcome that raises the score: always scored
+        raised = [
+            row
+            for tutor_id, value in ctx.past.items()
+            if (row := index.row_of.get(tutor_id)) is not None and w[10] * (value - 0.5) > 0
+        ]
+        if raised:
+            extra = np.array(raised, dtype=np.int64)
+            at = np.minimum(np.searchsorted(rows, extra), rows.size - 1)
+            keep = np.union1d(keep, extra[rows[at] == extra])
+    pos = np.minimum(np.searchsorted(first, keep), first.size - 1)
+    if (first[pos] == keep).all():  # features are per row: the same as scoring ``keep``
+        return keep, (X0[pos], {key: value[pos] for key, value in facts0.items()})
+    return keep, None
 
 
 def covers(index: TutorIndex, rows: np.ndarray, start: datetime, end: datetime) -> np.ndarray:
@@ -572,7 +908,7 @@ def explore_top(
     ``n + EXPLORE_POOL`` looked up (the others are never drawn)."""
     order = arrange(scores, np.zeros(scores.shape[0]) if demand is None else demand, n)
     q_mean, q_var = np.zeros(scores.shape[0]), np.zeros(scores.shape[0])
-    q_mean[order], q_var[order] = quality.posterior(index, rows[order], m.via[rows[order]])
+    q_mean[order], q_var[order] = quality.posterior(index, rows[order], m.via_of(rows[order]))
     return explore(scores, X, q_mean, q_var, weights, n, rng, order)
 
 
@@ -643,6 +979,7 @@ def top_tutors(
     from .calendar import shared_minutes
 
     shared = shared_minutes(learner.pk, tutor_ids, start=timezone.now()) if tutor_ids else None
+    via = m.via_of(rows[slate.picks])
     out = []
     for place, j in enumerate(slate.picks):
         parts = {name: round(float(X[j, i]), 4) for i, name in enumerate(FEATURES)}
@@ -652,7 +989,7 @@ def top_tutors(
         tutor_id = tutor_ids[place]
         if shared is not None:
             fact["shared_minutes"] = float(shared.get(tutor_id, 0))
-        sid = int(m.via[rows[j]])
+        sid = int(via[place])
         seen = state.quality.seen.get(sid, {}).get(int(rows[j]))
         if seen is not None:
             fact["topic_sessions"], fact["topic_relative"] = float(seen[0]), seen[1]
