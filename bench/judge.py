@@ -19,11 +19,13 @@ Baselines, measured in the same run:
     every result): on a busy machine the wall time mostly measures waiting for a core.
 (c) per language, submissions per second through judge() with one worker and with two
     concurrent workers (threads), for a trivial problem (one test) and a typical one (sort
-    10^4 numbers, 10 tests); the ratio is two workers against one. Baselines: two CPU-bound
-    processes against one (what the cores give), and per row the machine's CPU per
-    submission with one worker (all processes, /proc/stat: bwrap, the supervisor, the box's
-    start and teardown in the kernel, the spare box started meanwhile): two workers can at
-    most keep both cores busy, so "bound" = 2 / (CPU per submission × one worker's rate).
+    10^4 numbers, 10 tests), each after an untimed warm-up with as many workers (the steady
+    state: the boxes they use exist, the spares they asked for started); the ratio is two
+    workers against one. Baselines: two CPU-bound processes against one (what the cores give,
+    measured first), and per row the machine's CPU per submission with one worker (all
+    processes, /proc/stat: the host, the supervisor, the zygote, the test, a box recycled or
+    started meanwhile): two workers can at most keep both cores busy, so "bound" =
+    2 / (CPU per submission × one worker's rate).
 """
 
 from __future__ import annotations
@@ -238,9 +240,12 @@ def submissions_per_second(
     return count / elapsed, (busy_cpu_s() - busy) / count
 
 
+SETTLE_S = 1.0  # after a warm-up: the spare boxes it asked for have started (~0.2 s each)
+
+
 def _spin(_: int) -> int:
     total = 0
-    for number in range(3_000_000):
+    for number in range(6_000_000):
         total += number
     return total
 
@@ -266,6 +271,7 @@ def main() -> None:
     parser.add_argument("--submissions", type=int, default=16)
     args = parser.parse_args()
     began = time.perf_counter()
+    scaling = machine_scaling()  # first: before any box exists or is being started
     for language in LANGUAGES:  # warm the page cache: compilers, interpreters, node
         timed_judge(trivial(language))
 
@@ -301,13 +307,20 @@ def main() -> None:
             )
 
     print(f"(c) submissions per second ({args.submissions} submissions each)")
-    print(f"    machine: two CPU-bound processes against one {machine_scaling():.2f}")
+    print(f"    machine: two CPU-bound processes against one {scaling:.2f}")
     header = ("1 worker", "2 workers", "ratio", "CPU/sub ms", "bound")
     print(f"    {'problem':8} {'language':11}" + "".join(f" {name:>10}" for name in header))
     for name, make in (("trivial", trivial), ("typical", typical)):
         for language in LANGUAGES:
             arguments = make(language)
+            # Each timed run after an untimed one with as many workers: the boxes they use
+            # exist (recycled), as in a worker that has been judging for a while.
+            warm_up = max(4, args.submissions // 4)
+            submissions_per_second(arguments, 1, warm_up)
+            time.sleep(SETTLE_S)
             one, cpu = submissions_per_second(arguments, 1, args.submissions)
+            submissions_per_second(arguments, 2, warm_up)
+            time.sleep(SETTLE_S)
             two, _ = submissions_per_second(arguments, 2, args.submissions)
             # Two workers can at most keep both cores busy: 2 / CPU per submission.
             bound = min(2.0, 2 / cpu / one)
