@@ -18,13 +18,13 @@ Baselines, measured in the same run:
     judge's own CPU (the judging thread's plus the in-box supervisor's, which it reports with
     every result): on a busy machine the wall time mostly measures waiting for a core.
 (c) per language, submissions per second through judge() with one worker and with two
-    concurrent workers (threads), for a trivial problem (one test) and a typical one (sort
-    10^4 numbers, 10 tests), each after an untimed warm-up with as many workers (the steady
-    state: the boxes they use exist, the spares they asked for started); the ratio is two
-    workers against one. Baselines: two CPU-bound processes against one (what the cores give,
-    measured first), and per row the machine's CPU per submission with one worker (all
-    processes, /proc/stat: the host, the supervisor, the zygote, the test, a box recycled or
-    started meanwhile): two workers can at most keep both cores busy, so "bound" =
+    concurrent workers (processes, as deploy/prod.py runs them), for a trivial problem (one
+    test) and a typical one (sort 10^4 numbers, 10 tests), each after an untimed warm-up (the
+    steady state: the boxes a worker uses exist, the spares it asked for started); the ratio
+    is two workers against one. Baselines: two CPU-bound processes against one (what the
+    cores give, measured first), and per row the machine's CPU per submission with one worker
+    (all processes, /proc/stat: the host, the supervisor, the zygote, the test, a box recycled
+    or started meanwhile): two workers can at most keep both cores busy, so "bound" =
     2 / (CPU per submission × one worker's rate).
 """
 
@@ -38,7 +38,6 @@ import subprocess
 import sys
 import tempfile
 import time
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -228,19 +227,44 @@ def busy_cpu_s() -> float:
     return (sum(fields) - fields[3] - fields[4]) / os.sysconf("SC_CLK_TCK")
 
 
-def submissions_per_second(
-    arguments: dict[str, Any], workers: int, count: int
-) -> tuple[float, float]:
-    """(submissions per second, the machine's CPU seconds per submission meanwhile)."""
-    busy = busy_cpu_s()
-    started = time.perf_counter()
-    with ThreadPoolExecutor(max_workers=workers) as pool:
-        list(pool.map(lambda _: timed_judge(arguments), range(count)))
-    elapsed = time.perf_counter() - started
-    return count / elapsed, (busy_cpu_s() - busy) / count
-
-
 SETTLE_S = 1.0  # after a warm-up: the spare boxes it asked for have started (~0.2 s each)
+
+
+def _worker_process(
+    arguments: dict[str, Any], count: int, warm_up: int, start: Any, results: Any
+) -> None:
+    """One judge worker as production runs it (a process of its own: deploy/prod.py)."""
+    for _ in range(warm_up):
+        timed_judge(arguments)
+    time.sleep(SETTLE_S)
+    start.wait()
+    busy, started = busy_cpu_s(), time.perf_counter()
+    for _ in range(count):
+        timed_judge(arguments)
+    results.put((time.perf_counter() - started, busy_cpu_s() - busy))
+
+
+def worker_processes_per_second(
+    arguments: dict[str, Any], workers: int, count: int, warm_up: int
+) -> tuple[float, float]:
+    """`workers` processes judging `count` submissions each after an untimed warm-up, started
+    together: (submissions per second in all, the machine's CPU seconds per submission)."""
+    import multiprocessing
+
+    context = multiprocessing.get_context("spawn")  # this process has threads: no fork
+    start, results = context.Barrier(workers), context.Queue()
+    processes = [
+        context.Process(target=_worker_process, args=(arguments, count, warm_up, start, results))
+        for _ in range(workers)
+    ]
+    for process in processes:
+        process.start()
+    outcomes = [results.get() for _ in processes]
+    for process in processes:
+        process.join()
+    elapsed = max(seconds for seconds, _ in outcomes)
+    busy = max(cpu for _, cpu in outcomes)
+    return workers * count / elapsed, busy / (workers * count)
 
 
 def _spin(_: int) -> int:
@@ -316,12 +340,8 @@ def main() -> None:
             # Each timed run after an untimed one with as many workers: the boxes they use
             # exist (recycled), as in a worker that has been judging for a while.
             warm_up = max(4, args.submissions // 4)
-            submissions_per_second(arguments, 1, warm_up)
-            time.sleep(SETTLE_S)
-            one, cpu = submissions_per_second(arguments, 1, args.submissions)
-            submissions_per_second(arguments, 2, warm_up)
-            time.sleep(SETTLE_S)
-            two, _ = submissions_per_second(arguments, 2, args.submissions)
+            one, cpu = worker_processes_per_second(arguments, 1, args.submissions, warm_up)
+            two, _ = worker_processes_per_second(arguments, 2, args.submissions, warm_up)
             # Two workers can at most keep both cores busy: 2 / CPU per submission.
             bound = min(2.0, 2 / cpu / one)
             print(
